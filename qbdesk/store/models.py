@@ -1,0 +1,270 @@
+"""SQLAlchemy 2 models of a review round.
+
+Portable across SQLite and PostgreSQL: no dialect-specific types, JSON via
+``sqlalchemy.JSON``, amounts in integer yuan, times as timezone-aware UTC.
+The schema is created and upgraded only by the Alembic migrations in ``db/``;
+``tests/unit/test_migrations.py`` proves the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Index,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Round(Base):
+    """One call for applications in one fund year (评审批次)."""
+
+    __tablename__ = "round"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    programs: Mapped[list[ProgramConfig]] = relationship(back_populates="round", cascade="all, delete-orphan")
+
+
+class Rubric(Base):
+    """A rubric version, identified by the canonical hash of its content."""
+
+    __tablename__ = "rubric"
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    program: Mapped[str] = mapped_column(String(4))
+    version: Mapped[str] = mapped_column(String(40))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ProgramConfig(Base):
+    """A program as configured for one round: budget, threshold, tiers, rubric, assignment mode."""
+
+    __tablename__ = "program_config"
+    __table_args__ = (UniqueConstraint("round_id", "program"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    program: Mapped[str] = mapped_column(String(4))
+    budget: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pass_threshold: Mapped[float] = mapped_column(Float, default=60.0)
+    tiers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    per_application: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rubric_hash: Mapped[str | None] = mapped_column(ForeignKey("rubric.hash"), nullable=True)
+
+    round: Mapped[Round] = relationship(back_populates="programs")
+    rubric: Mapped[Rubric | None] = relationship()
+
+
+class Applicant(Base):
+    """An applying organisation, identified by its unified social credit code."""
+
+    __tablename__ = "applicant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    normalized_name: Mapped[str] = mapped_column(String(300), index=True)
+    contact: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Application(Base):
+    """One application package (申报材料) to one program in one round."""
+
+    __tablename__ = "application"
+    __table_args__ = (UniqueConstraint("round_id", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    program: Mapped[str] = mapped_column(String(4), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    requested_amount: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    tier: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    package_digest: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    applicant: Mapped[Applicant] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Attachment.position"
+    )
+
+
+class Blob(Base):
+    """Attachment content, stored once per SHA-256 (content-addressed)."""
+
+    __tablename__ = "blob"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Attachment(Base):
+    """A PDF of an application; ``blind`` ones are de-identified and may reach experts."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (UniqueConstraint("application_id", "file"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    file: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300))
+    blind: Mapped[bool] = mapped_column(Boolean)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"))
+    size: Mapped[int] = mapped_column(Integer)
+
+    application: Mapped[Application] = relationship(back_populates="attachments")
+
+
+class Expert(Base):
+    """A reviewer enrolled in a round (评审专家)."""
+
+    __tablename__ = "expert"
+    __table_args__ = (UniqueConstraint("round_id", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(300))
+    normalized_organisation: Mapped[str] = mapped_column(String(300), index=True)
+    title: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    programs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    declared_conflicts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Panel(Base):
+    """The experts who review one program in one round (专家组)."""
+
+    __tablename__ = "panel"
+    __table_args__ = (UniqueConstraint("round_id", "program"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    program: Mapped[str] = mapped_column(String(4))
+    members: Mapped[list[PanelMember]] = relationship(cascade="all, delete-orphan")
+
+
+class PanelMember(Base):
+    __tablename__ = "panel_member"
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id", ondelete="CASCADE"), primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), primary_key=True)
+    expert: Mapped[Expert] = relationship()
+
+
+class Conflict(Base):
+    """An expert must not review an application (回避): declared, or found by rule."""
+
+    __tablename__ = "conflict"
+    __table_args__ = (UniqueConstraint("expert_id", "application_id", "source"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(30))  # declared_code | declared_org | same_org | recusal
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Assignment(Base):
+    """An expert is to score an application."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("expert_id", "application_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    expert: Mapped[Expert] = relationship()
+    application: Mapped[Application] = relationship()
+
+
+class ScoreFileRecord(Base):
+    """A score file (.qbscore) received from an expert, accepted or superseded."""
+
+    __tablename__ = "score_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    key_fingerprint: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))  # accepted | superseded
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Score(Base):
+    """One value an expert gave: a criterion's score, check, item decision or opinion."""
+
+    __tablename__ = "score"
+    __table_args__ = (
+        Index("ix_score_expert_application", "expert_id", "application_id"),
+        UniqueConstraint("score_file_id", "application_id", "criterion", "item"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    score_file_id: Mapped[int] = mapped_column(ForeignKey("score_file.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    criterion: Mapped[str] = mapped_column(String(60))
+    item: Mapped[str] = mapped_column(String(60), default="")
+    value: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Recusal(Base):
+    """An expert stepped aside from an application, with a reason (回避)."""
+
+    __tablename__ = "recusal"
+    __table_args__ = (UniqueConstraint("score_file_id", "application_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    score_file_id: Mapped[int] = mapped_column(ForeignKey("score_file.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained log of what was done to a round."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="SET NULL"), nullable=True, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
