@@ -1,0 +1,18 @@
+"""qbdesk gui — open the desktop app on a database."""
+
+from __future__ import annotations
+
+from qbdesk.cli.common import add_db_args
+
+
+def register(sub) -> None:
+    p = sub.add_parser("gui", help="open the desktop app / 打开桌面程序")
+    add_db_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args, con) -> int:
+    from qbdesk.gui.app import run as run_gui
+    from qbdesk.store.engine import normalise_url
+
+    return run_gui(normalise_url(args.db), lang=args.lang)

@@ -1,0 +1,25 @@
+"""Arguments and helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_db_args(p: argparse.ArgumentParser, *, required: bool = False) -> None:
+    p.add_argument("--db", metavar="URL", required=required,
+                   help="database URL or SQLite file path / 数据库（默认：用户数据目录下的 qbdesk.sqlite）")
+    p.add_argument("--round", dest="round_id", type=int, metavar="ID",
+                   help="round id (default: the newest round) / 评审批次编号（默认最新）")
+
+
+def open_db(args):
+    from qbdesk.store.engine import open_database
+
+    return open_database(args.db)
+
+
+def current_round_id(db, args) -> int:
+    from qbdesk.services.rounds import resolve_round
+
+    with db.sessions() as s:
+        return resolve_round(s, args.round_id).id

@@ -1,0 +1,81 @@
+"""The built-in demo round: synthetic packages and roster, imported and assigned.
+
+``qbdesk demo`` and the GUI's first start call this; it goes through the
+same services a coordinator uses, so the demo exercises the real paths.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.programs import ProgramSettings
+from qbdesk.services.rounds import RoundConfig
+
+DEMO_NAME = "2026年度质量品牌领域专项资金专家评审（演示）"
+# Programs with many applications get k experts each; the rest are scored by the whole panel.
+DEMO_PER_APPLICATION = {"P3": 3, "P4": 3, "P5": 3, "P6": 3, "P7": 3}
+DEMO_BUDGETS = {"P1": 6_000_000, "P2": 2_400_000, "P3": 1_000_000, "P4": 2_000_000, "P5": 3_000_000,
+                "P6": 1_600_000, "P7": 8_000_000, "P8": 2_100_000, "P9": 3_500_000}
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    out_dir: Path
+    db_path: Path
+    db_url: str
+    round_id: int
+    applications: int
+    experts: int
+    assignments: int
+
+
+def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
+                     progress: Callable[[int, int, str], None] | None = None) -> DemoResult:
+    """(Re)build the demo round in ``out_dir``: packages, roster, a fresh database."""
+    from sqlalchemy import func, select
+
+    from qbdesk.demo.generator import generate_demo
+    from qbdesk.services.applications import import_packages
+    from qbdesk.services.assignment import assign
+    from qbdesk.services.experts import import_roster
+    from qbdesk.services.rounds import init_round
+    from qbdesk.store.engine import open_database
+    from qbdesk.store.models import Assignment
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("packages", "experts.csv"):
+        target = out_dir / stale
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    db_path = out_dir / "demo.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+
+    demo = generate_demo(out_dir, seed=seed, year=year)
+    url = f"sqlite:///{db_path}"
+    db = open_database(url)
+    try:
+        config = RoundConfig(settings={
+            code: ProgramSettings(program=code, budget=DEMO_BUDGETS[code], per_application=DEMO_PER_APPLICATION.get(code))
+            for code in DEMO_BUDGETS
+        })
+        rid = init_round(db.sessions, name=DEMO_NAME, year=year, config=config)
+        report = import_packages(db.sessions, rid, [demo.packages_dir], progress=progress)
+        if not report.ok:
+            raise QbdeskError(Msg("演示申报包导入失败（程序错误）", "the demo packages failed to import (a bug)"))
+        roster = import_roster(db.sessions, rid, demo.experts_csv)
+        if not roster.ok:
+            raise QbdeskError(Msg("演示专家名单导入失败（程序错误）", "the demo roster failed to import (a bug)"))
+        assign(db.sessions, rid, seed=seed)
+        with db.sessions() as s:
+            n_assign = s.scalar(select(func.count()).select_from(Assignment).where(Assignment.round_id == rid)) or 0
+        return DemoResult(out_dir=out_dir, db_path=db_path, db_url=url, round_id=rid,
+                          applications=demo.applications, experts=demo.experts, assignments=n_assign)
+    finally:
+        db.dispose()
