@@ -160,7 +160,8 @@ def _check_inputs(settings: ProgramSettings, accepted_items: int, requested: int
     _program(settings.program)
     errors = settings.validate()
     if errors:
-        raise QbdeskError(Msg("本轮项目配置无效：" + "；".join(errors), "invalid program settings: " + "; ".join(errors)))
+        raise QbdeskError(Msg("本轮项目配置无效：" + "；".join(e.zh for e in errors),
+                              "invalid program settings: " + "; ".join(e.en for e in errors)))
     for name_zh, name_en, value in (
         ("认可项数", "accepted_items", accepted_items),
         ("申报金额", "requested_amount", requested),
@@ -211,10 +212,13 @@ def recommend(
         reasons.append(Msg("资格审查项未通过，不予资助", "An eligibility check failed: not funded"))
     if not passed_threshold:
         capped.append("threshold")
-        t = f"{settings.pass_threshold:g}"
-        reasons.append(
-            Msg(f"综合得分未达到本轮及格线{t}分，不予资助", f"The total is below this round's pass threshold of {t}: not funded")
-        )
+        if settings.pass_threshold is None:
+            reasons.append(Msg("综合得分未达到本轮及格线，不予资助", "The total is below this round's pass threshold: not funded"))
+        else:
+            t = f"{settings.pass_threshold:g}"
+            reasons.append(
+                Msg(f"综合得分未达到本轮及格线{t}分，不予资助", f"The total is below this round's pass threshold of {t}: not funded")
+            )
     if capped:
         return zero()
 
@@ -245,8 +249,8 @@ def recommend(
             capped.append("year_cap")
             reasons.append(
                 Msg(
-                    f"评审认可{accepted_items}{m}，超过每年{cap}项上限，按{units}{m}计",
-                    f"{accepted_items} accepted, over the cap of {cap} a year: {units} counted",
+                    f"评审认可{accepted_items}{m}，超过本年度尚可资助的{left}项（每年不超过{cap}项），按{units}{m}计",
+                    f"{accepted_items} accepted, more than the {left} left of the cap of {cap} a year: {units} counted",
                 )
             )
         if units == 0:
@@ -260,10 +264,11 @@ def recommend(
                 )
             )
         else:
+            verb_zh, total_zh, verb_en = ("计入", "共", "counted") if "year_cap" in capped else ("认可", "计", "accepted")
             reasons.append(
                 Msg(
-                    f"按{art.zh}，每{m}{f.item_zh}不超过{_zh(per)}，认可{units}{m}，计{_zh(rule_amount)}",
-                    f"{art.en}: at most {_en(per)} per {f.item_en}, {units} accepted, {_en(rule_amount)}",
+                    f"按{art.zh}，每{m}{f.item_zh}不超过{_zh(per)}，{verb_zh}{units}{m}，{total_zh}{_zh(rule_amount)}",
+                    f"{art.en}: at most {_en(per)} per {f.item_en}, {units} {verb_en}, {_en(rule_amount)}",
                 )
             )
     else:  # tiered
@@ -277,7 +282,8 @@ def recommend(
                 reasons.append(
                     Msg(
                         f"{f.tier_zh}“{tier}”不在本轮档位表中（可选：{known}），不予资助",
-                        f"{f.tier_en} {tier!r} is not in this round's tier table ({', '.join(table)}): not funded",
+                        f"{f.tier_en.capitalize()} {tier!r} is not in this round's tier table "
+                        f"({', '.join(table)}): not funded",
                     )
                 )
             return zero()
@@ -317,7 +323,9 @@ def recommend(
         if amount == 0:
             reasons.append(Msg("本项目预算已用完，不予资助", "The program budget is exhausted: not funded"))
         else:
-            reasons.append(Msg(f"本项目剩余预算{_zh(amount)}，核减为{_zh(amount)}", f"Capped at the remaining budget of {_en(amount)}"))
+            reasons.append(
+                Msg(f"本项目剩余预算{_zh(amount)}，核减为{_zh(amount)}", f"Capped at the remaining budget of {_en(amount)}")
+            )
 
     # A cut per-item grant uses up only the items it could pay for at the per-item maximum,
     # so the rest stay available to the enterprise later in the year.

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, Mapping
 
+from qbdesk.domain.messages import Msg
 from qbdesk.paths import resource_path
 
 FundingKind = Literal["fixed", "per_item", "tiered"]
@@ -118,36 +119,51 @@ class ProgramSettings:
     ``tiers`` overrides the program's default tier table (P5, P7);
     ``budget`` is the program's budget for the round in yuan (None: unlimited);
     ``pass_threshold`` is the minimum aggregated total (in rubric points)
-    that an application must reach to be recommended;
+    that an application must reach to be recommended (None: 60 % of the
+    rubric's total, set when the round is created);
     ``per_application`` is the number of experts per application
     (None: the whole panel scores every application).
     """
 
     program: str
     budget: int | None = None
-    pass_threshold: float = 60.0
+    pass_threshold: float | None = None
     tiers: Mapping[str, Tier] | None = None
     per_application: int | None = None
 
     def tier_table(self) -> Mapping[str, Tier]:
         return self.tiers if self.tiers is not None else program(self.program).funding.default_tiers
 
-    def validate(self) -> list[str]:
-        """Problems with this configuration, as ``field: reason`` strings (empty when fine)."""
-        errors: list[str] = []
+    def validate(self) -> list[Msg]:
+        """Problems with this configuration, each naming its field (empty when fine)."""
+        errors: list[Msg] = []
+        if self.program not in PROGRAM_CODES:
+            return [Msg(f"{self.program}：未知项目（应为 P1…P9）", f"{self.program}: unknown program (expected P1…P9)")]
         p = program(self.program)
-        if self.budget is not None and self.budget < 0:
-            errors.append(f"{self.program}.budget: must not be negative")
+        c = self.program
+        if self.budget is not None and (not isinstance(self.budget, int) or self.budget < 0):
+            errors.append(Msg(f"{c}.budget：预算应为非负整数（元）", f"{c}.budget: must be a non-negative whole number of yuan"))
+        if self.pass_threshold is not None and self.pass_threshold < 0:
+            errors.append(Msg(f"{c}.pass_threshold：及格线不能为负", f"{c}.pass_threshold: must not be negative"))
         if self.per_application is not None and self.per_application < 1:
-            errors.append(f"{self.program}.per_application: must be at least 1")
+            errors.append(Msg(f"{c}.per_application：每个申报至少1位专家", f"{c}.per_application: must be at least 1"))
         if self.tiers is not None:
             if p.funding.kind != "tiered":
-                errors.append(f"{self.program}.tiers: program {self.program} has no tier table")
+                errors.append(Msg(f"{c}.tiers：项目 {c} 没有档次表", f"{c}.tiers: program {c} has no tier table"))
+            elif not self.tiers:
+                errors.append(Msg(f"{c}.tiers：档次表不能为空", f"{c}.tiers: the tier table must not be empty"))
             else:
                 lo, hi = p.funding.min, p.funding.max
                 for key, t in self.tiers.items():
-                    if not (lo <= t.amount <= hi):
-                        errors.append(
-                            f"{self.program}.tiers.{key}.amount: {t.amount} is outside the seed's range {lo}–{hi}"
-                        )
+                    if t.key != key:
+                        errors.append(Msg(f"{c}.tiers.{key}：档次键与名称不一致（{t.key}）",
+                                          f"{c}.tiers.{key}: the tier's key is {t.key!r}"))
+                    if not isinstance(t.amount, int) or isinstance(t.amount, bool):
+                        errors.append(Msg(f"{c}.tiers.{key}.amount：金额应为整数（元）",
+                                          f"{c}.tiers.{key}.amount: must be a whole number of yuan"))
+                    elif not (lo <= t.amount <= hi):
+                        errors.append(Msg(
+                            f"{c}.tiers.{key}.amount：{t.amount} 超出政策规定范围 {lo}–{hi}",
+                            f"{c}.tiers.{key}.amount: {t.amount} is outside the seed's range {lo}–{hi}",
+                        ))
         return errors

@@ -15,7 +15,8 @@ from sqlalchemy import Integer, case, func, select
 from sqlalchemy.orm import Session
 
 from qbdesk.domain.messages import Msg, QbdeskError
-from qbdesk.domain.programs import PROGRAM_CODES, program
+from qbdesk.domain.programs import PROGRAM_CODES
+from qbdesk.domain.programs import program as program_info
 from qbdesk.store.models import Applicant, Application, Assignment, Attachment, ProgramConfig, Round
 
 
@@ -136,7 +137,7 @@ def _tier_label(code: str, tier: str | None, overrides: Mapping[str, Mapping[str
     override = overrides.get(code, {}).get(tier)
     if isinstance(override, Mapping) and override.get("zh") and override.get("en"):
         return Msg(str(override["zh"]), str(override["en"]))
-    default = program(code).funding.default_tiers.get(tier)
+    default = program_info(code).funding.default_tiers.get(tier)
     return Msg(default.zh, default.en) if default else None
 
 
@@ -191,3 +192,23 @@ def application_rows(session: Session, round_id: int, program: str | None = None
         )
         for r in session.execute(stmt)
     ]
+
+
+@dataclass(frozen=True)
+class RoundOverview:
+    """Everything the coordinator's main window shows, read in one session."""
+
+    rounds: tuple[RoundInfo, ...]
+    summary: RoundSummary | None  # None: the database has no round (or not the one asked for)
+    rows: tuple[ApplicationRow, ...]
+
+
+def round_overview(session: Session, round_id: int | None = None) -> RoundOverview:
+    """The given round, or the latest one when ``round_id`` is None or no longer exists."""
+    rounds = tuple(list_rounds(session))
+    ids = {r.id for r in rounds}
+    chosen = round_id if round_id in ids else (rounds[0].id if rounds else None)
+    if chosen is None:
+        return RoundOverview(rounds=rounds, summary=None, rows=())
+    return RoundOverview(rounds=rounds, summary=round_summary(session, chosen),
+                         rows=tuple(application_rows(session, chosen)))

@@ -67,7 +67,7 @@ def load_round_config(path: Path) -> RoundConfig:
             s = ProgramSettings(
                 program=code,
                 budget=None if p.get("budget") is None else int(p["budget"]),
-                pass_threshold=float(p.get("pass_threshold", 60.0)),
+                pass_threshold=None if p.get("pass_threshold") is None else float(p["pass_threshold"]),
                 tiers=_tiers(code, p["tiers"]) if "tiers" in p else None,
                 per_application=None if p.get("per_application") is None else int(p["per_application"]),
             )
@@ -77,7 +77,7 @@ def load_round_config(path: Path) -> RoundConfig:
         except (TypeError, ValueError) as e:
             errors.append(f"programs.{code}: {e}")
             continue
-        errors += s.validate()
+        errors += [e.en for e in s.validate()]
         settings[code] = s
         if "rubric" in p:
             rubrics[code] = (path.parent / p["rubric"]).resolve()
@@ -115,11 +115,10 @@ def init_round(sessions: sessionmaker[Session], *, name: str, year: int,
         s.flush()
         for code in codes:
             st = config.settings.get(code, ProgramSettings(program=code))
-            rb = load_rubric(config.rubric_files[code]) if code in config.rubric_files else default_rubric(code)
-            if rb.program != code:
-                raise QbdeskError(Msg(f"{code} 的评分细则属于 {rb.program}", f"the rubric given for {code} belongs to {rb.program}"))
+            rb = load_rubric(config.rubric_files[code], program=code) if code in config.rubric_files else default_rubric(code)
+            threshold = st.pass_threshold if st.pass_threshold is not None else round(0.6 * rb.total, 2)
             s.add(ProgramConfig(
-                round_id=r.id, program=code, budget=st.budget, pass_threshold=st.pass_threshold,
+                round_id=r.id, program=code, budget=st.budget, pass_threshold=threshold,
                 tiers=None if st.tiers is None else {k: {"amount": t.amount, "zh": t.zh, "en": t.en} for k, t in st.tiers.items()},
                 per_application=st.per_application, rubric_hash=store_rubric(s, rb),
             ))

@@ -1,0 +1,274 @@
+"""Ed25519 keys at rest, and passphrases people can read aloud and type.
+
+Private keys are stored in the OpenSSH private key format, encrypted with the
+passphrase (aes256-ctr + bcrypt KDF, via ``cryptography``), so the standard
+tool can read them too: ``ssh-keygen -y -P <passphrase> -f key``.
+
+Generated passphrases are groups of 5 characters from Crockford's base32
+alphabet (no I, L, O, U: nothing to confuse with 1 and 0, no accidental
+words), e.g. ``7KQ2M-XW9DA-4HT0R-GZ5``: 5 bits per character, read aloud
+from a printed slip. Typed passphrases go through :func:`normalize_passphrase`
+first, so case, spaces and hyphens do not matter.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    PrivateFormat,
+    load_ssh_private_key,
+    load_ssh_public_key,
+)
+
+from qbdesk.domain.messages import Msg, QbdeskError
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+GROUP = 5
+MIN_PASSPHRASE_BITS = 80
+MIN_PASSPHRASE_CHARS = 8
+# Crockford decoding reads the excluded look-alikes as the digits they resemble.
+_ALIASES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+# Hyphen look-alikes an input method may produce instead of "-".
+_DASHES = frozenset("-‐‑‒–—―−﹣")
+_BEGIN_PRIVATE = b"-----BEGIN OPENSSH PRIVATE KEY-----"
+_MAX_KEY_FILE = 64 * 1024  # an Ed25519 key file is ~450 bytes
+_MAX_PUBLIC_LINE = 8 * 1024
+
+
+class KeyFileError(QbdeskError):
+    """A key or passphrase that cannot be used; ``reason`` is a stable code.
+
+    Reasons: ``missing``, ``unreadable``, ``unwritable``, ``exists``, ``corrupt``, ``passphrase``,
+    ``not_encrypted``, ``key_type``, ``weak_passphrase``, ``public_key``.
+    """
+
+    def __init__(self, msg: Msg, reason: str):
+        super().__init__(msg)
+        self.reason = reason
+
+
+# --- passphrases -------------------------------------------------------------
+
+
+def generate_passphrase(bits: int = 88) -> str:
+    """A random passphrase of at least ``bits`` (never fewer than 80) bits of entropy."""
+    if bits < MIN_PASSPHRASE_BITS:
+        raise ValueError(f"a passphrase needs at least {MIN_PASSPHRASE_BITS} bits, asked for {bits}")
+    n = math.ceil(bits / math.log2(len(ALPHABET)))
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(n))
+    return "-".join(chars[i : i + GROUP] for i in range(0, n, GROUP))
+
+
+def normalize_passphrase(typed: str) -> str:
+    """The passphrase as used for encryption, whatever way it was typed.
+
+    A passphrase made only of the generator's alphabet (once case, spaces and
+    hyphens are ignored, and I/L read as 1, O as 0) becomes the canonical
+    grouped form, ``ABCDE-FGHJK-…``, which is how the slip prints it. Any
+    other passphrase is kept as typed, only Unicode-normalised (NFKC, so
+    full-width input from a Chinese input method matches) and trimmed.
+    """
+    text = unicodedata.normalize("NFKC", typed).strip()
+    compact = "".join(c for c in text if not c.isspace() and c not in _DASHES)
+    compact = compact.upper().translate(_ALIASES)
+    if compact and all(c in ALPHABET for c in compact):
+        return "-".join(compact[i : i + GROUP] for i in range(0, len(compact), GROUP))
+    return text
+
+
+def passphrase_entropy_bits(passphrase: str) -> float:
+    """Entropy of a passphrase *as the generator makes them*: 5 bits per symbol.
+
+    Returns 0.0 for a passphrase outside the generator's alphabet: for a
+    passphrase a person chose there is no honest number to give.
+    """
+    canonical = normalize_passphrase(passphrase)
+    symbols = canonical.replace("-", "")
+    if not symbols or any(c not in ALPHABET for c in symbols):
+        return 0.0
+    return len(symbols) * math.log2(len(ALPHABET))
+
+
+# --- private keys --------------------------------------------------------------
+
+
+def generate_private_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def private_key_bytes(key: Ed25519PrivateKey, passphrase: str) -> bytes:
+    """The encrypted OpenSSH private key file content for ``key``."""
+    secret = normalize_passphrase(passphrase)
+    if len(secret) < MIN_PASSPHRASE_CHARS:
+        raise KeyFileError(
+            Msg(
+                f"口令太短：至少需要{MIN_PASSPHRASE_CHARS}个字符",
+                f"the passphrase is too short: at least {MIN_PASSPHRASE_CHARS} characters are needed",
+            ),
+            "weak_passphrase",
+        )
+    return key.private_bytes(
+        Encoding.PEM, PrivateFormat.OpenSSH, BestAvailableEncryption(secret.encode("utf-8"))
+    )
+
+
+def save_private_key(
+    path: str | os.PathLike[str],
+    key: Ed25519PrivateKey,
+    passphrase: str,
+    *,
+    overwrite: bool = False,
+) -> None:
+    """Write the encrypted key atomically with mode 0600 (a crash leaves the old file or the new).
+
+    Refuses to replace an existing key unless ``overwrite``: losing an expert's
+    key means their signed score files can no longer be matched to a new one.
+    """
+    target = Path(path)
+    data = private_key_bytes(key, passphrase)
+    if target.exists() and not overwrite:
+        raise KeyFileError(
+            Msg(f"密钥文件已存在，未覆盖：{target}", f"a key file already exists, not overwritten: {target}"),
+            "exists",
+        )
+    try:
+        # mkstemp creates the file 0600 from the start: the key is never readable by others.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+    except OSError as e:
+        raise KeyFileError(
+            Msg(f"无法写入密钥文件 {target}：{e.strerror or e}", f"cannot write the key file {target}: {e.strerror or e}"),
+            "unwritable",
+        ) from e
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX only; Windows has no directory handles)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_private_key(path: str | os.PathLike[str], passphrase: str) -> Ed25519PrivateKey:
+    """Read and decrypt a key written by :func:`save_private_key` (or ``ssh-keygen -t ed25519``)."""
+    source = Path(path)
+    try:
+        with open(source, "rb") as f:
+            data = f.read(_MAX_KEY_FILE + 1)
+    except FileNotFoundError:
+        raise KeyFileError(
+            Msg(f"找不到密钥文件：{source}", f"key file not found: {source}"), "missing"
+        ) from None
+    except OSError as e:
+        raise KeyFileError(
+            Msg(f"无法读取密钥文件 {source}：{e.strerror or e}", f"cannot read the key file {source}: {e.strerror or e}"),
+            "unreadable",
+        ) from e
+    return private_key_from_bytes(data, passphrase, where=str(source))
+
+
+def private_key_from_bytes(data: bytes, passphrase: str, *, where: str = "") -> Ed25519PrivateKey:
+    """Decrypt key file content; every failure is a :class:`KeyFileError` naming ``where``."""
+    label = where or "密钥"
+    label_en = where or "the key"
+    corrupt = KeyFileError(
+        Msg(
+            f"{label} 不是有效的 OpenSSH 私钥文件，或文件已损坏",
+            f"{label_en} is not a valid OpenSSH private key file, or the file is damaged",
+        ),
+        "corrupt",
+    )
+    if len(data) > _MAX_KEY_FILE or not data.lstrip().startswith(_BEGIN_PRIVATE):
+        raise corrupt
+    secret = normalize_passphrase(passphrase).encode("utf-8")
+    try:
+        key = load_ssh_private_key(data, password=secret)
+    except TypeError as e:
+        # cryptography says "not encrypted" with a TypeError; a plain key at rest is refused.
+        if "not encrypted" in str(e):
+            raise KeyFileError(
+                Msg(
+                    f"{label} 未用口令加密；qbdesk 只使用加密保存的私钥",
+                    f"{label_en} is not protected by a passphrase; qbdesk only uses encrypted private keys",
+                ),
+                "not_encrypted",
+            ) from None
+        raise corrupt from None
+    except ValueError as e:
+        # The check integers at the head of the encrypted section differ: wrong passphrase
+        # (or, rarely, damage in exactly those bytes; we cannot tell them apart).
+        if "checksum" in str(e):
+            raise KeyFileError(
+                Msg(f"口令错误，无法解开{label}（或文件已损坏）", f"wrong passphrase for {label_en} (or the file is damaged)"),
+                "passphrase",
+            ) from None
+        raise corrupt from None
+    except (UnsupportedAlgorithm, OverflowError, IndexError):
+        raise corrupt from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError(
+            Msg(f"{label} 不是 Ed25519 密钥；qbdesk 只使用 Ed25519", f"{label_en} is not an Ed25519 key; qbdesk only uses Ed25519"),
+            "key_type",
+        )
+    return key
+
+
+# --- public keys -------------------------------------------------------------
+
+
+def load_public_key(line: str | bytes) -> Ed25519PublicKey:
+    """Parse ``ssh-ed25519 AAAA… [comment]`` (one line, as ``public_key_openssh`` writes it)."""
+    bad = KeyFileError(
+        Msg(
+            "公钥格式不正确：应为一行 “ssh-ed25519 AAAA…”",
+            "malformed public key: expected one line “ssh-ed25519 AAAA…”",
+        ),
+        "public_key",
+    )
+    if isinstance(line, str):
+        try:
+            line = line.encode("ascii")
+        except UnicodeEncodeError:
+            raise bad from None
+    text = bytes(line).strip()
+    if not text or len(text) > _MAX_PUBLIC_LINE or b"\n" in text or b"\r" in text:
+        raise bad
+    if text.split(None, 1)[0] != b"ssh-ed25519":
+        raise KeyFileError(
+            Msg("公钥不是 Ed25519（ssh-ed25519）类型", "the public key is not an Ed25519 (ssh-ed25519) key"),
+            "key_type",
+        )
+    try:
+        key = load_ssh_public_key(text)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise bad from None
+    if not isinstance(key, Ed25519PublicKey):  # the blob's own type must agree with the label
+        raise bad
+    return key
+
