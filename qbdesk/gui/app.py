@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -70,9 +70,8 @@ def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None) 
     try:
         db = open_database(db_url)
     except Exception as exc:  # noqa: BLE001 - any failure to open becomes a message, not a traceback
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         QMessageBox.critical(None, "qbdesk", translate("app", "Could not open the database {url}:\n{reason}").format(
-            url=db_url or translate("app", "(default)"), reason=reason))
+            url=db_url or translate("app", "(default)"), reason=i18n.error_text(exc)))
         return 1
     window = MainWindow(db)
     window.show()
@@ -81,6 +80,9 @@ def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None) 
     finally:
         tasks.cancel_all()
         tasks.wait_all(5000)  # no worker may outlive the database it reads
-        for database in {id(db): db, id(window.database()): window.database()}.values():
-            if database is not None:
-                database.dispose()
+        databases = [d for d in (db, window.database()) if d is not None]
+        window.close()
+        window.deleteLater()  # the QApplication may live on (tests, an embedding host)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        for database in databases:
+            database.dispose()

@@ -5,7 +5,8 @@ Chinese lives in ``resources/translations/qbdesk_zh_CN.ts`` (edit it with
 ``pyside6-linguist``). The built ``.qm`` is committed next to it so a fresh
 clone runs without a build step. After changing UI strings::
 
-    .venv/bin/pyside6-lupdate qbdesk/gui -ts resources/translations/qbdesk_zh_CN.ts -no-obsolete
+    .venv/bin/pyside6-lupdate $(find qbdesk/gui -name "*.py" | sort) -ts resources/translations/qbdesk_zh_CN.ts \
+        -no-obsolete -locations none
     .venv/bin/pyside6-lrelease resources/translations/qbdesk_zh_CN.ts -qm resources/translations/qbdesk_zh_CN.qm
 
 ``tests/gui/test_translations.py`` fails when either step was forgotten.
@@ -48,6 +49,14 @@ def current_language() -> str:
 def text(msg: Msg) -> str:
     """A core message in the UI language."""
     return msg.text(_language)
+
+
+def error_text(exc: BaseException) -> str:
+    """What to tell the user about a failure: our message in the UI language, else the error's first line."""
+    if isinstance(exc, QbdeskError):
+        return exc.text(_language)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return first or type(exc).__name__
 
 
 def _load(translator: QTranslator, name: str, directory: str) -> bool:

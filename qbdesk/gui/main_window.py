@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 import qbdesk
-from qbdesk.domain.messages import QbdeskError
 from qbdesk.gui import i18n
 from qbdesk.gui.common.events import CoreEvents
 from qbdesk.gui.common.models import ROW_ROLE, ApplicationFilterProxy, ApplicationTableModel, ProgramListModel
@@ -51,6 +50,7 @@ class MainWindow(QMainWindow):
         self._round_id: int | None = None  # None: the latest round
         self._load: Task | None = None
         self.overview: RoundOverview | None = None
+        self._program_list_fitted = False
         self.events = CoreEvents(self)  # later steps' services report here; see _wire_events
         self.program_model = ProgramListModel(self)
         self.application_model = ApplicationTableModel(self)
@@ -106,13 +106,13 @@ class MainWindow(QMainWindow):
         rv.addLayout(search)
         rv.addWidget(table_label)
         rv.addWidget(self.table, 1)
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([320, 880])
+        self.splitter = QSplitter()
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([270, 930])
         body = QWidget()
-        QVBoxLayout(body).addWidget(splitter)
+        QVBoxLayout(body).addWidget(self.splitter)
 
         self.message = QLabel()  # empty state and errors, in place of the lists
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -168,14 +168,11 @@ class MainWindow(QMainWindow):
             self.loaded.emit()
             return
         self.statusBar().showMessage(self.tr("Loading…"))
-        task = run_task(partial(_read_overview, self._db, self._round_id), owner=self, name="overview")
-        task.succeeded.connect(lambda ov, t=task: self._loaded(t, ov))
-        task.failed.connect(lambda exc, t=task: self._load_failed(t, exc))
-        self._load = task
+        # A cancelled task delivers neither result nor error, so an older refresh never lands late.
+        self._load = run_task(partial(_read_overview, self._db, self._round_id), owner=self, name="overview",
+                              on_result=self._loaded, on_error=self._load_failed)
 
-    def _loaded(self, task: Task, ov: RoundOverview) -> None:
-        if task is not self._load:
-            return  # an older refresh finishing late
+    def _loaded(self, ov: RoundOverview) -> None:
         self._load = None
         self.overview = ov
         self.statusBar().clearMessage()
@@ -198,18 +195,28 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(self.CONTENT_PAGE)
         self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
-        for column, widest in ((ApplicationTableModel.TITLE, 360), (ApplicationTableModel.TIER, 240)):
+        widest_columns = ((ApplicationTableModel.APPLICANT, 240), (ApplicationTableModel.TITLE, 320),
+                          (ApplicationTableModel.TIER, 200))
+        for column, widest in widest_columns:
             header.resizeSection(column, min(header.sectionSize(column), widest))  # tooltips show the rest
+        self._fit_program_list()
         self._update_status()
         self.loaded.emit()
 
-    def _load_failed(self, task: Task, exc: BaseException) -> None:
-        if task is not self._load:
+    def _fit_program_list(self) -> None:
+        """Once, when the names are known: wide enough for them (English ones are long), within reason."""
+        if self._program_list_fitted:
             return
+        self._program_list_fitted = True
+        view = self.program_view
+        wanted = min(view.sizeHintForColumn(0) + 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width(), 420)
+        total = sum(self.splitter.sizes())
+        self.splitter.setSizes([wanted, max(total - wanted, 400)])
+
+    def _load_failed(self, exc: BaseException) -> None:
         self._load = None
-        reason = exc.text(i18n.current_language()) if isinstance(exc, QbdeskError) else str(exc)
         self.statusBar().clearMessage()
-        self._show_message(self.tr("Could not read the database:\n{reason}").format(reason=reason))
+        self._show_message(self.tr("Could not read the database:\n{reason}").format(reason=i18n.error_text(exc)))
         self.loaded.emit()
 
     def _show_message(self, text: str) -> None:
@@ -230,7 +237,7 @@ class MainWindow(QMainWindow):
             action = self.round_menu.addAction(f"{info.name} ({info.year})")
             action.setCheckable(True)
             action.setChecked(info.id == chosen)
-            action.triggered.connect(partial(self.choose_round, info.id))
+            action.triggered.connect(lambda _checked=False, rid=info.id: self.choose_round(rid))
             self.round_group.addAction(action)
         self.round_menu.setEnabled(bool(ov.rounds))
 
@@ -260,14 +267,14 @@ class MainWindow(QMainWindow):
 
     def open_database(self, path: str) -> Task:
         """Open (and migrate) another database on the write path; the current one stays on failure."""
-        task = run_task(partial(_open, self._opener, path), owner=self, name="open database", serial=True)
-        task.succeeded.connect(self._database_opened)
-        task.failed.connect(lambda exc: QMessageBox.warning(
-            self, self.tr("Open database"),
-            self.tr("Could not open {path}:\n{reason}").format(
-                path=path, reason=exc.text(i18n.current_language()) if isinstance(exc, QbdeskError) else exc)))
         self.statusBar().showMessage(self.tr("Opening {path}…").format(path=path))
-        return task
+        return run_task(partial(_open, self._opener, path), owner=self, name="open database", serial=True,
+                        on_result=self._database_opened, on_error=partial(self._open_failed, path))
+
+    def _open_failed(self, path: str, exc: BaseException) -> None:
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, self.tr("Open database"), self.tr("Could not open {path}:\n{reason}").format(
+            path=path, reason=i18n.error_text(exc)))
 
     def _database_opened(self, db: Database) -> None:
         if self._load is not None:

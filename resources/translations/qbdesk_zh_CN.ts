@@ -37,7 +37,7 @@
     </message>
     <message>
         <source>Attachments</source>
-        <translation>附件（盲审/非盲审）</translation>
+        <translation>附件 盲审/非盲审</translation>
     </message>
     <message>
         <source>Experts</source>

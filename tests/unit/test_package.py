@@ -390,3 +390,41 @@ def test_write_package_refuses_unsafe_names(tmp_path, pdf):
     with pytest.raises(ValueError):
         write_package(tmp_path / "p", manifest(), {"../x.pdf": pdf})
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_digest_test_vector_in_docs():
+    # docs/formats.md, "Package digest": keep both in step.
+    m = {"format": "qbdesk.application/1", "id": "TV-1", "program": "P2", "year": 2026,
+         "applicant": {"name": "测试单位", "credit_code": "914403004JURQ283F0", "contact": "张三",
+                       "phone": "0755-1", "address": "深圳"},
+         "title": "t", "requested_amount": 300000, "summary": "",
+         "attachments": [{"file": "a.pdf", "title": "申报书", "blind": False}]}
+    sha = "e5c62df5dab5c87b6a015ef3d43597074d1eec433b15f51aec63b8582d0e4ab4"
+    assert package_digest(m, {"a.pdf": sha}) == "28f59fd6fe93004427015c9a6e7cc9c38b394842c02672977e67e64871f60cae"
+
+
+def test_docs_example_is_a_valid_package(tmp_path):
+    text = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
+    example = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    p = write_package(tmp_path / "pkg", example, {"申报书.pdf": b"%PDF-1.4\n", "技术方案（脱敏）.pdf": b"%PDF-1.4\n%x\n"})
+    assert check_package(p, RULES).ok
+
+
+@pytest.mark.parametrize("code, over, drop, add", [
+    ("wrong_year", {"year": 2027}, None, None),
+    ("bad_credit_code", {"applicant": {**manifest()["applicant"], "credit_code": "91440300MA5FXXXXX0"}}, None, None),
+    ("missing_file", {}, "申报书.pdf", None),
+    ("undeclared_file", {}, None, ("readme.txt", b"x")),
+    ("not_pdf", {}, None, ("申报书.pdf", b"\x89PNG")),
+    ("no_items", {"items": []}, None, None),
+])
+def test_zip_form_reports_the_same_reasons(tmp_path, pdf, code, over, drop, add):
+    f = files(pdf)
+    if drop:
+        del f[drop]
+    if add:
+        f[add[0]] = add[1]
+    folder = check(tmp_path / "f", manifest(**over), f)
+    zipped = check(tmp_path / "z", manifest(**over), f, as_zip=True)
+    assert [p.code for p in folder.problems] == [p.code for p in zipped.problems] == [code]
+    assert folder.problems[0].msg == zipped.problems[0].msg

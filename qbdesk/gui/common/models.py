@@ -112,8 +112,8 @@ class ApplicationTableModel(QAbstractTableModel):
             case self.APPLICANT | self.CREDIT_CODE: return f"{r.applicant_name}\n{r.credit_code}"
             case self.TIER: return r.tier or ""
             case self.ATTACHMENTS:
-                return translate("ApplicationTableModel", "{blind} blind (experts may see them), {other} not blind").format(
-                    blind=r.blind_attachments, other=r.nonblind_attachments)
+                text = translate("ApplicationTableModel", "{blind} blind (experts may see them), {other} not blind")
+                return text.format(blind=r.blind_attachments, other=r.nonblind_attachments)
             case self.EXPERTS:
                 return translate("ApplicationTableModel", "{n} experts assigned").format(n=r.assigned_experts)
         return self._display(r, col)

@@ -100,10 +100,14 @@ class Task(QObject):
     def _deliver(self, kind: str, value: Any) -> None:
         _pending.discard(self)
         self._done.set()
-        if kind == "ok" and not self.context.cancelled and not self._owner_gone():
+        # Cancelled (here, or the owner went away) beats whatever the work produced: a caller that
+        # cancelled a stale refresh never sees its result or its error.
+        if self.context.cancelled or self._owner_gone():
+            self.cancelled.emit()
+        elif kind == "ok":
             self.succeeded.emit(value)
-        elif kind == "error" and not self._owner_gone():
-            if not self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):  # nobody listens: at least leave a trace
+        elif kind == "error":
+            if not self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):  # nobody listens: leave a trace
                 log.error("task %s failed", self.name, exc_info=(type(value), value, value.__traceback__))
             self.failed.emit(value)
         else:
