@@ -24,15 +24,6 @@ def run_import(args, con) -> int:
     rid = current_round_id(db, args)
     report = import_packages(db.sessions, rid, args.paths, progress=con.progress)
     for line in report.lines:
-        if line.status == "rejected":
-            con.say(con.t(f"拒绝 {line.path}", f"REJECTED {line.path}"))
-            for problem in line.problems:
-                con.say(f"    - {problem.msg.text(con.lang)}")
-        elif line.status == "unchanged":
-            con.say(con.t(f"未变 {line.application_id}（已导入过）", f"unchanged {line.application_id} (already imported)"))
-        else:
-            con.say(con.t(f"导入 {line.application_id}", f"imported {line.application_id}"))
-    c = report.counts
-    con.say(con.t(f"共 {len(report.lines)} 个申报包：导入 {c.get('imported', 0)}，未变 {c.get('unchanged', 0)}，拒绝 {c.get('rejected', 0)}",
-                  f"{len(report.lines)} packages: {c.get('imported', 0)} imported, {c.get('unchanged', 0)} unchanged, {c.get('rejected', 0)} rejected"))
+        con.say(line.text(con.lang))
+    con.say(report.summary())
     return 0 if report.ok else 1

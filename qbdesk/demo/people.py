@@ -77,7 +77,7 @@ class ApplicantFactory:
         self._codes: set[str] = set()
         self._people: set[str] = set()
 
-    def _unique_person(self) -> str:
+    def unique_person(self) -> str:
         while True:
             name = person_name(self.rng)
             if name not in self._people:
@@ -108,10 +108,10 @@ class ApplicantFactory:
             email = f"{rng.choice(('quality', 'office', 'zhiliang', 'xmsb', 'qm'))}@{pinyin}.com.cn"
         return Applicant(
             name=name, trade=trade, industry=industry, credit_code=code,
-            contact=self._unique_person(),
+            contact=self.unique_person(),
             phone=f"0755-{rng.choice('2368')}{rng.randrange(10**7):07d}",
             mobile=mobile(rng), address=address, email=email,
-            legal_rep=self._unique_person(),
+            legal_rep=self.unique_person(),
             founded=rng.randrange(1995, 2019), capital=rng.choice((500, 1000, 2000, 3000, 5000, 8000, 12000)),
             staff=rng.randrange(60, 2500),
         )

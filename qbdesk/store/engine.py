@@ -71,9 +71,40 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None, *, migrate: bool = True) -> Database:
+def _check_is_qbdesk(engine: Engine) -> None:
+    """Refuse a database that exists but was not made by qbdesk (never add our tables to it)."""
+    from sqlalchemy import inspect
+
+    from qbdesk.domain.messages import Msg, QbdeskError
+
+    shown = engine.url.render_as_string(hide_password=True)
+    db_file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if db_file and db_file != ":memory:" and not Path(db_file).exists():
+        raise QbdeskError(Msg(f"数据库文件不存在：{db_file}", f"the database file does not exist: {db_file}"))
+    try:
+        tables = set(inspect(engine).get_table_names())
+    except Exception as e:  # not a database at all (e.g. a PDF renamed .sqlite)
+        raise QbdeskError(Msg(f"无法打开数据库 {shown}：{e.__class__.__name__}",
+                              f"cannot open the database {shown}: {e.__class__.__name__}")) from e
+    if tables and "alembic_version" not in tables:
+        raise QbdeskError(Msg(f"{shown} 不是 qbdesk 数据库（未作任何修改）",
+                              f"{shown} is not a qbdesk database (nothing was changed)"))
+
+
+def open_database(url: str | None, *, migrate: bool = True, create: bool = True) -> Database:
+    """Open (and by default create and upgrade) a qbdesk database.
+
+    ``create=False`` is for a database the user picked by hand: it must
+    already exist and be a qbdesk one.
+    """
     engine = make_engine(url)
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+    if not create:
+        try:
+            _check_is_qbdesk(engine)
+        except Exception:
+            engine.dispose()
+            raise
+    elif engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
     if migrate:
         upgrade(engine)

@@ -96,14 +96,14 @@ def test_round_init_and_import_reports_each_broken_package(demo_round, tmp_path,
 
     code, out, _ = run(capsys, "--lang", "en", "applications", "import", "--db", db, str(mixed))
     assert code == 1
-    assert out.count("imported ") == 3
+    assert out.count("imported  ") == 3
     assert "broken-json" in out and "wrong-year" in out
     assert "2019" in out  # the reason names the wrong year
 
     # Importing the same folder again changes nothing and still names the broken ones.
     code, out, _ = run(capsys, "--lang", "en", "applications", "import", "--db", db, str(mixed))
     assert code == 1
-    assert out.count("unchanged ") == 3
+    assert out.count("unchanged  ") == 3
 
 
 def test_round_init_rejects_unknown_program(tmp_path, capsys):

@@ -45,3 +45,31 @@ def test_audit_chain_detects_tampering(db):
     with db.sessions() as s:
         bad = audit.verify_chain(s)
     assert bad == [second.id]
+
+
+def test_open_existing_refuses_foreign_and_missing_databases(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from qbdesk.domain.messages import QbdeskError
+    from qbdesk.store.engine import open_database
+
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as c:
+        c.execute("create table invoices (id integer)")
+    with pytest.raises(QbdeskError) as e:
+        open_database(str(foreign), create=False)
+    assert "not a qbdesk database" in e.value.msg.en
+    with sqlite3.connect(foreign) as c:  # nothing was added to it
+        assert [r[0] for r in c.execute("select name from sqlite_master where type='table'")] == ["invoices"]
+
+    not_db = tmp_path / "scan.sqlite"
+    not_db.write_bytes(b"%PDF-1.7 not a database" * 100)
+    with pytest.raises(QbdeskError) as e:
+        open_database(str(not_db), create=False)
+    assert "cannot open" in e.value.msg.en
+
+    with pytest.raises(QbdeskError) as e:
+        open_database(str(tmp_path / "missing.sqlite"), create=False)
+    assert "does not exist" in e.value.msg.en
