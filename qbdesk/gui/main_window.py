@@ -43,7 +43,7 @@ class MainWindow(QMainWindow):
     loaded = Signal()  # a refresh ended: the round is shown, or a message says why not
 
     def __init__(self, database: Database | None = None, *,
-                 opener: Callable[[str], Database] = open_database, parent: QWidget | None = None):
+                 opener: Callable[[str], Database] = partial(open_database, create=False), parent: QWidget | None = None):
         super().__init__(parent)
         self._db = database
         self._opener = opener

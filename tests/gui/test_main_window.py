@@ -209,6 +209,9 @@ def test_open_database_switches_and_keeps_old_on_failure(qtbot, window, tmp_path
     assert len(warnings) == 1 and "not-a-database.sqlite" in warnings[0]
     assert window.database() is old and len(shown_rows(window)) == 6
 
+    from qbdesk.store.engine import open_database as create_database
+
+    create_database(str(tmp_path / "fresh.sqlite")).dispose()  # an empty qbdesk database, as `round init` leaves it
     task = window.open_database(str(tmp_path / "fresh.sqlite"))
     with qtbot.waitSignal(window.loaded, timeout=5000):
         pass
