@@ -14,8 +14,8 @@ from typing import Any, Union
 from qbdesk.domain.programs import Program
 from qbdesk.demo.people import Applicant
 from qbdesk.demo.program_texts import Metric, ProgramText
-from qbdesk.demo.texts import (BLIND_NOTE, BUDGET_LINES, COMMITMENT, GENERIC_SENTENCES, SCHEDULE_PHASES,
-                               SECTION_HEADINGS)
+from qbdesk.demo.texts import (BLIND_NOTE, BUDGET_LINES, COMMITMENT, EQUIPMENT, GENERIC_SENTENCES, IMPROVEMENTS,
+                               RISKS, SCHEDULE_PHASES, SECTION_HEADINGS, TEAM_ROLES, TEST_ITEMS)
 
 CN_NUM = "一二三四五六七八九十"
 
@@ -95,6 +95,8 @@ class DocContext:
 def number_slots(rng: random.Random, year: int) -> dict[str, Any]:
     """Numbers for the report sentences, drawn once per document so repeats agree."""
     rate_a = round(rng.uniform(90.0, 96.5), 1)
+    loss_a = round(rng.uniform(1.2, 3.5), 2)
+    coal = rng.randrange(80, 900)
     return {
         "n1": rng.randrange(40, 400), "n2": rng.randrange(5, 40), "n3": rng.randrange(80, 900),
         "n4": rng.randrange(6, 30), "n5": rng.randrange(3, 12), "n6": rng.randrange(10, 120),
@@ -103,6 +105,8 @@ def number_slots(rng: random.Random, year: int) -> dict[str, Any]:
         "pct4": rng.randrange(3, 15), "money1": rng.randrange(800, 9000), "money2": rng.randrange(500, 6000),
         "rate_a": rate_a, "rate_b": round(rng.uniform(rate_a + 1.0, 99.6), 1),
         "score": rng.randrange(86, 96), "year": year - 1,
+        "loss_a": loss_a, "loss_b": round(loss_a * rng.uniform(0.6, 0.9), 2),
+        "coal": coal, "co2": round(coal * rng.uniform(2.4, 2.7)),  # tonnes of CO2 per tonne of standard coal
     }
 
 
@@ -135,10 +139,10 @@ def metrics_table(rng: random.Random, metrics: tuple[Metric, ...]) -> Table:
     rows = [("指标", "单位", "实施前", "实施后", "变化")]
     for m in metrics:
         before = rng.uniform(m.lo, m.hi)
-        gain = rng.uniform(0.08, 0.35)
-        if m.unit == "%" and m.higher_is_better:  # close part of the gap to 100 %
-            after = before + (100 - before) * gain
+        if m.top is not None:  # close part of the gap to the top
+            after = before + (m.top - before) * rng.uniform(0.05, 0.3)
         else:
+            gain = rng.uniform(0.08, 0.35)
             after = before * (1 + gain) if m.higher_is_better else before * (1 - gain)
         change = (after - before) / before * 100
         rows.append((m.name, m.unit or "—", _fmt(before, m.hi), _fmt(after, m.hi), f"{change:+.1f}%"))
@@ -153,9 +157,10 @@ def yearly_table(rng: random.Random, metrics: tuple[Metric, ...], year: int) -> 
         vals = []
         for _ in years:
             vals.append(_fmt(v, m.hi))
-            v = v * (1 + rng.uniform(0.02, 0.15)) if m.higher_is_better else v * (1 - rng.uniform(0.02, 0.12))
-            if m.unit == "%":
-                v = min(v, 99.9)
+            if m.top is not None:
+                v = v + (m.top - v) * rng.uniform(0.02, 0.12)
+            else:
+                v = v * (1 + rng.uniform(0.02, 0.15)) if m.higher_is_better else v * (1 - rng.uniform(0.02, 0.12))
         rows.append((f"{m.name}（{m.unit}）" if m.unit else m.name, *vals))
     return Table(tuple(rows), (3.6, 1.6, 1.6, 1.6))
 
@@ -181,6 +186,61 @@ def budget_table(rng: random.Random, total_yuan: int) -> Table:
     rows = [("科目", "金额（万元）", "说明")] + [(n, f"{a:.1f}", d) for (n, d), a in zip(lines, amounts)]
     rows.append(("合计", f"{sum(amounts):.1f}", "其中申请专项资金资助" + f"{total_yuan / 10000:.0f}万元"))
     return Table(tuple(rows), (2.0, 1.6, 4.6))
+
+
+def team_table(rng: random.Random) -> Table:
+    rows = [("序号", "岗位", "职称", "专业", "项目分工")]
+    for i, (role, title, major, duty) in enumerate(rng.sample(TEAM_ROLES, rng.randrange(5, len(TEAM_ROLES) + 1)), 1):
+        rows.append((str(i), role, title, major, duty))
+    return Table(tuple(rows), (0.7, 1.6, 2.0, 1.6, 3.6))
+
+
+def equipment_table(rng: random.Random) -> Table:
+    rows = [("序号", "设备名称", "数量（台/套）", "主要用途")]
+    for i, (name, use) in enumerate(rng.sample(EQUIPMENT, rng.randrange(7, len(EQUIPMENT) + 1)), 1):
+        rows.append((str(i), name, str(rng.randrange(1, 6)), use))
+    return Table(tuple(rows), (0.7, 3.4, 1.6, 2.8))
+
+
+def improvements_table(rng: random.Random) -> Table:
+    rows = [("序号", "问题", "改进措施", "进展")]
+    for i, (issue, fix, state) in enumerate(rng.sample(IMPROVEMENTS, rng.randrange(5, len(IMPROVEMENTS) + 1)), 1):
+        rows.append((str(i), issue, fix, state))
+    return Table(tuple(rows), (0.7, 2.4, 4.4, 1.2))
+
+
+def test_data_table(rng: random.Random) -> Table:
+    rows = [("序号", "检测项目", "技术要求", "实测结果", "判定")]
+    for i, (item, unit, limit, kind) in enumerate(rng.sample(TEST_ITEMS, rng.randrange(14, len(TEST_ITEMS) + 1)), 1):
+        sign = "≥" if kind == "min" else "≤"
+        value = limit * (rng.uniform(1.05, 1.8) if kind == "min" else rng.uniform(0.2, 0.9))
+        if unit == "%" and limit <= 100:
+            value = min(value, 100.0)
+        digits = 3 if limit < 1 else 1 if limit < 100 else 0
+        rows.append((str(i), item, f"{sign} {limit:g} {unit}".strip(), f"{value:.{digits}f} {unit}".strip(), "符合"))
+    return Table(tuple(rows), (0.7, 3.0, 2.0, 2.0, 1.0))
+
+
+def risks_table(rng: random.Random) -> Table:
+    rows = [("序号", "风险", "应对措施")]
+    rows += [(str(i), r, m) for i, (r, m) in enumerate(rng.sample(RISKS, rng.randrange(4, len(RISKS) + 1)), 1)]
+    return Table(tuple(rows), (0.7, 3.6, 4.4))
+
+
+def appendices(rng: random.Random, ctx: DocContext, count: int, *, yearly: bool = True) -> list[Block]:
+    """Up to six appendix tables: how a report grows past three pages."""
+    tables = [("近三年主要指标", lambda: yearly_table(rng, ctx.text.metrics, ctx.year)),
+              ("项目团队构成", lambda: team_table(rng)),
+              ("主要仪器设备", lambda: equipment_table(rng)),
+              ("问题清单与改进措施", lambda: improvements_table(rng)),
+              ("检测数据汇总", lambda: test_data_table(rng)),
+              ("风险分析与应对措施", lambda: risks_table(rng))]
+    if not yearly:
+        tables = tables[1:]
+    out: list[Block] = []
+    for i, (name, make) in enumerate(tables[:count], 1):
+        out += [Heading(f"附表{i}  {name}", level=2), make()]
+    return out
 
 
 def items_table(ctx: DocContext, *, with_reference: bool) -> Table | None:
@@ -210,8 +270,12 @@ def _blind_title(ctx: DocContext, title: str) -> list[Block]:
             Para(BLIND_NOTE, boxed=True)]
 
 
+MAX_SIZE = 7
+
+
 def blind_main(ctx: DocContext, rng: random.Random, file: str, title: str, size: int) -> DocSpec:
-    """The main de-identified report (3-6 pages); ``size`` 0..3 adds text and tables."""
+    """The main de-identified report; ``size`` 0..MAX_SIZE adds text, then appendix tables."""
+    extra = min(size, 2)
     slots = number_slots(rng, ctx.year) | {"field": ctx.field, "product": ctx.product, "topic": ctx.topic}
     doc = DocSpec(file, title, True, _blind_header(ctx), _blind_title(ctx, title))
     per = (3, 4)
@@ -221,9 +285,9 @@ def blind_main(ctx: DocContext, rng: random.Random, file: str, title: str, size:
         doc.blocks.append(Heading(f"{next(sec)}、{heading}"))
 
     section(SECTION_HEADINGS["background"])
-    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["background"], 5 + size), slots, per)
+    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["background"], 5 + extra), slots, per)
     section(SECTION_HEADINGS["basis"])
-    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["basis"], 4 + size), slots, per)
+    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["basis"], 4 + extra), slots, per)
     if ctx.text.sections:  # P8: one subsection per GB/T 19580 category, then the self-assessment
         section(ctx.text.content_heading)
         for i, (name, sentences) in enumerate(ctx.text.sections):
@@ -237,41 +301,42 @@ def blind_main(ctx: DocContext, rng: random.Random, file: str, title: str, size:
                        Table(tuple(rows), (3.0, 1.4, 1.6, 1.4))]
     else:
         section(ctx.text.content_heading)
-        core = _take(rng, ctx.text.core, 6 + 2 * size)
+        core = _take(rng, ctx.text.core, 6 + 2 * extra)
         lead = _take(rng, GENERIC_SENTENCES["content"], 2)
         doc.blocks += _paragraphs(rng, lead + core, slots, (2, 3))
         table = items_table(ctx, with_reference=False)
         if table is not None:
             doc.blocks += [Para("本次申报涉及的事项如下表所示。"), table]
     section(SECTION_HEADINGS["results"])
-    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["results"], 4 + size), slots, per)
+    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["results"], 4 + extra), slots, per)
     doc.blocks += [Para("主要指标变化情况见下表。"), metrics_table(rng, ctx.text.metrics)]
     section(SECTION_HEADINGS["innovation"])
     innov = GENERIC_SENTENCES["innovation"]
     doc.blocks.append(Para("".join(_fill(s, slots) for s in innov[:4])))
-    if size >= 2:
+    if extra >= 2:
         doc.blocks.append(Para("".join(_fill(s, slots) for s in innov[4:])))
     section(SECTION_HEADINGS["impact"])
-    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["impact"], 3 + size), slots, per)
+    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["impact"], 3 + extra), slots, per)
     section(SECTION_HEADINGS["plan"])
-    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["plan"], 4 + size), slots, per)
+    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["plan"], 4 + extra), slots, per)
     doc.blocks.append(schedule_table(rng, ctx.year))
     if ctx.program.code in ("P1", "P2", "P6"):
         doc.blocks += [Para("项目经费预算如下表。"), budget_table(rng, ctx.requested_amount)]
-    if size >= 3:
-        doc.blocks += [Heading("附表 近三年主要指标"), yearly_table(rng, ctx.text.metrics, ctx.year)]
+    if size > 1:
+        doc.blocks += [Heading(f"{next(sec)}、附表")] + appendices(rng, ctx, size - 1)
     return doc
 
 
 def blind_supplement(ctx: DocContext, rng: random.Random, file: str, title: str, size: int) -> DocSpec:
-    """A shorter de-identified annex: results, data tables and the evidence list (3-6 pages)."""
+    """A de-identified annex: results, data tables, evidence list; ``size`` as for :func:`blind_main`."""
+    extra = min(size, 2)
     slots = number_slots(rng, ctx.year) | {"field": ctx.field, "product": ctx.product, "topic": ctx.topic}
     doc = DocSpec(file, title, True, _blind_header(ctx), _blind_title(ctx, title))
     doc.blocks += [Heading("一、概述"), Para(ctx.summary)]
-    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["background"], 3 + size), slots, (3, 4))
+    doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["background"], 3 + extra), slots, (3, 4))
     doc.blocks.append(Heading("二、主要成果"))
     pool = GENERIC_SENTENCES["results"] + (ctx.text.core or tuple(s for _, ss in ctx.text.sections for s in ss))
-    doc.blocks += _paragraphs(rng, _take(rng, pool, 8 + 2 * size), slots, (3, 4))
+    doc.blocks += _paragraphs(rng, _take(rng, pool, 8 + 2 * extra), slots, (3, 4))
     doc.blocks += [Heading("三、关键数据"), Para("实施前后主要指标对比如下。"), metrics_table(rng, ctx.text.metrics),
                    Para("近三年主要指标变化情况如下。"), yearly_table(rng, ctx.text.metrics, ctx.year)]
     table = items_table(ctx, with_reference=False)
@@ -279,13 +344,15 @@ def blind_supplement(ctx: DocContext, rng: random.Random, file: str, title: str,
         doc.blocks += [Para("申报事项情况如下。"), table]
     doc.blocks.append(Heading("四、典型做法"))
     doc.blocks += _paragraphs(rng, _take(rng, GENERIC_SENTENCES["impact"] + GENERIC_SENTENCES["innovation"][4:],
-                                         4 + size), slots, (2, 3))
+                                         4 + extra), slots, (2, 3))
     doc.blocks.append(Heading("五、佐证材料目录"))
     rows = [("序号", "材料名称", "页数", "备注")]
     for i, name in enumerate(ctx.text.evidence, 1):
         rows.append((str(i), name, str(rng.randrange(2, 30)), "原件备查"))
     doc.blocks += [Table(tuple(rows), (0.8, 4.6, 1.0, 1.6)),
                    Para("以上材料均已隐去可识别申报单位身份的信息，原件由申报单位留存备查。")]
+    if size > 1:  # the yearly table is already in section three
+        doc.blocks += [Heading("六、附表")] + appendices(rng, ctx, size - 1, yearly=False)
     return doc
 
 

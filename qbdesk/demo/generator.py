@@ -3,10 +3,11 @@
     generate_demo(Path("demo")) ->  demo/packages/<id>/application.json + PDFs
                                     demo/experts.csv
 
-Everything is drawn from one seeded ``random.Random`` (and per-document
-generators seeded from it), and PDFs are built with reportlab's invariant
-mode, so one seed always gives the same bytes. :func:`build_round` does all
-the work in memory; :func:`generate_demo` writes it out.
+Everything is drawn from one seeded ``random.Random`` (blind documents from
+generators seeded with the seed and the document's name, so resizing one
+document disturbs nothing else), and PDFs are built with reportlab's
+invariant mode, so one seed always gives the same bytes. :func:`build_round` does all
+the work in memory; :func:`write_round` writes it out; :func:`generate_demo` does both.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.programs import PROGRAM_CODES, program
 from qbdesk.demo import documents as d
 from qbdesk.demo.items import make_items, pick_tier
-from qbdesk.demo.pdf import RenderedDoc, render
+from qbdesk.demo.pdf import RenderedDoc, estimate_pages, render
 from qbdesk.demo.people import Applicant, ApplicantFactory, Expert, expert_title, mobile
 from qbdesk.demo.program_texts import PROGRAM_TEXTS
 from qbdesk.demo.texts import EXPERT_ORGANISATIONS
@@ -121,19 +122,32 @@ def _p8_scores(rng: random.Random) -> tuple[tuple[str, int, int], ...]:
     return tuple((name, mx, round(mx * min(0.95, max(0.3, level + rng.gauss(0, 0.05))))) for name, mx in P8_CATEGORIES)
 
 
-def _blind_doc(builder, ctx: d.DocContext, applicant: Applicant, seed_key: str, file: str, title: str,
-               size: int) -> RenderedDoc:
-    """Build, check for identity and render; grow or shrink until the page count is in range."""
+BlindBuilder = Callable[[d.DocContext, random.Random, str, str, int], d.DocSpec]
+
+
+def _blind_doc(builder: BlindBuilder, ctx: d.DocContext, applicant: Applicant, seed_key: str, file: str, title: str,
+               target: int) -> RenderedDoc:
+    """Build, check for identity, size to about ``target`` pages and render.
+
+    The size comes from a cheap estimate; a render outside 3-6 pages (rare)
+    steps the size and renders again.
+    """
     tokens = applicant.identity_tokens()
     lo, hi = BLIND_PAGES
-    for attempt in range(6):
-        spec = builder(ctx, random.Random(f"{seed_key}/{attempt}/{size}"), file, title, size)
+
+    def build(size: int, attempt: int) -> d.DocSpec:
+        return builder(ctx, random.Random(f"{seed_key}/{attempt}/{size}"), file, title, size)
+
+    size = 0  # the smallest size whose estimate reaches the target
+    while size < d.MAX_SIZE and estimate_pages(build(size, 0)) < target - 0.35:
+        size += 1
+    for attempt in range(8):
+        spec = build(size, attempt)
         text = "".join("".join(s.split()) for s in spec.strings())
-        leaks = [t for t in tokens if t and t in text]
-        if leaks:  # a chance collision of words; draw the text again
+        if any(t in text for t in tokens):  # a chance collision of words: draw the text again
             continue
         doc = render(spec)
-        if doc.pages < lo and size < 4:
+        if doc.pages < lo and size < d.MAX_SIZE:
             size += 1
         elif doc.pages > hi and size > 0:
             size -= 1
@@ -156,20 +170,22 @@ def _application(rng: random.Random, seed: int, year: int, code: str, number: in
                  force_items: int | None) -> ApplicationPlan:
     text = PROGRAM_TEXTS[code]
     p = program(code)
-    field_, product = rng.choice(text.domains)
+    field_, product, _ = rng.choice(text.domains_for(applicant.industry))
     topic = rng.choice(text.topics)
     tier = pick_tier(code, rng)
     items = make_items(code, rng, year=year, field=field_, product=product, tier=tier, count=force_items)
     item_short = items[0]["title"].split("证书（")[0] if items else ""
     tier_zh = p.funding.default_tiers[tier].zh if tier else ""
     p8 = _p8_scores(rng) if code == "P8" else ()
-    slots = {"field": field_, "product": product, "topic": topic, "k": len(items), "item": item_short,
+    noun = {"P3": "认证", "P4": "认可"}.get(code, "")
+    items_phrase = f"{item_short}等{len(items)}项{noun}" if len(items) > 1 else item_short
+    slots = {"field": field_, "product": product, "topic": topic, "item": item_short, "items": items_phrase,
              "tier": tier_zh, "year": year - 1, **_slots(code, rng)}
     if p8:
         slots["n"] = sum(s for _, _, s in p8)
     app_id = f"{year}-{code}-{number:04d}"
     who: dict[str, Any] = {"name": applicant.name, "credit_code": applicant.credit_code,
-                               "contact": applicant.contact, "phone": applicant.phone, "address": applicant.address}
+                           "contact": applicant.contact, "phone": applicant.phone, "address": applicant.address}
     if applicant.email:
         who["email"] = applicant.email
     manifest: dict[str, Any] = {
@@ -190,8 +206,8 @@ def _application(rng: random.Random, seed: int, year: int, code: str, number: in
     plan.docs.append(render(d.application_form(ctx, applicant, attachments)))
     builders = (d.blind_main, d.blind_supplement)
     for i, (f, t) in enumerate(blind):
-        size = rng.randrange(0, 3) if i == 0 else rng.randrange(0, 2)
-        plan.docs.append(_blind_doc(builders[i], ctx, applicant, f"{seed}/{app_id}/{f}", f, t, size))
+        target = rng.choice((3, 4, 5, 6)) if i == 0 else rng.choice((3, 3, 4, 5))
+        plan.docs.append(_blind_doc(builders[i], ctx, applicant, f"{seed}/{app_id}/{f}", f, t, target))
     return plan
 
 
@@ -206,12 +222,13 @@ def _assign_applicants(rng: random.Random, factory: ApplicantFactory, counts: di
     repeats = max(1, sum(counts.values()) // 10)
     for a, b in (PAIRS * 10)[:repeats]:
         if len(by_program[a]) < counts[a] and len(by_program[b]) < counts[b]:
-            applicant = factory.make(PROGRAM_TEXTS[a].industries)
+            ia, ib = PROGRAM_TEXTS[a].applicant_industries(), PROGRAM_TEXTS[b].applicant_industries()
+            applicant = factory.make(tuple(i for i in ia if i in ib) or ia)  # an industry both programs fit
             by_program[a].append(applicant)
             by_program[b].append(applicant)
     for c in PROGRAM_CODES:
         while len(by_program[c]) < counts[c]:
-            by_program[c].append(factory.make(PROGRAM_TEXTS[c].industries))
+            by_program[c].append(factory.make(PROGRAM_TEXTS[c].applicant_industries()))
         rng.shuffle(by_program[c])
     return by_program
 
@@ -270,15 +287,23 @@ def generate_demo(out_dir: Path, *, seed: int = 2026, year: int = 2026, applicat
                   overwrite: bool = False) -> DemoRound:
     """Write a demo round into ``out_dir`` (``packages/`` and ``experts.csv``).
 
-    Refuses to replace an earlier demo unless ``overwrite``; the new one is
-    assembled in a temporary folder first, so a failure leaves nothing half-written.
+    Refuses to replace an earlier demo unless ``overwrite``.
     """
-    out_dir = Path(out_dir)
-    packages, experts_csv = out_dir / "packages", out_dir / "experts.csv"
-    if (packages.exists() or experts_csv.exists()) and not overwrite:
+    _refuse_existing(Path(out_dir), overwrite)
+    return write_round(build_round(seed=seed, year=year, applications=applications), out_dir, overwrite=overwrite)
+
+
+def _refuse_existing(out_dir: Path, overwrite: bool) -> None:
+    if ((out_dir / "packages").exists() or (out_dir / "experts.csv").exists()) and not overwrite:
         raise QbdeskError(Msg(f"目录中已有演示数据：{out_dir}（如需覆盖，请选择覆盖）",
                               f"{out_dir} already holds a demo round (choose overwrite to replace it)"))
-    plan = build_round(seed=seed, year=year, applications=applications)
+
+
+def write_round(plan: RoundPlan, out_dir: Path, *, overwrite: bool = False) -> DemoRound:
+    """Write a built round; it is assembled in a temporary folder first, so a failure leaves nothing half-written."""
+    out_dir = Path(out_dir)
+    _refuse_existing(out_dir, overwrite)
+    packages, experts_csv = out_dir / "packages", out_dir / "experts.csv"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".qbdesk-demo-", dir=out_dir))
@@ -304,7 +329,7 @@ def generate_demo(out_dir: Path, *, seed: int = 2026, year: int = 2026, applicat
     codes = {a.applicant.credit_code for a in plan.applications}
     by_program = {c: sum(a.manifest["program"] == c for a in plan.applications) for c in PROGRAM_CODES}
     return DemoRound(
-        out_dir=out_dir, packages_dir=packages, experts_csv=experts_csv, seed=seed, year=year,
+        out_dir=out_dir, packages_dir=packages, experts_csv=experts_csv, seed=plan.seed, year=plan.year,
         package_dirs=tuple(packages / a.id for a in plan.applications), applications=len(plan.applications),
         applicants=len(codes), experts=len(plan.experts), pdfs=sum(len(a.docs) for a in plan.applications),
         by_program=by_program,

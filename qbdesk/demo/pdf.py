@@ -17,6 +17,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as RLTable
@@ -26,7 +27,10 @@ from qbdesk.demo import documents as d
 from qbdesk.reports.fonts import register_cjk_font
 
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 25 * mm, 25 * mm, 22 * mm
+FRAME_W = A4[0] - 2 * MARGIN_X - 12  # SimpleDocTemplate's frame has 6 pt padding each side
+FRAME_H = A4[1] - MARGIN_TOP - MARGIN_BOTTOM - 12
 GREY = colors.HexColor("#666666")
+CELL_SIZE, CELL_PAD = 9, 3
 
 
 @dataclass(frozen=True)
@@ -65,38 +69,94 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _table(block: d.Table, width: float) -> RLTable:
-    st = _styles()
+def _col_widths(block: d.Table, width: float) -> list[float]:
     scale = width / sum(block.widths)
-    rows = [[_p(c, st["head"] if r == 0 else st["cell"]) for c in row] for r, row in enumerate(block.rows)]
-    t = RLTable(rows, colWidths=[w * scale for w in block.widths], repeatRows=1)
+    return [w * scale for w in block.widths]
+
+
+def _fits(text: str, col_width: float) -> bool:
+    return "\n" not in text and stringWidth(text, register_cjk_font(), CELL_SIZE) <= col_width - 2 * 6
+
+
+def _table(block: d.Table, width: float) -> RLTable:
+    # Short cells stay plain strings (much faster to lay out); long ones wrap as Paragraphs.
+    st = _styles()
+    widths = _col_widths(block, width)
+    rows = [[c if _fits(c, w) else _p(c, st["head"] if r == 0 else st["cell"]) for c, w in zip(row, widths)]
+            for r, row in enumerate(block.rows)]
+    t = RLTable(rows, colWidths=widths, repeatRows=1)
     t.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), register_cjk_font()),  # never fall back to (unembedded) Helvetica
+        ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
+        ("LEADING", (0, 0), (-1, -1), 13),
+        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#444444")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8ECF2")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]))
     return t
+
+
+@lru_cache(maxsize=4096)  # sentences and cells repeat across documents
+def _lines(text: str, size: float, width: float) -> int:
+    font = register_cjk_font()
+    return sum(max(1, -(-int(stringWidth(part, font, size)) // int(width))) for part in text.split("\n"))
+
+
+def estimate_pages(spec: d.DocSpec) -> float:
+    """A quick estimate of the page count, without laying the document out."""
+    st = _styles()
+    used, pages = 0.0, 0
+    for b in spec.blocks:
+        if isinstance(b, d.PageBreak):
+            pages, used = pages + 1, 0.0
+            continue
+        if isinstance(b, d.Title):
+            h = 12 * mm + 28 * _lines(b.text, 18, FRAME_W) + 10 + 18 * len(b.lines) + 6 * mm
+        elif isinstance(b, d.Heading):
+            s = st["h1" if b.level == 1 else "h2"]
+            h = s.spaceBefore + s.spaceAfter + s.leading * _lines(b.text, s.fontSize, FRAME_W)
+        elif isinstance(b, d.Para):
+            s = st["note" if b.boxed else "body"]
+            h = s.spaceBefore + s.spaceAfter + s.leading * _lines(b.text + "　　", s.fontSize, FRAME_W - 12)
+        else:
+            widths = _col_widths(b, FRAME_W)
+            h = 4 * mm + sum(2 * CELL_PAD + 13 * max(_lines(c, CELL_SIZE, w - 12) for c, w in zip(row, widths))
+                             for row in b.rows)
+            if h < FRAME_H and used + h > FRAME_H:  # KeepTogether moves a short table to the next page
+                pages, used = pages + 1, 0.0
+        used += h
+        while used > FRAME_H:
+            pages, used = pages + 1, used - FRAME_H
+    return pages + used / FRAME_H
 
 
 def _flowables(spec: d.DocSpec, width: float) -> list:
     st = _styles()
     out: list = []
+    headings: list = []  # held back so a heading never ends a page without what follows it
     for b in spec.blocks:
+        if isinstance(b, d.Heading):
+            headings.append(_p(b.text, st["h1" if b.level == 1 else "h2"]))
+            continue
         if isinstance(b, d.Title):
-            out += [Spacer(1, 6 * mm), _p(b.text, st["title"])]
-            out += [_p(line, st["subtitle"]) for line in b.lines]
-            out.append(Spacer(1, 6 * mm))
-        elif isinstance(b, d.Heading):
-            out.append(_p(b.text, st["h1" if b.level == 1 else "h2"]))
+            items = [Spacer(1, 6 * mm), _p(b.text, st["title"])]
+            items += [_p(line, st["subtitle"]) for line in b.lines]
+            items.append(Spacer(1, 6 * mm))
         elif isinstance(b, d.Para):
-            out.append(_p(b.text, st["note" if b.boxed else "body"]))
+            items = [_p(b.text, st["note" if b.boxed else "body"])]
         elif isinstance(b, d.Table):
-            out += [KeepTogether([_table(b, width)]) if len(b.rows) <= 12 else _table(b, width), Spacer(1, 4 * mm)]
-        elif isinstance(b, d.PageBreak):
-            out.append(PageBreak())
-    return out
+            items = [_table(b, width), Spacer(1, 4 * mm)]
+        else:
+            items = [PageBreak()]
+        if headings or isinstance(b, d.Table):
+            out.append(KeepTogether(headings + items))
+        else:
+            out += items
+        headings = []
+    return out + headings
 
 
 class _NumberedCanvas(Canvas):

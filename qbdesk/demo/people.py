@@ -73,7 +73,7 @@ class ApplicantFactory:
         self.rng = rng
         self._trades = list(TRADE_NAMES)
         rng.shuffle(self._trades)
-        self._names: set[str] = set()
+        self._names: set[tuple[str, str]] = set()
         self._codes: set[str] = set()
         self._people: set[str] = set()
 
@@ -91,8 +91,10 @@ class ApplicantFactory:
             industry = rng.choice(industries)
             prefix = "深圳市" if rng.random() < 0.8 else "深圳"
             name = f"{prefix}{trade}{industry}{rng.choice(COMPANY_FORMS)}"
-            if name not in self._names:
-                self._names.add(name)
+            # Unique by trade name + industry: names differing only in 深圳市/深圳 or legal form
+            # are one organisation to the conflict rules.
+            if (trade, industry) not in self._names:
+                self._names.add((trade, industry))
                 break
         district, streets, roads, parks = rng.choice(DISTRICTS)
         region = _DISTRICT_CODES[district] if rng.random() < 0.5 else "440300"

@@ -124,21 +124,22 @@ def _show(raw: bytes, limit: int = 40) -> str:
 # --- keys as OpenSSH shows them ---------------------------------------------
 
 
-def _public_blob(pub: Ed25519PublicKey) -> bytes:
+def public_key_blob(pub: Ed25519PublicKey) -> bytes:
+    """The key in SSH wire form (what fingerprints hash and OpenSSH lines base64-encode)."""
     raw = pub.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return _string(KEY_TYPE.encode()) + _string(raw)
 
 
 def public_key_openssh(pub: Ed25519PublicKey, comment: str = "") -> str:
     """The one-line OpenSSH form: ``ssh-ed25519 AAAA… comment``."""
-    line = f"{KEY_TYPE} {base64.b64encode(_public_blob(pub)).decode()}"
+    line = f"{KEY_TYPE} {base64.b64encode(public_key_blob(pub)).decode()}"
     comment = " ".join(comment.split())  # one line, whatever the caller passed
     return f"{line} {comment}" if comment else line
 
 
 def fingerprint(pub: Ed25519PublicKey) -> str:
     """``SHA256:…`` exactly as ``ssh-keygen -l`` prints it (unpadded base64)."""
-    digest = hashlib.sha256(_public_blob(pub)).digest()
+    digest = hashlib.sha256(public_key_blob(pub)).digest()
     return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
 
 
@@ -204,7 +205,7 @@ def sign(
     blob = (
         MAGIC
         + struct.pack(">I", VERSION)
-        + _string(_public_blob(private_key.public_key()))
+        + _string(public_key_blob(private_key.public_key()))
         + _string(ns)
         + _string(b"")
         + _string(alg)
@@ -341,7 +342,7 @@ def verify(
         ) from None
 
     # Checked after validity so the message can say "valid, but someone else's key".
-    if public_key is not None and _public_blob(public_key) != _public_blob(signer):
+    if public_key is not None and public_key_blob(public_key) != public_key_blob(signer):
         raise SignatureError(
             Msg(
                 f"签名密钥不符：签名来自 {fingerprint(signer)}，应为 {fingerprint(public_key)}",

@@ -18,6 +18,7 @@ CJK_FONT_NAME = "QbdeskCJK"  # the name reportlab styles refer to
 CJK_FONT_FAMILY = "WenQuanYi Micro Hei"  # the family name inside the file (what Qt reports)
 
 _lock = threading.Lock()  # reports may be built from worker threads
+_registered = False
 
 
 def register_cjk_font() -> str:
@@ -26,12 +27,16 @@ def register_cjk_font() -> str:
     Bold and italic map to the same face (it has none), so ``<b>`` in a
     Paragraph works instead of failing on a missing font.
     """
+    global _registered
+    if _registered:  # fast path: layout code calls this a lot
+        return CJK_FONT_NAME
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     with _lock:
         if CJK_FONT_NAME in pdfmetrics.getRegisteredFontNames():
+            _registered = True
             return CJK_FONT_NAME
         if not CJK_FONT_PATH.is_file():
             raise QbdeskError(
@@ -53,4 +58,5 @@ def register_cjk_font() -> str:
         for bold in (0, 1):
             for italic in (0, 1):
                 addMapping(CJK_FONT_NAME, bold, italic, CJK_FONT_NAME)
+        _registered = True
         return CJK_FONT_NAME

@@ -113,15 +113,57 @@ def test_corrupt_files(saved, tmp_path):
         path.write_bytes(data)
         err = fails("corrupt", keys.load_private_key, path, PASS)
         assert name in err.msg.en
-    # damage in the encrypted body: never a traceback, always one of our reasons
-    # (a few positions only: each one that parses costs a bcrypt run)
-    start, stop = len(lines[0]) + 10, len(good) - len(lines[-1]) - 2
-    for pos in range(start, stop, (stop - start) // 8):
-        damaged = bytearray(good)
-        damaged[pos] = ord("A") if damaged[pos] != ord("A") else ord("B")
-        with pytest.raises(KeyFileError) as info:
-            keys.private_key_from_bytes(bytes(damaged), PASS)
-        assert info.value.reason in ("corrupt", "passphrase")
+
+
+def reencode(body: bytes) -> bytes:
+    b64 = base64.b64encode(body)
+    return b"\n".join([b"-----BEGIN OPENSSH PRIVATE KEY-----",
+                       *[b64[i:i + 70] for i in range(0, len(b64), 70)],
+                       b"-----END OPENSSH PRIVATE KEY-----", b""])
+
+
+def test_damage_never_yields_another_key(key):
+    """AES-CTR has no MAC: a damaged seed would silently give a different key."""
+    # one KDF round keeps this scan fast; the format is otherwise what we write
+    fast = key.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH,
+                             PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(1).build(PASS.encode()))
+    body = base64.b64decode(b"".join(fast.splitlines()[1:-1]))
+    assert raw(keys.private_key_from_bytes(reencode(body), PASS)) == raw(key)
+    reasons = set()
+    for pos in range(0, len(body), 2):
+        damaged = bytearray(body)
+        damaged[pos] ^= 0x04
+        try:
+            loaded = keys.private_key_from_bytes(reencode(bytes(damaged)), PASS)
+        except KeyFileError as e:
+            reasons.add(e.reason)
+        else:
+            assert raw(loaded) == raw(key), f"byte {pos} damaged, a different key loaded"
+    assert {"corrupt", "passphrase"} <= reasons
+
+
+def kdf_rounds_of(data: bytes) -> int:
+    body = base64.b64decode(b"".join(data.splitlines()[1:-1]))
+    at = body.index(b"bcrypt") + len(b"bcrypt") + 4 + 4 + 16  # kdfoptions: salt, then rounds
+    return int.from_bytes(body[at:at + 4], "big")
+
+
+def test_kdf_rounds_are_fixed_by_the_caller(key, saved, tmp_path):
+    assert kdf_rounds_of(saved.read_bytes()) == keys.DEFAULT_KDF_ROUNDS == 16
+    data = keys.private_key_bytes(key, PASS, kdf_rounds=3)
+    assert kdf_rounds_of(data) == 3
+    assert raw(keys.private_key_from_bytes(data, PASS)) == raw(key)
+    for bad in (0, keys.MAX_KDF_ROUNDS + 1):
+        with pytest.raises(ValueError):
+            keys.private_key_bytes(key, PASS, kdf_rounds=bad)
+
+
+def test_huge_kdf_work_factor_refused_fast(saved):
+    body = bytearray(base64.b64decode(b"".join(saved.read_bytes().splitlines()[1:-1])))
+    at = body.index(b"bcrypt") + len(b"bcrypt") + 4 + 4 + 16  # kdfoptions: salt, then rounds
+    assert body[at:at + 4] == b"\0\0\0\x10"
+    body[at:at + 4] = b"\x7f\xff\xff\xff"
+    fails("corrupt", keys.private_key_from_bytes, reencode(bytes(body)), PASS)
 
 
 def test_unencrypted_key_refused(key, tmp_path):
