@@ -1,0 +1,5 @@
+"""qbdesk review — being written (Step 2)."""
+
+
+def register(sub) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""qbdesk snapshots — being written (Step 2)."""
+
+
+def register(sub) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""qbdesk verify — being written (Step 2)."""
+
+
+def register(sub) -> None:
+    pass
