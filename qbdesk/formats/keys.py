@@ -18,7 +18,6 @@ import math
 import os
 import secrets
 import struct
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.sshsig import public_key_blob
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
@@ -160,34 +160,12 @@ def save_private_key(
             "exists",
         )
     try:
-        # mkstemp creates the file 0600 from the start: the key is never readable by others.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
+        atomic_write(target, data)  # created 0600: the key is never readable by others
     except OSError as e:
         raise KeyFileError(
             Msg(f"无法写入密钥文件 {target}：{e.strerror or e}", f"cannot write the key file {target}: {e.strerror or e}"),
             "unwritable",
         ) from e
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (POSIX only; Windows has no directory handles)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load_private_key(path: str | os.PathLike[str], passphrase: str) -> Ed25519PrivateKey:

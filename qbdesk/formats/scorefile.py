@@ -24,7 +24,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,12 +32,16 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from pyrage import x25519
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.rubric import canonical_json as _rubric_canonical_json
 from qbdesk.formats import sshsig
+from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.keys import KeyFileError, load_public_key
 
 FORMAT = "qbdesk.score/1"
@@ -634,44 +637,16 @@ def _unwritable(target: Path, why: str) -> ScoreFileError:
     return ScoreFileError(Msg(f"无法写入 {target}：{why}", f"cannot write {target}: {why}"), "unwritable")
 
 
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems (vfat USB sticks on some kernels) refuse; the file itself was synced
-    finally:
-        os.close(fd)
-
-
 def _atomic_write(target: Path, data: bytes) -> None:
-    """tmp file + fsync + rename + read back: a crash leaves the old file or the new, never half."""
+    """tmp + fsync + rename + read back. 0644: the content is encrypted, and the coordinator's
+    account must read it off a Linux-formatted stick."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            try:  # mkstemp makes 0600; the content is encrypted or public, and the coordinator's
-                os.chmod(tmp, 0o644)  # account must read it off a Linux-formatted stick
-            except OSError:
-                pass  # vfat refuses mode changes; there is nothing to protect by them anyway
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
-        back = target.read_bytes()
+        atomic_write(target, data, mode=0o644, read_back=True)
     except OSError as e:
         raise _unwritable(target, e.strerror or str(e)) from e
-    if back != data:
-        raise _unwritable(target, "读回的内容与写入的不一致 / the bytes read back differ from those written")
+    except ValueError:
+        raise _unwritable(target, "读回的内容与写入的不一致 / the bytes read back differ from those written") from None
+
 
 
 def write_score_file(

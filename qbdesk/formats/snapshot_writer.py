@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from qbdesk.formats import agezip, keys, sshsig
 from qbdesk.formats.agezip import EntryFailure
+from qbdesk.formats.atomic import fsync_dir
 from qbdesk.formats.snapshot_archive import read_manifest
 from qbdesk.formats.snapshot_manifest import (
     ID_PATTERN,
@@ -37,17 +38,6 @@ from qbdesk.formats.snapshot_manifest import (
     canonical_json,
     snapshot_error,
 )
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename durable (POSIX only; Windows has no directory handles)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class SnapshotWriter:
@@ -203,7 +193,7 @@ class SnapshotWriter:
             if manifest.raw != raw:
                 raise ValueError("the manifest read back differs from the one written")
             os.replace(self._tmp, self.path)
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         except SnapshotError as e:
             self.abort()
             raise snapshot_error("write_failed", self.where, f"读回校验失败：{e.msg.zh}", f"failed its read-back check: {e.msg.en}") from None
