@@ -1,5 +1,216 @@
-"""qbdesk review — being written (Step 2)."""
+"""qbdesk review — the expert's work without the GUI: open, score sheet, recuse, declare, status, finalise.
+
+Every command needs the snapshot passphrase (the workspace is encrypted): ``--passphrase-file F``,
+else the environment variable QBDESK_PASSPHRASE, else a prompt on a terminal, else a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+PASSPHRASE_ENV = "QBDESK_PASSPHRASE"
+
+
+def _common(p, *, home: bool = True) -> None:
+    if home:
+        p.add_argument("--home", type=Path, required=True, metavar="DIR", help="the review workspace folder / 评审工作区文件夹")
+    p.add_argument("--passphrase-file", type=Path, metavar="F",
+                   help=f"read the passphrase from F (else ${PASSPHRASE_ENV}, else a prompt) / 从文件读取口令")
 
 
 def register(sub) -> None:
-    pass
+    p = sub.add_parser("review", help="expert review without the GUI / 专家评审（命令行）")
+    a = p.add_subparsers(dest="review_command", metavar="ACTION", required=True, parser_class=type(p))
+
+    o = a.add_parser("open", help="verify and open a snapshot into a workspace / 校验并打开评审快照")
+    o.add_argument("snapshot", type=Path, metavar="SNAPSHOT")
+    _common(o)
+    o.set_defaults(func=run_open)
+
+    s = a.add_parser("sheet", help="offline score sheet (Excel/WPS) / 离线评分表")
+    sa = s.add_subparsers(dest="sheet_command", metavar="ACTION", required=True, parser_class=type(p))
+    e = sa.add_parser("export", help="write the score sheet (.xlsx or .csv) / 导出评分表")
+    _common(e)
+    e.add_argument("--out", type=Path, required=True, metavar="F.xlsx|F.csv")
+    e.set_defaults(func=run_sheet_export)
+    i = sa.add_parser("import", help="check and import a filled-in score sheet / 校验并导入评分表")
+    _common(i)
+    i.add_argument("sheet", type=Path, metavar="F.xlsx|F.csv")
+    i.set_defaults(func=run_sheet_import)
+
+    r = a.add_parser("recuse", help="recuse from an application, with a reason / 回避")
+    _common(r)
+    r.add_argument("application", metavar="APPLICATION", help="the application's code / 申报编号")
+    r.add_argument("--reason", required=True, metavar="TEXT", help="why (required) / 回避理由（必填）")
+    r.set_defaults(func=run_recuse)
+
+    d = a.add_parser("declare", help="accept the impartiality and confidentiality declaration / 签署承诺书")
+    _common(d)
+    d.add_argument("--conflicts", default="", metavar="TEXT", help="conflicts of interest to declare / 需申明的利害关系")
+    d.set_defaults(func=run_declare)
+
+    st = a.add_parser("status", help="progress: applications done and missing / 评审进度")
+    _common(st)
+    st.set_defaults(func=run_status)
+
+    f = a.add_parser("finalize", help="write the signed score file / 定稿并导出评分文件")
+    _common(f)
+    f.add_argument("--out", type=Path, required=True, metavar="F.qbscore")
+    f.set_defaults(func=run_finalize)
+
+
+def passphrase(args, con) -> str:
+    from qbdesk.domain.messages import Msg, QbdeskError
+
+    if args.passphrase_file is not None:
+        try:
+            text = args.passphrase_file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            why = getattr(e, "strerror", None) or str(e)
+            raise QbdeskError(Msg(f"无法读取口令文件 {args.passphrase_file}：{why}",
+                                  f"cannot read the passphrase file {args.passphrase_file}: {why}")) from None
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        if not lines:
+            raise QbdeskError(Msg(f"口令文件 {args.passphrase_file} 是空的", f"the passphrase file {args.passphrase_file} is empty"))
+        return lines[0]
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if sys.stdin.isatty():
+        import getpass
+
+        typed = getpass.getpass(con.t("快照口令（见交接单）：", "snapshot passphrase (on the handover slip): "))
+        if typed.strip():
+            return typed
+    raise QbdeskError(Msg(f"需要快照口令：请用 --passphrase-file 指定口令文件，或设置环境变量 {PASSPHRASE_ENV}，或在终端中运行以输入口令",
+                          f"the snapshot passphrase is needed: give --passphrase-file, set {PASSPHRASE_ENV}, "
+                          f"or run this in a terminal to type it"))
+
+
+def _grouped(digest: str) -> str:
+    groups = [digest[i:i + 4] for i in range(0, len(digest), 4)]
+    return " ".join(groups[:8]) + "\n    " + " ".join(groups[8:])
+
+
+def _load(args, con):
+    from qbdesk.services.reviewer import ReviewWorkspace
+
+    return ReviewWorkspace.load(args.home, passphrase(args, con))
+
+
+def run_open(args, con) -> int:
+    from qbdesk.services.reviewer import open_snapshot
+
+    secret = passphrase(args, con)
+    existed = (args.home / "workspace.json").exists()
+    with open_snapshot(args.snapshot, args.home, secret) as ws:
+        if existed:
+            con.say(con.t("工作区已存在：已重新打开，此前填写的内容和专家密钥保持不变",
+                          "the workspace exists: re-opened; what you entered and your key are kept"))
+        _, name, year = ws.round
+        con.say(con.t(f"已打开快照：{name}（{year} 年），评审专家 {ws.expert_name}（{ws.expert_id}），共 {len(ws.applications)} 份申报",
+                      f"opened the snapshot: {name} ({year}), expert {ws.expert_name} ({ws.expert_id}), "
+                      f"{len(ws.applications)} applications"))
+        con.say(con.t(f"工作区：{ws.home}", f"workspace: {ws.home}"))
+        con.say(con.t("请与交接单逐字核对以下两项，不一致时请勿评审并联系评审组织方：",
+                      "compare these two with the handover slip, character by character; if they differ, "
+                      "do not review and contact the coordinator:"))
+        con.say(con.t(f"  评审组织方密钥指纹：{ws.coordinator_fingerprint}", f"  coordinator key fingerprint: {ws.coordinator_fingerprint}"))
+        con.say(con.t(f"  快照摘要：{_grouped(ws.snapshot_digest)}", f"  snapshot digest: {_grouped(ws.snapshot_digest)}"))
+        con.say(con.t(f"专家密钥指纹（将印在评分表上）：{ws.expert_fingerprint}",
+                      f"expert key fingerprint (printed on your scorecards): {ws.expert_fingerprint}"))
+    return 0
+
+
+def run_sheet_export(args, con) -> int:
+    from qbdesk.formats.sheet import export_sheet
+
+    with _load(args, con) as ws:
+        n = export_sheet(ws, args.out)
+    con.say(con.t(f"已导出评分表 {args.out}（{n} 行）", f"wrote the score sheet {args.out} ({n} rows)"))
+    con.say(con.t("评分表以明文保存您填写的内容：请只保存在本机，导入后删除",
+                  "the sheet holds what you enter in clear: keep it on this computer and delete it after importing"))
+    return 0
+
+
+def run_sheet_import(args, con) -> int:
+    from qbdesk.formats.sheet import import_sheet
+
+    with _load(args, con) as ws:
+        report = import_sheet(ws, args.sheet)
+    for problem in report.problems:
+        con.say(problem.text(con.lang))
+    con.say(report.summary())
+    return 0 if report.ok else 1
+
+
+def run_recuse(args, con) -> int:
+    with _load(args, con) as ws:
+        ws.recuse(args.application, args.reason)
+    con.say(con.t(f"已回避申报 {args.application}（理由：{args.reason.strip()}）；该申报的评分不会导出",
+                  f"recused from application {args.application} (reason: {args.reason.strip()}); its scores are not exported"))
+    return 0
+
+
+def run_declare(args, con) -> int:
+    with _load(args, con) as ws:
+        con.say(ws.declaration.text)
+        con.say("")
+        ws.declare(True, args.conflicts)
+        d = ws.declaration
+    con.say(con.t(f"已签署承诺书（{d.at}）", f"declaration accepted ({d.at})"))
+    if d.conflicts:
+        con.say(con.t(f"申明的利害关系：{d.conflicts}", f"conflicts declared: {d.conflicts}"))
+    return 0
+
+
+def run_status(args, con) -> int:
+    with _load(args, con) as ws:
+        _, name, year = ws.round
+        rows = ws.progress()
+        decl = ws.declaration
+        exports = ws.exports
+    done = sum(1 for r in rows if r.done and not r.recused)
+    recused = sum(1 for r in rows if r.recused)
+    todo = len(rows) - done - recused
+    con.say(con.t(f"{name}（{year} 年） 评审专家 {ws.expert_name}（{ws.expert_id}）",
+                  f"{name} ({year}), expert {ws.expert_name} ({ws.expert_id})"))
+    con.say(con.t(f"承诺书：{'已签署 ' + decl.at if decl.accepted else '未签署（qbdesk review declare）'}",
+                  f"declaration: {'accepted ' + decl.at if decl.accepted else 'not accepted (qbdesk review declare)'}"))
+    con.say(con.t(f"申报 {len(rows)} 份：已完成 {done}，回避 {recused}，未完成 {todo}",
+                  f"{len(rows)} applications: {done} done, {recused} recused, {todo} to do"))
+    for r in rows:
+        state = (con.t("回避", "recused") if r.recused else con.t("已完成", "done") if r.done
+                 else con.t(f"缺 {r.missing} 项", f"{r.missing} missing"))
+        con.say(f"  {r.code}  {r.program}  {state}")
+    if exports:
+        last = exports[-1]
+        con.say(con.t(f"最近一次定稿：第 {last['sequence']} 版，{last['at']}，摘要 {last['digest'][:16]}…",
+                      f"last finalised: sequence {last['sequence']}, {last['at']}, digest {last['digest'][:16]}…"))
+    return 0
+
+
+def run_finalize(args, con) -> int:
+    from qbdesk.services.reviewer import FinalizeRefused
+
+    with _load(args, con) as ws:
+        try:
+            result = ws.finalize(args.out)
+        except FinalizeRefused as e:
+            con.error(con.t("不能定稿，尚有未完成的内容：", "cannot finalise; still missing:"))
+            if e.declaration:
+                print(con.t("  承诺书尚未签署（qbdesk review declare）", "  the declaration is not accepted (qbdesk review declare)"),
+                      file=con.err)
+            for m in e.missing:
+                where = f"  {m.code} {m.criterion}{' ' + m.item if m.item else ''}"
+                print(f"{where}: {m.msg.text(con.lang)}", file=con.err)
+            return 1
+    con.say(con.t(f"已写入评分文件 {result.path}（第 {result.sequence} 版：评分 {result.scored} 份，回避 {result.recused} 份）",
+                  f"wrote the score file {result.path} (sequence {result.sequence}: {result.scored} scored, "
+                  f"{result.recused} recused)"))
+    con.say(con.t(f"  评分文件摘要：{_grouped(result.digest)}", f"  score digest: {_grouped(result.digest)}"))
+    con.say(con.t(f"  专家密钥指纹：{result.fingerprint}", f"  expert key fingerprint: {result.fingerprint}"))
+    con.say(con.t("请把该文件交给评审组织方；评分表上打印的摘要和指纹应与此一致",
+                  "hand this file to the coordinator; the digest and fingerprint printed on your scorecards must match these"))
+    return 0

@@ -1,5 +1,42 @@
-"""qbdesk scores — being written (Step 2)."""
+"""qbdesk scores import — decrypt, verify and merge the experts' score files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qbdesk.cli.common import add_db_args
 
 
 def register(sub) -> None:
-    pass
+    from qbdesk.cli.cmd_snapshots import add_keys_arg
+
+    p = sub.add_parser("scores", help="expert score files / 评分文件")
+    a = p.add_subparsers(dest="scores_command", metavar="ACTION", required=True, parser_class=type(p))
+    imp = a.add_parser("import", help="import .qbscore files (or folders of them) / 导入评分文件")
+    add_db_args(imp)
+    imp.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    add_keys_arg(imp)
+    imp.set_defaults(func=run_import)
+
+
+def run_import(args, con) -> int:
+    from qbdesk.cli.common import current_round_id, open_db
+    from qbdesk.services.coordinator_keys import load_keys
+    from qbdesk.services.scores import import_score_files, missing_scores
+
+    # Never created here (score files are sealed to the keys that built the snapshots), and the
+    # signing key stays locked: importing only decrypts.
+    keys = load_keys(args.keys, signing=False)
+    db = open_db(args)
+    rid = current_round_id(db, args)
+    report = import_score_files(db.sessions, rid, args.paths, keys=keys)
+    for line in report.lines:
+        con.say(line.text(con.lang))
+    con.say(report.summary())
+    with db.sessions() as s:
+        missing = missing_scores(s, rid)
+    experts = sorted({m.expert_external_id for m in missing})
+    if missing:
+        con.say(con.t(f"尚缺 {len(missing)} 项评审任务的评分（专家：{'、'.join(experts)}）",
+                      f"{len(missing)} assignments still lack scores (experts: {', '.join(experts)})"))
+    return 0 if report.ok else 1

@@ -211,6 +211,25 @@ class Assignment(Base):
     application: Mapped[Application] = relationship()
 
 
+class Snapshot(Base):
+    """A snapshot (.qbsnap) built for one expert; the passphrase is never stored.
+
+    ``binding_secret`` (hex) checks the key binding of the expert's score files;
+    ``codes`` maps the opaque application codes in the snapshot to ``Application.id``.
+    """
+
+    __tablename__ = "snapshot"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # uuid4, as in the manifest
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of manifest.json
+    binding_secret: Mapped[str] = mapped_column(String(64))
+    codes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    coordinator_fingerprint: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(300))
+
+
 class ScoreFileRecord(Base):
     """A score file (.qbscore) received from an expert, accepted or superseded."""
 
@@ -218,6 +237,9 @@ class ScoreFileRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("snapshot.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(Integer)
     key_fingerprint: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,163 @@
+"""``scores import`` of 60 and of 120 score files, each 300 applications × 12 criteria.
+
+The issue's goal: 60 files in ≤ 2 s, and linear when doubled. Each file is what a finalised
+workspace sends: 3,600 scores, an edit log of one edit per score, signed and encrypted to
+the coordinator. The round (300 applications under a 12-criterion rubric, one snapshot row
+per expert) is set up once; each run imports into a fresh copy of that database, and only
+``import_score_files`` is timed. Prints both times and their ratio (2.0 = linear).
+
+    .venv/bin/python bench/bench_scores_import.py            # 60 and 120 files
+    .venv/bin/python bench/bench_scores_import.py --files 10 # a quick look: 10 and 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import shutil
+import tempfile
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import insert, select
+
+from qbdesk.domain import credit_code
+from qbdesk.domain.rubric import default_rubric, load_rubric_data
+from qbdesk.formats import scorefile as sf
+from qbdesk.formats import sshsig
+from qbdesk.services.coordinator_keys import load_or_create_keys
+from qbdesk.services.rounds import init_round, store_rubric
+from qbdesk.services.snapshot_meta import make_codes
+from qbdesk.store.engine import open_database
+from qbdesk.store.models import Applicant, Application, Assignment, Expert, ProgramConfig, Snapshot
+
+APPLICATIONS, CRITERIA = 300, 12
+AT = "2026-03-01T09:00:00+08:00"
+
+
+def twelve_criteria_rubric():
+    """P1's rubric with three more score criteria: 12 in all (2 checks, 9 scores, 1 opinion)."""
+    data = default_rubric("P1").to_data()
+    extra = [dict(c, id=f"{c['id']}_extra", name_zh=c["name_zh"] + "（补充）", name_en=c["name_en"] + " (extra)")
+             for c in data["criteria"] if c["kind"] == "score"][:3]
+    data["criteria"] = data["criteria"][:-1] + extra + data["criteria"][-1:]
+    data["total"] = sum(c["max"] * c.get("weight", 1) for c in data["criteria"] if c["kind"] == "score")
+    data["version"] = "bench-12"
+    rubric = load_rubric_data(data, "bench rubric", program="P1")
+    assert len(rubric.criteria) == CRITERIA
+    return rubric
+
+
+def setup_round(db_url: str, experts: int) -> tuple[int, str, dict[str, dict]]:
+    """The round; returns its id, the rubric hash and per expert what its snapshot row holds."""
+    db = open_database(db_url)
+    rid = init_round(db.sessions, name="bench", year=2026, programs=["P1"])
+    rubric = twelve_criteria_rubric()
+    rng = random.Random(7)
+    snapshots: dict[str, dict] = {}
+    with db.sessions.begin() as s:
+        h = store_rubric(s, rubric)
+        s.scalars(select(ProgramConfig).where(ProgramConfig.round_id == rid)).one().rubric_hash = h
+        s.execute(insert(Applicant), [{"credit_code": credit_code.generate(rng), "name": f"单位{i}",
+                                       "normalized_name": f"单位{i}", "contact": {}} for i in range(APPLICATIONS)])
+        applicant_ids = list(s.scalars(select(Applicant.id).order_by(Applicant.id)))
+        s.execute(insert(Application), [{
+            "round_id": rid, "external_id": f"2026-P1-{i:04d}", "program": "P1", "year": 2026,
+            "applicant_id": applicant_ids[i], "title": f"申报{i}", "requested_amount": 100_000, "summary": "",
+            "items": [], "package_digest": "0" * 64} for i in range(APPLICATIONS)])
+        app_ids = list(s.scalars(select(Application.id).where(Application.round_id == rid).order_by(Application.id)))
+        s.execute(insert(Expert), [{"round_id": rid, "external_id": f"E{n:03d}", "name": f"专家{n}", "organisation": "x",
+                                    "normalized_organisation": "x", "programs": ["P1"]} for n in range(experts)])
+        expert_ids = list(s.scalars(select(Expert.id).where(Expert.round_id == rid).order_by(Expert.external_id)))
+        s.execute(insert(Assignment), [{"round_id": rid, "expert_id": e, "application_id": a, "seed": 0}
+                                       for e in expert_ids for a in app_ids])
+        for n, eid in enumerate(expert_ids):
+            codes = make_codes(APPLICATIONS, rng)
+            row = {"id": str(uuid.uuid4()), "round_id": rid, "expert_id": eid, "digest": secrets.token_hex(32),
+                   "binding_secret": secrets.token_hex(32), "codes": dict(zip(codes, app_ids)),
+                   "coordinator_fingerprint": "bench", "file_name": f"E{n:03d}.qbsnap"}
+            s.add(Snapshot(**row))
+            snapshots[f"E{n:03d}"] = row
+    db.dispose()
+    return rid, h, snapshots
+
+
+def write_file(args: tuple) -> None:
+    """One expert's score file (runs in a worker process: signing and sealing 120 files takes a while)."""
+    path, rid, rubric_hash, expert, snap, recipient, seed = args
+    rubric = twelve_criteria_rubric()
+    rng = random.Random(seed)
+    key = Ed25519PrivateKey.generate()
+    line = sshsig.public_key_openssh(key.public_key())
+    scores, log = [], []
+    for code in snap["codes"]:
+        for c in rubric.criteria:
+            if c.kind == "score":
+                value = rng.randint(int(c.max * 0.4), int(c.max * 0.9))
+            elif c.kind == "check":
+                value = True
+            else:
+                value = "论证充分，数据可信，建议予以支持。" * 4
+            row = {"application": code, "criterion": c.id, "item": "", "value": value, "comment": ""}
+            scores.append(row)
+            sf.append_edit(log, row, AT)
+    payload = {
+        "format": sf.FORMAT, "round": {"id": rid, "year": 2026}, "snapshot_id": snap["id"],
+        "snapshot_digest": snap["digest"], "expert_id": expert, "sequence": 1,
+        "created_at": "2026-03-02T01:00:00+00:00", "expert_key": line,
+        "key_binding": sf.key_binding(bytes.fromhex(snap["binding_secret"]), line),
+        "rubrics": {code: rubric_hash for code in snap["codes"]},
+        "declaration": {"accepted": True, "at": AT, "text_sha256": "1" * 64, "conflicts_declared": ""},
+        "scores": scores, "recusals": [], "edit_log": log, "log_head": sf.log_head(log),
+    }
+    sf.write_score_file(path, payload, expert_key=key, receiving_recipient=recipient)
+
+
+def timed_import(template: Path, work: Path, keys, rid: int, files: list[Path]) -> float:
+    from qbdesk.services.scores import import_score_files
+
+    db_file = work / f"run-{len(files)}.sqlite"
+    shutil.copy(template, db_file)
+    db = open_database(f"sqlite:///{db_file}")
+    try:
+        start = time.perf_counter()
+        report = import_score_files(db.sessions, rid, files, keys=keys)
+        elapsed = time.perf_counter() - start
+    finally:
+        db.dispose()
+    if report.counts["accepted"] != len(files):
+        raise SystemExit("import failed:\n" + "\n".join(line.text("en") for line in report.lines if line.status != "accepted"))
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=60, help="the smaller batch; the larger is twice as many")
+    args = parser.parse_args()
+    n = args.files
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        keys = load_or_create_keys(work / "keys")
+        rid, rubric_hash, snapshots = setup_round(f"sqlite:///{work / 'template.sqlite'}", 2 * n)
+        jobs = [(work / f"{e}.qbscore", rid, rubric_hash, e, snap, keys.receiving_recipient, i)
+                for i, (e, snap) in enumerate(sorted(snapshots.items()))]
+        with ProcessPoolExecutor() as pool:
+            list(pool.map(write_file, jobs))
+        files = [job[0] for job in jobs]
+        size = files[0].stat().st_size
+        print(f"setup: {2 * n} experts × {APPLICATIONS} applications × {CRITERIA} criteria, "
+              f"{size / 1e6:.2f} MB per file, {time.perf_counter() - t0:.1f} s")
+        small = timed_import(work / "template.sqlite", work, keys, rid, files[:n])
+        large = timed_import(work / "template.sqlite", work, keys, rid, files)
+    print(f"scores import of {n:>3} files: {small:6.2f} s  ({small / n * 1000:.0f} ms per file; goal for 60: ≤ 2 s)")
+    print(f"scores import of {2 * n:>3} files: {large:6.2f} s  ({large / (2 * n) * 1000:.0f} ms per file)")
+    print(f"ratio {2 * n}/{n}: {large / small:.2f} (2.00 = linear)")
+
+
+if __name__ == "__main__":
+    main()

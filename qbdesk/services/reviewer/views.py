@@ -1,0 +1,194 @@
+"""What the expert sees of the round: the snapshot's blind metadata as plain read-only values.
+
+The snapshot is signed by the coordinator, so its metadata is trusted for content; it is still
+checked for shape here, once, so that a snapshot from a newer or broken coordinator build gives a
+clear message rather than a traceback deep inside a screen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from qbdesk.domain.messages import Msg
+from qbdesk.domain.rubric import (
+    Rubric,
+    RubricError,
+    canonical_json,
+    content_hash,
+    load_rubric_data,
+)
+from qbdesk.services.reviewer.state import WorkspaceError
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: str
+    kind: str
+    title: str
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    entry: str  # the snapshot entry to pass to ReviewWorkspace.read_attachment
+    title: str
+    size: int
+    sha256: str  # of the plaintext
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """One application as the expert sees it: opaque code, blind content, no applicant identity."""
+
+    code: str
+    program: str
+    rubric_hash: str
+    title: str
+    summary: str
+    requested_amount: int
+    tier: str | None
+    items: tuple[ItemView, ...]
+    attachments: tuple[AttachmentView, ...]
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    accepted: bool
+    at: str  # ISO 8601, "" when not accepted
+    conflicts: str  # what the expert declared
+    text: Msg  # the declaration as the snapshot carries it
+
+
+class Missing(NamedTuple):
+    """A required value still empty or not acceptable: (code, criterion, item, why)."""
+
+    code: str
+    criterion: str
+    item: str
+    msg: Msg
+
+
+class Edit(NamedTuple):
+    """One value to set; ``value`` None clears it. Plain 5-tuples are accepted wherever an Edit is."""
+
+    application: str
+    criterion: str
+    item: str
+    value: Any
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class ApplicationProgress:
+    code: str
+    program: str
+    recused: bool
+    missing: int  # required values still empty or not acceptable (0 when recused)
+
+    @property
+    def done(self) -> bool:
+        return self.recused or self.missing == 0
+
+
+@dataclass(frozen=True)
+class FinalizeResult:
+    """What the scorecard prints: the score digest and the expert key fingerprint."""
+
+    path: str
+    digest: str
+    fingerprint: str
+    sequence: int
+    created_at: str
+    scored: int  # applications scored
+    recused: int
+
+
+def declaration_sha256(text: Mapping[str, str]) -> str:
+    """The hash that ``declaration.text_sha256`` carries: SHA-256 of the canonical JSON of
+    ``{"zh": …, "en": …}``, the declaration's two texts as the snapshot carried them (one hash for both)."""
+    return hashlib.sha256(canonical_json({"zh": text["zh"], "en": text["en"]})).hexdigest()
+
+
+def _bad(where: str) -> WorkspaceError:
+    return WorkspaceError(Msg(f"快照中的评审数据不合规（{where}）；请向评审组织方索取新的快照",
+                              f"the snapshot's review data is malformed ({where}); ask the coordinator for a new snapshot"),
+                          "bad_snapshot")
+
+
+def _str(d: Mapping[str, Any], key: str, where: str, *, empty: bool = True) -> str:
+    value = d.get(key)
+    if value is None and empty:
+        return ""
+    if not isinstance(value, str) or (not empty and not value):
+        raise _bad(f"{where}.{key}")
+    return value
+
+
+@dataclass(frozen=True)
+class Blind:
+    """The parsed metadata of one snapshot."""
+
+    applications: tuple[ApplicationView, ...]
+    rubrics: dict[str, Rubric]  # hash -> rubric
+    binding_secret: bytes
+    declaration: Msg
+    declaration_sha256: str
+    expert_id: str
+    expert_name: str
+    round_id: int
+    round_name: str
+    round_year: int
+
+
+def parse_meta(meta: Mapping[str, Any]) -> Blind:
+    """Check and convert a decrypted meta.json; every problem is a ``bad_snapshot`` WorkspaceError."""
+    try:
+        return _parse(meta)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _bad("meta.json") from None
+
+
+def _parse(meta: Mapping[str, Any]) -> Blind:
+    rubrics: dict[str, Rubric] = {}
+    for h, content in meta["rubrics"].items():
+        if content_hash(content) != h:
+            raise _bad(f"rubrics.{h[:12]}")
+        try:
+            rubrics[h] = load_rubric_data(content, f"snapshot rubric {h[:12]}")
+        except RubricError:
+            raise _bad(f"rubrics.{h[:12]}") from None
+    apps: list[ApplicationView] = []
+    for i, a in enumerate(meta["applications"]):
+        where = f"applications[{i}]"
+        code = _str(a, "code", where, empty=False)
+        if a["rubric"] not in rubrics or any(code == x.code for x in apps):
+            raise _bad(f"{where}.code/rubric")
+        items = tuple(ItemView(_str(it, "id", f"{where}.items", empty=False), _str(it, "kind", where),
+                               _str(it, "title", where), _str(it, "date", where)) for it in a.get("items") or [])
+        if len({it.id for it in items}) != len(items):
+            raise _bad(f"{where}.items")
+        attachments = tuple(AttachmentView(_str(f, "entry", where, empty=False), _str(f, "title", where),
+                                           int(f["size"]), _str(f, "sha256", where)) for f in a.get("attachments") or [])
+        amount = a.get("requested_amount") or 0
+        if not isinstance(amount, int):
+            raise _bad(f"{where}.requested_amount")
+        tier = a.get("tier")
+        apps.append(ApplicationView(code, _str(a, "program", where, empty=False), a["rubric"], _str(a, "title", where),
+                                    _str(a, "summary", where), amount, tier if isinstance(tier, str) else None,
+                                    items, attachments))
+    decl = meta["declaration"]
+    text = Msg(_str(decl, "zh", "declaration", empty=False), _str(decl, "en", "declaration", empty=False))
+    expert, rnd = meta["expert"], meta["round"]
+    secret = bytes.fromhex(meta["binding_secret"])
+    if len(secret) < 16 or type(rnd["id"]) is not int or type(rnd["year"]) is not int:
+        raise _bad("binding_secret/round")
+    return Blind(tuple(apps), rubrics, secret, text, declaration_sha256({"zh": text.zh, "en": text.en}),
+                 _str(expert, "id", "expert", empty=False), _str(expert, "name", "expert"),
+                 rnd["id"], _str(rnd, "name", "round"), rnd["year"])

@@ -1,0 +1,473 @@
+"""The expert's workspace (评审工作区): one opened snapshot in HOME, and every reviewer operation on it.
+
+The CLI (``qbdesk review …``) and the Step 3 GUI call the same :class:`ReviewWorkspace`:
+it is handed its folder, passphrase and clock, holds no globals and knows nothing of Qt.
+Every change is validated against the application's rubric, appended to the hash-chained edit
+log and saved at once (``state.age``, atomically), so a crash loses at most the edit in flight.
+
+HOME holds ``snapshot.qbsnap`` (the encrypted copy), ``expert.key`` (the expert's Ed25519 key,
+encrypted with the passphrase), ``state.age`` (everything entered, encrypted to the snapshot
+identity) and ``workspace.json`` (clear, no application content). See docs/notes/step2-design.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from qbdesk.domain.messages import Msg
+from qbdesk.domain.rubric import Criterion, ItemDecision, Rubric, canonical_json
+from qbdesk.formats import keys, sshsig
+from qbdesk.formats.scorefile import (
+    MAX_TEXT,
+    ScoreFileError,
+    append_edit,
+    write_score_file,
+)
+from qbdesk.formats.snapshot import SnapshotManifest, SnapshotReader
+from qbdesk.services.reviewer.finalize import FinalizeRefused, build_payload
+from qbdesk.services.reviewer.opening import load_expert_key, open_reader, prepare_home
+from qbdesk.services.reviewer.state import (
+    SNAPSHOT_FILE,
+    STATE_FILE,
+    StateFile,
+    WorkspaceError,
+    read_workspace_record,
+    write_workspace_record,
+)
+from qbdesk.services.reviewer.views import (
+    ApplicationProgress,
+    ApplicationView,
+    Blind,
+    Declaration,
+    Edit,
+    FinalizeResult,
+    Missing,
+    parse_meta,
+)
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def open_snapshot(snapshot_path: str | os.PathLike[str], home: str | os.PathLike[str], passphrase: str, *,
+                  clock: Clock | None = None, kdf_rounds: int = keys.DEFAULT_KDF_ROUNDS) -> ReviewWorkspace:
+    """Verify the snapshot, make ``home`` its workspace (or re-open it) and return the workspace.
+
+    Raises :class:`WorkspaceError`: ``wrong_passphrase``, ``snapshot`` (damaged, truncated,
+    not a snapshot), ``other_snapshot`` (HOME holds another one), ``unwritable``, ….
+    """
+    prepare_home(snapshot_path, home, passphrase, kdf_rounds=kdf_rounds)
+    return ReviewWorkspace.load(home, passphrase, clock=clock)
+
+
+def _number(value: Any) -> Any:
+    """Scores kept canonical: 12.0 -> 12, Decimal -> float; anything else is left for the rubric to refuse."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return value
+    f = float(value)
+    return int(f) if f.is_integer() else f
+
+
+class ReviewWorkspace:
+    """An opened workspace. Use :func:`open_snapshot` or :meth:`load`; close() (or ``with``) when done."""
+
+    def __init__(self, home: Path, reader: SnapshotReader, record: dict[str, Any], blind: Blind,
+                 state_file: StateFile, state: dict[str, Any], expert_key: Any, clock: Clock):
+        self.home = home
+        self._reader = reader
+        self._record = record
+        self._blind = blind
+        self._file = state_file
+        self._state = state
+        self._key = expert_key
+        self._clock = clock
+        self._apps = {a.code: a for a in blind.applications}
+
+    @classmethod
+    def load(cls, home: str | os.PathLike[str], passphrase: str, *, clock: Clock | None = None) -> ReviewWorkspace:
+        """Open the workspace in ``home`` (made by :func:`open_snapshot`) with the snapshot passphrase."""
+        home = Path(home)
+        record = read_workspace_record(home) if home.is_dir() else None
+        if record is None:
+            raise WorkspaceError(Msg(f"{home} 中没有评审工作区；请先运行 qbdesk review open SNAPSHOT --home {home}",
+                                     f"{home} holds no review workspace; run qbdesk review open SNAPSHOT --home {home} first"),
+                                 "not_a_workspace")
+        # Hashes were checked when the copy was made; each entry is checked again as it is decrypted.
+        reader = open_reader(home / SNAPSHOT_FILE, passphrase, check_entries=False)
+        try:
+            m = reader.manifest
+            pinned = (record["snapshot_id"], record["snapshot_digest"], record["coordinator_fingerprint"], record["expert_id"])
+            if pinned != (m.snapshot_id, m.digest, m.coordinator_fingerprint, m.expert_id):
+                raise WorkspaceError(Msg(f"{home / SNAPSHOT_FILE} 与工作区记录不符（快照文件被替换？）",
+                                         f"{home / SNAPSHOT_FILE} is not the snapshot the workspace record names (was it replaced?)"),
+                                     "mismatch")
+            blind = parse_meta(reader.meta)
+            key = load_expert_key(home, passphrase)
+            if sshsig.public_key_blob(key.public_key()) != sshsig.public_key_blob(keys.load_public_key(record["expert_key"])):
+                raise WorkspaceError(Msg(f"{home} 中的专家私钥与工作区记录不符（文件被替换？）",
+                                         f"the expert key in {home} is not the one the workspace record names (was it replaced?)"),
+                                     "mismatch")
+            state_file = StateFile(home / STATE_FILE, m.identity_public_key, reader.identity, m.snapshot_id)
+            state = state_file.load()
+        except BaseException:
+            reader.close()
+            raise
+        return cls(home, reader, record, blind, state_file, state, key, clock or _utc_now)
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def __enter__(self) -> ReviewWorkspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- what the expert sees ------------------------------------------------------------
+
+    @property
+    def manifest(self) -> SnapshotManifest:
+        return self._reader.manifest
+
+    @property
+    def snapshot_id(self) -> str:
+        return self.manifest.snapshot_id
+
+    @property
+    def snapshot_digest(self) -> str:
+        """SHA-256 of the signed manifest: compare with the handover slip."""
+        return self.manifest.digest
+
+    @property
+    def coordinator_fingerprint(self) -> str:
+        return self.manifest.coordinator_fingerprint
+
+    @property
+    def expert_id(self) -> str:
+        return self._blind.expert_id
+
+    @property
+    def expert_name(self) -> str:
+        return self._blind.expert_name
+
+    @property
+    def round(self) -> tuple[int, str, int]:
+        """(id, name, year)."""
+        return self._blind.round_id, self._blind.round_name, self._blind.round_year
+
+    @property
+    def expert_public_key(self) -> str:
+        return sshsig.public_key_openssh(self._key.public_key())
+
+    @property
+    def expert_fingerprint(self) -> str:
+        return sshsig.fingerprint(self._key.public_key())
+
+    @property
+    def applications(self) -> tuple[ApplicationView, ...]:
+        """Blind metadata, in the snapshot's (per-expert shuffled) order."""
+        return self._blind.applications
+
+    def application(self, code: str) -> ApplicationView:
+        try:
+            return self._apps[code]
+        except KeyError:
+            raise WorkspaceError(Msg(f"本快照中没有申报 {code}", f"this snapshot has no application {code}"),
+                                 "unknown_application") from None
+
+    def rubric(self, code: str) -> Rubric:
+        return self._blind.rubrics[self.application(code).rubric_hash]
+
+    def read_attachment(self, entry: str) -> bytes:
+        """One blind attachment, decrypted into memory and authenticated in full (never written to disk)."""
+        return self._reader.read_attachment(entry)
+
+    # --- what the expert entered ------------------------------------------------------------
+
+    def values(self, code: str) -> dict[str, Any]:
+        """Current values by criterion (an ``items`` criterion: item id -> {"accepted", "reason"})."""
+        return canonical_copy(self._state["values"].get(code, {}))
+
+    def comments(self, code: str) -> dict[str, str]:
+        return dict(self._state["comments"].get(code, {}))
+
+    def value(self, code: str, criterion: str, item: str = "") -> Any:
+        v = self._state["values"].get(code, {}).get(criterion)
+        if item:
+            v = (v or {}).get(item)
+        return canonical_copy(v)
+
+    def comment(self, code: str, criterion: str, item: str = "") -> str:
+        """The comment; for an item decision, its reason."""
+        if item:
+            d = self.value(code, criterion, item)
+            return d["reason"] if isinstance(d, dict) else ""
+        return self._state["comments"].get(code, {}).get(criterion, "")
+
+    @property
+    def recusals(self) -> dict[str, str]:
+        return {code: r["reason"] for code, r in self._state["recusals"].items()}
+
+    @property
+    def declaration(self) -> Declaration:
+        d = self._state["declaration"]
+        return Declaration(d["accepted"], d["at"], d["conflicts"], self._blind.declaration)
+
+    @property
+    def edit_log(self) -> list[dict[str, Any]]:
+        return canonical_copy(self._state["edit_log"])
+
+    @property
+    def sequence(self) -> int:
+        """The sequence number of the last score file made (0: none yet)."""
+        return max(self._state["sequence"], self._record["next_sequence"] - 1)
+
+    @property
+    def exports(self) -> list[dict[str, Any]]:
+        return canonical_copy(self._state["exports"])
+
+    # --- changing it ------------------------------------------------------------------------
+
+    def _now(self) -> str:
+        return self._clock().astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+    def _save(self) -> None:
+        """Persist the state; on failure the disk stays the truth (reloaded), and the error is raised."""
+        try:
+            self._file.save(self._state)
+        except BaseException:
+            self._state = self._file.load()
+            raise
+
+    def _check(self, code: str, criterion: str, item: str, value: Any, comment: str, draft: bool
+               ) -> tuple[tuple[str, Msg] | None, Any, str]:
+        """(problem code and message or None, value as stored, comment as stored)."""
+        app = self._apps.get(code)
+        if app is None:
+            return ("unknown_application", Msg(f"本快照中没有申报 {code}", f"this snapshot has no application {code}")), None, ""
+        if code in self._state["recusals"]:
+            return ("recused", Msg(f"申报 {code} 已回避，不能评分（如需评分请先撤销回避）",
+                                   f"application {code} is recused and cannot be scored (withdraw the recusal first)")), None, ""
+        rubric = self._blind.rubrics[app.rubric_hash]
+        try:
+            c = rubric.criterion(criterion)
+        except KeyError:
+            return ("unknown_criterion", Msg(f"申报 {code} 的评分细则中没有评分项 {criterion}",
+                                             f"the rubric of application {code} has no criterion {criterion}")), None, ""
+        if (c.kind == "items") != bool(item) or (item and item not in app.item_ids):
+            ids = "、".join(app.item_ids) or "—"
+            return ("unknown_item", Msg(f"评分项 {criterion}（{c.kind}）的条目 {item or '（空）'} 无效；应为 {ids}" if c.kind == "items"
+                                        else f"评分项 {criterion} 不按条目评分，条目应为空",
+                                        f"criterion {criterion} ({c.kind}): item {item or '(empty)'} is not valid; expected one of {ids}"
+                                        if c.kind == "items" else f"criterion {criterion} has no items; leave the item empty")), None, ""
+        comment = comment or ""
+        if c.kind == "items":
+            return self._check_item(c, item, value, comment, draft)
+        value = _number(value)
+        if len(comment) > MAX_TEXT or (isinstance(value, str) and len(value) > MAX_TEXT):
+            return ("invalid_value", Msg(f"「{c.name.zh}」的文字超过 {MAX_TEXT} 字", f"“{c.name.en}”: the text is longer than {MAX_TEXT} characters")), None, ""
+        if value is None:
+            return None, None, comment
+        if draft:  # stored even when incomplete (too short, comment still to come); missing() lists it
+            if c.kind == "opinion":
+                problem = None if isinstance(value, str) else c.validate_value(value)
+            else:
+                problem = c.validate_value(value, comment or "·")
+        else:
+            problem = c.validate_value(value, comment)
+        return (("invalid_value", problem) if problem else None), value, comment
+
+    def _check_item(self, c: Criterion, item: str, value: Any, comment: str, draft: bool):
+        if value is None:
+            return None, None, ""
+        decision = ItemDecision(value, comment) if isinstance(value, bool) else ItemDecision.coerce(value)
+        what = c.item or Msg("条目", "item")
+        if decision is None:
+            return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 须判定为接受或不接受",
+                                         f"“{c.name.en}”: {what.en} {item} must be accepted or rejected")), None, ""
+        stored = {"accepted": decision.accepted, "reason": (decision.reason or comment).strip()}
+        if len(stored["reason"]) > MAX_TEXT:
+            return ("invalid_value", Msg(f"「{c.name.zh}」的理由超过 {MAX_TEXT} 字", f"“{c.name.en}”: the reason is longer than {MAX_TEXT} characters")), None, ""
+        problem = None if draft else c.validate_value({item: stored})
+        return (("invalid_value", problem) if problem else None), stored, ""
+
+    def check_edit(self, code: str, criterion: str, item: str, value: Any, comment: str = "", *,
+                   draft: bool = False) -> Msg | None:
+        """Why this edit would be refused, or None (``value`` None clears, always allowed)."""
+        problem, _, _ = self._check(code, criterion, item, value, comment, draft)
+        return problem[1] if problem else None
+
+    def apply(self, edits: Iterable[Edit | tuple], *, draft: bool = False) -> int:
+        """Validate every edit, then apply them all and save once; return how many changed something.
+
+        All or nothing: the first edit refused raises :class:`WorkspaceError` and nothing is applied.
+        """
+        prepared = []
+        for e in edits:
+            code, criterion, item, value, comment = Edit(*e)
+            problem, stored, note = self._check(code, criterion, item or "", value, comment or "", draft)
+            if problem is not None:
+                where = f"{code} {criterion}{' ' + item if item else ''}"
+                raise WorkspaceError(Msg(f"{where}：{problem[1].zh}", f"{where}: {problem[1].en}"), problem[0])
+            prepared.append((code, criterion, item or "", stored, note))
+        changed = 0
+        at = self._now()
+        for code, criterion, item, stored, note in prepared:
+            if self._put(code, criterion, item, stored, note):
+                append_edit(self._state["edit_log"], {"application": code, "criterion": criterion, "item": item,
+                                                      "value": stored, "comment": note}, at)
+                changed += 1
+        if changed:
+            self._save()
+        return changed
+
+    def _put(self, code: str, criterion: str, item: str, stored: Any, note: str) -> bool:
+        """Set one value in the state; False when it is already so."""
+        values = self._state["values"].setdefault(code, {})
+        comments = self._state["comments"].setdefault(code, {})
+        if item:
+            decisions = values.get(criterion) or {}
+            if canonical_json(decisions.get(item)) == canonical_json(stored):
+                return False
+            if stored is None:
+                decisions.pop(item, None)
+            else:
+                decisions[item] = stored
+            values[criterion] = decisions
+            if not decisions:
+                values.pop(criterion)
+        else:
+            old = (values.get(criterion), comments.get(criterion, ""))
+            if canonical_json(old) == canonical_json((stored, note)):
+                return False
+            if stored is None:
+                values.pop(criterion, None)
+            else:
+                values[criterion] = stored
+            if note:
+                comments[criterion] = note
+            else:
+                comments.pop(criterion, None)
+        for table in (self._state["values"], self._state["comments"]):
+            if not table.get(code):
+                table.pop(code, None)
+        return True
+
+    def set_value(self, code: str, criterion: str, value: Any, comment: str = "", item: str = "", *,
+                  draft: bool = False) -> bool:
+        """Set (or, with None, clear) one value, validated against the rubric; saved at once.
+
+        ``items`` criteria: ``item`` names the item, ``value`` is True/False (``comment`` is the
+        reason) or {"accepted", "reason"}. ``draft`` stores an incomplete value (an opinion still
+        too short, a comment still to come) for the GUI's autosave; missing() keeps listing it.
+        """
+        return self.apply([(code, criterion, item, value, comment)], draft=draft) > 0
+
+    def recuse(self, code: str, reason: str) -> None:
+        """Recuse from an application (回避); its scores are not exported. A reason is required."""
+        self.application(code)
+        if not isinstance(reason, str) or not reason.strip():
+            raise WorkspaceError(Msg("回避须说明理由", "a recusal needs a reason"), "invalid_input")
+        if len(reason) > MAX_TEXT:
+            raise WorkspaceError(Msg(f"回避理由超过 {MAX_TEXT} 字", f"the reason is longer than {MAX_TEXT} characters"), "invalid_input")
+        self._state["recusals"][code] = {"reason": reason.strip(), "at": self._now()}
+        self._save()
+
+    def withdraw_recusal(self, code: str) -> bool:
+        self.application(code)
+        if self._state["recusals"].pop(code, None) is None:
+            return False
+        self._save()
+        return True
+
+    def declare(self, accepted: bool, conflicts: str = "") -> None:
+        """Accept (or withdraw) the declaration (承诺书); ``conflicts`` is what the expert declares."""
+        if len(conflicts) > MAX_TEXT:
+            raise WorkspaceError(Msg(f"申明内容超过 {MAX_TEXT} 字", f"the declared conflicts are longer than {MAX_TEXT} characters"), "invalid_input")
+        self._state["declaration"] = {
+            "accepted": bool(accepted), "at": self._now() if accepted else "", "conflicts": conflicts.strip(),
+            "text_sha256": self._blind.declaration_sha256 if accepted else "",
+        }
+        self._save()
+
+    # --- progress and finalising ------------------------------------------------------------
+
+    def _missing_of(self, app: ApplicationView) -> list[Missing]:
+        out: list[Missing] = []
+        values = self._state["values"].get(app.code, {})
+        comments = self._state["comments"].get(app.code, {})
+        for c in self._blind.rubrics[app.rubric_hash].criteria:
+            if c.kind != "items":
+                problem = c.validate_value(values.get(c.id), comments.get(c.id, ""))
+                if problem:
+                    out.append(Missing(app.code, c.id, "", problem))
+                continue
+            decisions = values.get(c.id) or {}
+            what = c.item or Msg("条目", "item")
+            for item in app.item_ids:
+                if item not in decisions:
+                    if c.required:
+                        out.append(Missing(app.code, c.id, item, Msg(f"「{c.name.zh}」中 {what.zh} {item} 尚未判定",
+                                                                     f"“{c.name.en}”: no decision yet on {what.en} {item}")))
+                    continue
+                problem = c.validate_value({item: decisions[item]})
+                if problem:
+                    out.append(Missing(app.code, c.id, item, problem))
+        return out
+
+    def missing(self) -> list[Missing]:
+        """Every required value still empty or not acceptable, recused applications left out."""
+        return [m for app in self.applications if app.code not in self._state["recusals"] for m in self._missing_of(app)]
+
+    def progress(self) -> list[ApplicationProgress]:
+        recused = self._state["recusals"]
+        return [ApplicationProgress(a.code, a.program, a.code in recused, 0 if a.code in recused else len(self._missing_of(a)))
+                for a in self.applications]
+
+    def finalize(self, out_path: str | os.PathLike[str]) -> FinalizeResult:
+        """Write the signed score file, encrypted to the coordinator, to ``out_path``.
+
+        Refuses (:class:`FinalizeRefused`, listing everything) while a required value is missing
+        or the declaration is not accepted. The sequence number is taken and saved before the
+        file is written, so no two different files ever carry the same number.
+        """
+        missing = self.missing()
+        declared = self._state["declaration"]["accepted"]
+        if missing or not declared:
+            raise FinalizeRefused(missing, not declared)
+        sequence = self.sequence + 1
+        self._state["sequence"] = sequence
+        self._save()
+        self._record = {**self._record, "next_sequence": sequence + 1}
+        write_workspace_record(self.home, {k: v for k, v in self._record.items() if k != "format"})
+        created_at = self._now()
+        payload = build_payload(self._blind, self.manifest, self._state, sequence=sequence, created_at=created_at,
+                                expert_key_line=self.expert_public_key)
+        target = Path(out_path)
+        try:
+            written = write_score_file(target, payload, expert_key=self._key,
+                                       receiving_recipient=self.manifest.receiving_recipient)
+        except ScoreFileError as e:
+            raise WorkspaceError(e.msg, "unwritable") from None
+        self._state["exports"].append({"sequence": sequence, "digest": written.digest, "at": created_at,
+                                       "file": target.name})
+        self._save()
+        return FinalizeResult(str(target), written.digest, written.fingerprint, sequence, created_at,
+                              len(payload["rubrics"]), len(payload["recusals"]))
+
+
+def canonical_copy(value: Any) -> Any:
+    """A deep copy of JSON data, so callers cannot change the state behind the edit log's back."""
+    if isinstance(value, dict):
+        return {k: canonical_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical_copy(v) for v in value]
+    return value

@@ -1,0 +1,386 @@
+"""Importing the experts' score files (导入评分文件): decrypt, verify, check, merge.
+
+Each file is decrypted with the coordinator's receiving key and its signature checked
+(``scorefile.read_score_file``), then checked against the round: this round, a snapshot
+this database built for the same expert, that snapshot's digest, the expert key bound to
+it (HMAC under the snapshot's binding secret), newer than what was imported before, and
+content that fits the snapshot and its rubrics (score_checks.py). Every rejection names
+its reason in Chinese and English.
+
+Each file is merged in its own transaction, so a file is imported whole or not at all.
+A duplicate (same score digest as a file already imported) changes nothing and does not
+count as a rejection. A later valid file from the same expert replaces the earlier one:
+the earlier record stays (status ``superseded``, its bytes kept), its Score and Recusal
+rows are replaced, and the audit log has an entry for each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.rubric import Rubric, load_rubric_data
+from qbdesk.formats import scorefile
+from qbdesk.formats.scorefile import (
+    ScoreFileError,
+    ScorePayload,
+    audit_principal,
+    check_binding,
+    read_score_file,
+)
+from qbdesk.services.coordinator_keys import CoordinatorKeys
+from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppContext, Rejection, check_scores, reject
+from qbdesk.services.snapshots import round_rubrics
+from qbdesk.store import audit
+from qbdesk.store.models import (
+    Application,
+    Assignment,
+    Conflict,
+    Expert,
+    Recusal,
+    Round,
+    Score,
+    ScoreFileRecord,
+    Snapshot,
+)
+
+Status = Literal["accepted", "duplicate", "rejected"]
+SUFFIX = ".qbscore"
+
+
+@dataclass(frozen=True)
+class ScoreImportLine:
+    """What became of one file."""
+
+    path: Path
+    status: Status
+    reason: str | None = None  # rejections: a stable code (bad_signature, other_round, replay, …)
+    msg: Msg | None = None  # rejections and duplicates: why, in both languages
+    expert: str | None = None  # the expert's id as in the file
+    sequence: int | None = None
+    digest: str | None = None
+    fingerprint: str | None = None
+    superseded: str | None = None  # digest of the file this one replaced
+    record_id: int | None = None
+    scores: int = 0
+    recusals: int = 0
+
+    def text(self, lang: str = "zh") -> str:
+        en = lang == "en"
+        label = {"accepted": ("已导入", "accepted"), "duplicate": ("重复", "duplicate"),
+                 "rejected": ("已拒绝", "rejected")}[self.status][1 if en else 0]
+        head = f"{label}  {self.path}"
+        if self.expert:
+            head += f"  [{self.expert} #{self.sequence}]"
+        details: list[str] = []
+        if self.status == "accepted":
+            details.append(f"{self.scores} scores, {self.recusals} recusals; digest {self.digest}; key {self.fingerprint}"
+                           if en else f"{self.scores} 项评分，{self.recusals} 项回避；摘要 {self.digest}；密钥 {self.fingerprint}")
+            if self.superseded:
+                details.append(f"replaces the earlier file {self.superseded[:16]}…" if en
+                               else f"取代此前导入的文件 {self.superseded[:16]}…")
+        if self.msg is not None:
+            details.append(self.msg.text(lang))
+        return head + "".join(f"\n    - {d}" for d in details)
+
+
+@dataclass
+class ScoreImportReport:
+    round_id: int
+    lines: list[ScoreImportLine] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(line.status for line in self.lines)
+        return {s: c.get(s, 0) for s in ("accepted", "duplicate", "rejected")}
+
+    @property
+    def ok(self) -> bool:
+        """No file was rejected (duplicates are fine: nothing to do for them)."""
+        return all(line.status != "rejected" for line in self.lines)
+
+    def summary(self) -> Msg:
+        c = self.counts
+        return Msg(f"共 {len(self.lines)} 个评分文件：导入 {c['accepted']}，重复 {c['duplicate']}，拒绝 {c['rejected']}",
+                   f"{len(self.lines)} score files: {c['accepted']} accepted, {c['duplicate']} duplicate, "
+                   f"{c['rejected']} rejected")
+
+
+# --- round context, loaded once per batch --------------------------------------------------------
+
+
+class _Round:
+    def __init__(self, session: Session, round_id: int):
+        rnd = session.get(Round, round_id)
+        if rnd is None:
+            raise QbdeskError(Msg(f"没有编号为 {round_id} 的评审批次", f"there is no round {round_id}"))
+        self.id, self.year, self.name = rnd.id, rnd.year, rnd.name
+        apps = session.execute(select(Application.id, Application.external_id, Application.program, Application.items)
+                               .where(Application.round_id == round_id)).all()
+        self.apps = {a.id: a for a in apps}
+        self.rubric_hash, contents = round_rubrics(session, round_id, {a.program for a in apps})
+        self._contents = contents
+        self._parsed: dict[str, Rubric] = {}
+        self.experts = {e.id: e for e in session.scalars(select(Expert).where(Expert.round_id == round_id))}
+        self._contexts: dict[str, dict[str, AppContext]] = {}
+
+    def rubric(self, h: str) -> Rubric:
+        if h not in self._parsed:
+            self._parsed[h] = load_rubric_data(self._contents[h], f"rubric {h[:12]}")
+        return self._parsed[h]
+
+    def contexts(self, snap: Snapshot) -> dict[str, AppContext]:
+        """The snapshot's codes, each with what its application is scored against."""
+        if snap.id not in self._contexts:
+            out: dict[str, AppContext] = {}
+            for code, app_id in snap.codes.items():
+                app = self.apps.get(app_id)
+                if app is None:
+                    raise reject("unknown_application", f"快照中的申报 {code} 已不在本批次中（已删除？）",
+                                 f"application {code} of the snapshot is no longer in this round (deleted?)")
+                h = self.rubric_hash[app.program]
+                item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
+                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids)
+            self._contexts[snap.id] = out
+        return self._contexts[snap.id]
+
+
+# --- the checks that need the database ------------------------------------------------------------
+
+
+def _check_binding_to_round(s: Session, rnd: _Round, data: dict[str, Any]) -> tuple[Snapshot, Expert]:
+    r = data["round"]
+    if r.get("id") != rnd.id or r.get("year") != rnd.year:
+        raise reject("other_round", f"此评分文件属于另一评审批次（批次 {r.get('id')}，{r.get('year')} 年度），"
+                                    f"当前批次为 {rnd.id}（{rnd.year} 年度）",
+                     f"made for another round (round {r.get('id')}, year {r.get('year')}); "
+                     f"this is round {rnd.id} ({rnd.year})")
+    snap = s.get(Snapshot, data["snapshot_id"])
+    if snap is None:
+        raise reject("unknown_snapshot", f"快照 {str(data['snapshot_id'])[:40]} 不是本数据库生成的（未知快照）",
+                     f"snapshot {str(data['snapshot_id'])[:40]} was not built by this database (unknown snapshot)")
+    if snap.round_id != rnd.id:
+        raise reject("other_round", f"快照 {snap.id} 属于另一评审批次（批次 {snap.round_id}）",
+                     f"snapshot {snap.id} belongs to another round (round {snap.round_id})")
+    expert = rnd.experts.get(snap.expert_id)
+    owner = audit_principal(expert.external_id) if expert else None
+    if expert is None or data["expert_id"] != owner:
+        raise reject("other_expert", f"此评分文件署名专家 {str(data['expert_id'])[:64]}，但快照 {snap.id} 是为专家 {owner} 生成的",
+                     f"the file names expert {str(data['expert_id'])[:64]}, but snapshot {snap.id} was built for {owner}")
+    if data["snapshot_digest"] != snap.digest:
+        raise reject("snapshot_digest", f"快照摘要不符：文件中为 {str(data['snapshot_digest'])[:16]}…，"
+                                        f"生成时为 {snap.digest[:16]}…（快照被改动或重新生成过）",
+                     f"snapshot digest mismatch: the file has {str(data['snapshot_digest'])[:16]}…, "
+                     f"the snapshot built was {snap.digest[:16]}… (altered or rebuilt)")
+    if not check_binding(bytes.fromhex(snap.binding_secret), data["expert_key"], data["key_binding"]):
+        raise reject("key_not_bound", "签名密钥未与该专家的快照绑定（key_binding 校验失败）：此文件不是用该快照开启的工作区签署的",
+                     "the signing key is not bound to this expert's snapshot (key_binding does not verify): "
+                     "the file was not signed by a workspace opened from that snapshot")
+    return snap, expert
+
+
+def _order(snap_created: datetime | None, sequence: int) -> tuple[datetime, int]:
+    """Newer means a later snapshot, then a higher sequence (SQLite hands times back naive UTC)."""
+    if snap_created is None:
+        return (datetime.min, sequence)
+    if snap_created.tzinfo is not None:
+        snap_created = snap_created.astimezone(timezone.utc).replace(tzinfo=None)
+    return (snap_created, sequence)
+
+
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _insert_rows(s: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """executemany of plain tuples on the DBAPI cursor: SQLAlchemy's per-row parameter handling
+    costs more than SQLite's insert itself (3,600 scores a file). Core for other paramstyles."""
+    if not rows:
+        return
+    conn = s.connection()
+    mark = _MARKS.get(conn.dialect.paramstyle)
+    if mark is None:
+        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
+        return
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(sql, rows)
+
+
+def _check_newer(s: Session, rnd: _Round, snap: Snapshot, expert: Expert, sequence: int) -> list[ScoreFileRecord]:
+    """Refuse a replay; return the expert's accepted records this file replaces."""
+    earlier = s.scalars(select(ScoreFileRecord).where(ScoreFileRecord.round_id == rnd.id,
+                                                      ScoreFileRecord.expert_id == expert.id)).all()
+    if not earlier:
+        return []
+    built = {sid: created for sid, created in s.execute(select(Snapshot.id, Snapshot.created_at).where(
+        Snapshot.id.in_({r.snapshot_id for r in earlier if r.snapshot_id})))}
+    newest = max(earlier, key=lambda r: _order(built.get(r.snapshot_id), r.sequence))
+    if _order(snap.created_at, sequence) <= _order(built.get(newest.snapshot_id), newest.sequence):
+        if newest.snapshot_id == snap.id:
+            zh, en = (f"序号 {sequence} 不新于已导入的序号 {newest.sequence}（重放的旧文件）",
+                      f"sequence {sequence} is not newer than sequence {newest.sequence} already imported (a replay)")
+        else:
+            zh, en = (f"此文件来自该专家较早的快照 {snap.id}，而来自较新快照的文件已导入（重放的旧文件）",
+                      f"made from the expert's earlier snapshot {snap.id}, while a file from a newer snapshot "
+                      f"is already imported (a replay)")
+        raise reject("replay", zh, en)
+    return [r for r in earlier if r.status == "accepted"]
+
+
+# --- one file -------------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(scorefile.MAX_FILE + 1)
+    except OSError as e:
+        raise reject("unreadable", f"无法读取文件：{e.strerror or e}", f"cannot read the file: {e.strerror or e}") from None
+
+
+def _merge(s: Session, rnd: _Round, path: Path, content: bytes, score: ScorePayload, actor: str) -> ScoreImportLine:
+    data = score.data
+    snap, expert = _check_binding_to_round(s, rnd, data)
+    checked = check_scores(data, rnd.contexts(snap))
+    replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
+    for old in replaced:
+        old.status = "superseded"
+        s.execute(delete(Score).where(Score.score_file_id == old.id))
+        s.execute(delete(Recusal).where(Recusal.score_file_id == old.id))
+    record = ScoreFileRecord(round_id=rnd.id, expert_id=expert.id, snapshot_id=snap.id, digest=score.digest,
+                             sequence=data["sequence"], key_fingerprint=score.fingerprint, status="accepted",
+                             content=content)
+    s.add(record)
+    s.flush()
+    head = (record.id, expert.id)
+    _insert_rows(s, Score.__table__, ("score_file_id", "expert_id", *SCORE_COLUMNS), [head + r for r in checked.scores])
+    _insert_rows(s, Recusal.__table__, ("score_file_id", "expert_id", *RECUSAL_COLUMNS),
+                 [head + r for r in checked.recusals])
+    if checked.recusals:
+        # Recusals also become conflicts, so a re-assignment never gives the expert that application again.
+        known = set(s.scalars(select(Conflict.application_id).where(Conflict.expert_id == expert.id,
+                                                                    Conflict.source == "recusal")))
+        s.add_all(Conflict(expert_id=expert.id, application_id=app_id, source="recusal", detail=reason[:300])
+                  for app_id, reason in checked.recusals if app_id not in known)
+    superseded = replaced[-1].digest if replaced else None
+    note = None
+    if replaced and replaced[-1].key_fingerprint != score.fingerprint:
+        # Legitimate (the snapshot was opened again, here or on another laptop), but worth a look.
+        note = Msg(f"签名密钥与此前的文件不同（此前为 {replaced[-1].key_fingerprint}）：该快照被重新打开过",
+                   f"signed by another key than the earlier file ({replaced[-1].key_fingerprint}): "
+                   f"the snapshot was opened again")
+    audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail={
+        "file": path.name, "digest": score.digest, "expert": expert.external_id, "snapshot": snap.id,
+        "sequence": data["sequence"], "key": score.fingerprint, "scores": len(checked.scores),
+        "recusals": len(checked.recusals), "supersedes": [r.digest for r in replaced],
+    })
+    return ScoreImportLine(path, "accepted", msg=note, expert=data["expert_id"], sequence=data["sequence"],
+                           digest=score.digest,
+                           fingerprint=score.fingerprint, superseded=superseded, record_id=record.id,
+                           scores=len(checked.scores), recusals=len(checked.recusals))
+
+
+def _import_one(sessions: sessionmaker[Session], rnd: _Round, path: Path, identity: str, actor: str) -> ScoreImportLine:
+    score: ScorePayload | None = None
+    try:
+        content = _read(path)
+        try:
+            score = read_score_file(content, receiving_identity=identity)
+        except ScoreFileError as e:
+            raise Rejection(e.code, e.msg) from None
+        with sessions.begin() as s:
+            dup = s.scalars(select(ScoreFileRecord).where(ScoreFileRecord.digest == score.digest)).first()
+            if dup is not None:
+                when = dup.received_at.strftime("%Y-%m-%d %H:%M")
+                state = {"accepted": ("当前有效", "in force"), "superseded": ("已被取代", "since superseded")}.get(
+                    dup.status, (dup.status, dup.status))
+                return ScoreImportLine(path, "duplicate", msg=Msg(
+                    f"与 {when} 已导入的评分文件相同（摘要相同，{state[0]}），未作任何修改",
+                    f"identical to a score file imported on {when} (same digest, {state[1]}); nothing was changed"),
+                    expert=score.data["expert_id"], sequence=score.data["sequence"], digest=score.digest,
+                    fingerprint=score.fingerprint, record_id=dup.id)
+            return _merge(s, rnd, path, content, score, actor)
+    except Rejection as r:
+        return _rejected(path, r.code, r.msg, score)
+    except SQLAlchemyError as e:  # e.g. another coordinator imported the same file a moment ago
+        first = str(e).splitlines()[0][:200]
+        return _rejected(path, "import_failed", Msg(f"写入数据库失败，未导入任何内容：{first}",
+                                                    f"the database write failed; nothing was imported: {first}"), score)
+
+
+def _rejected(path: Path, code: str, msg: Msg, score: ScorePayload | None) -> ScoreImportLine:
+    data = score.data if score is not None else {}
+    return ScoreImportLine(path, "rejected", reason=code, msg=msg, expert=data.get("expert_id"),
+                           sequence=data.get("sequence"), digest=score.digest if score else None,
+                           fingerprint=score.fingerprint if score else None)
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given; a folder stands for the .qbscore files directly in it, by name."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted((c for c in p.iterdir() if c.suffix.lower() == SUFFIX and c.is_file()),
+                              key=lambda c: c.name))
+        else:
+            out.append(p)
+    return out
+
+
+def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: Iterable[Path | str], *,
+                       keys: CoordinatorKeys, actor: str = "") -> ScoreImportReport:
+    """Import score files in the order given; one report line per file."""
+    with sessions() as s:
+        rnd = _Round(s, round_id)
+    report = ScoreImportReport(round_id)
+    for path in expand_paths(paths):
+        report.lines.append(_import_one(sessions, rnd, path, keys.receiving_identity, actor))
+    rejected = [line for line in report.lines if line.status == "rejected"]
+    if rejected:  # a forged or foreign file being offered is worth a trace of its own
+        with sessions.begin() as s:
+            audit.record(s, "scores.rejected", round_id=round_id, actor=actor, detail={"files": [
+                {"file": line.path.name, "reason": line.reason, "digest": line.digest, "expert": line.expert}
+                for line in rejected]})
+    return report
+
+
+# --- what is still missing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingScore:
+    """An assignment not covered by an accepted score file (neither scored nor recused)."""
+
+    expert_id: int
+    expert_external_id: str
+    expert_name: str
+    application_id: int
+    application_external_id: str
+    program: str
+    has_score_file: bool  # the expert sent a file, but it does not cover this application
+
+
+def missing_scores(session: Session, round_id: int) -> list[MissingScore]:
+    accepted = select(ScoreFileRecord.id).where(ScoreFileRecord.round_id == round_id,
+                                                ScoreFileRecord.status == "accepted")
+    covered = set(session.execute(select(Score.expert_id, Score.application_id)
+                                  .where(Score.score_file_id.in_(accepted)).distinct()).all())
+    covered |= set(session.execute(select(Recusal.expert_id, Recusal.application_id)
+                                   .where(Recusal.score_file_id.in_(accepted))).all())
+    senders = set(session.scalars(select(ScoreFileRecord.expert_id).where(ScoreFileRecord.id.in_(accepted))))
+    rows = session.execute(
+        select(Expert.id, Expert.external_id, Expert.name, Application.id, Application.external_id, Application.program)
+        .join(Assignment, Assignment.expert_id == Expert.id)
+        .join(Application, Application.id == Assignment.application_id)
+        .where(Assignment.round_id == round_id)
+        .order_by(Expert.external_id, Application.external_id)).all()
+    return [MissingScore(eid, ext, name, aid, app_ext, program, eid in senders)
+            for eid, ext, name, aid, app_ext, program in rows if (eid, aid) not in covered]

@@ -1,0 +1,443 @@
+"""Building the experts' snapshots (生成评审快照) and the handover sheet.
+
+One ``.qbsnap`` per expert with assignments: the expert's applications under opaque
+codes in an order shuffled for that expert, their blind metadata (snapshot_meta.py),
+the blind attachments streamed from the database, the rubrics by hash, the declaration,
+and a fresh binding secret. Each snapshot gets its own generated passphrase, printed on
+``handover.pdf`` (one page per expert) and, if asked, in a CSV; passphrases are never
+stored in the database.
+
+All or nothing: the ``snapshot`` rows and the audit entry are written only after every
+file and the handover sheet are done; a cancel or an error removes every file this build
+wrote, so no snapshot exists whose passphrase nobody has.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.rubric import content_hash, default_rubric
+from qbdesk.formats import keys as keyfiles
+from qbdesk.formats.atomic import atomic_write
+from qbdesk.formats.scorefile import audit_principal
+from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotError, SnapshotWriter
+from qbdesk.reports.slips import HandoverSlip, render_handover_pdf
+from qbdesk.services.coordinator_keys import CoordinatorKeys
+from qbdesk.services.snapshot_meta import (
+    DECLARATION,
+    BlindAttachment,
+    Redactor,
+    application_meta,
+    make_codes,
+)
+from qbdesk.store import audit
+from qbdesk.store.models import (
+    Applicant,
+    Application,
+    Assignment,
+    Blob,
+    Expert,
+    ProgramConfig,
+    Round,
+    Rubric,
+    Snapshot,
+)
+
+ProgressFn = Callable[[int, int, str], None]
+HANDOVER_FILE = "handover.pdf"
+SUFFIX = ".qbsnap"
+
+
+@dataclass(frozen=True)
+class BuiltSnapshot:
+    expert_id: int  # Expert.id
+    expert_external_id: str
+    expert_name: str
+    snapshot_id: str
+    path: Path
+    digest: str  # SHA-256 of manifest.json: what the slip prints
+    applications: int
+    attachments: int
+    size: int  # bytes on disk
+
+
+@dataclass
+class BuildReport:
+    round_id: int
+    out_dir: Path
+    coordinator_fingerprint: str
+    snapshots: list[BuiltSnapshot] = field(default_factory=list)
+    skipped: list[Msg] = field(default_factory=list)  # experts without assignments
+    handover: Path | None = None
+    passphrases_csv: Path | None = None
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.cancelled and bool(self.snapshots)
+
+    def summary(self) -> Msg:
+        if self.cancelled:
+            return Msg("已取消：未生成任何快照，已删除本次写入的文件", "cancelled: no snapshot was built; the files written were removed")
+        n = len(self.snapshots)
+        return Msg(f"已为 {n} 位专家生成快照，保存在 {self.out_dir}；交接单：{self.handover}",
+                   f"built {n} snapshot{'s' if n != 1 else ''} in {self.out_dir}; handover sheet: {self.handover}")
+
+    def lines(self, lang: str = "zh") -> list[str]:
+        out = []
+        for b in self.snapshots:
+            digest = " ".join(b.digest[i:i + 4] for i in range(0, 16, 4))
+            out.append(f"{b.expert_external_id}  {b.expert_name}  {b.path.name}  "
+                       + (f"{b.applications} applications, {b.attachments} attachments, digest {digest}…"
+                          if lang == "en" else f"{b.applications} 份申报，{b.attachments} 个附件，摘要 {digest}…"))
+        out.extend(m.text(lang) for m in self.skipped)
+        return out
+
+
+# --- what goes into each snapshot ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Attachment:
+    title: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class _Application:
+    id: int
+    external_id: str
+    program: str
+    rubric_hash: str
+    title: str
+    summary: str
+    requested_amount: int
+    tier: str | None
+    items: list[Any]
+    attachments: tuple[_Attachment, ...]
+    redact: Redactor
+
+
+@dataclass(frozen=True)
+class _ExpertPlan:
+    id: int
+    external_id: str
+    manifest_id: str  # the id inside the snapshot and score files (safe for allowed_signers)
+    name: str
+    applications: tuple[_Application, ...]
+
+    @property
+    def units(self) -> int:
+        """Progress steps: one per distinct attachment, one for the rest."""
+        return len({a.sha256 for app in self.applications for a in app.attachments}) + 1
+
+
+@dataclass(frozen=True)
+class _RoundPlan:
+    round_id: int
+    name: str
+    year: int
+    rubrics: dict[str, dict[str, Any]]  # hash -> canonical content
+    experts: tuple[_ExpertPlan, ...]
+    without_assignments: tuple[tuple[str, str], ...]  # (external id, name)
+
+
+def round_rubrics(session: Session, round_id: int, programs: set[str]) -> tuple[dict[str, str], dict[str, dict]]:
+    """Program -> rubric hash for this round, and hash -> content, each content checked against its hash."""
+    by_program = {pc.program: pc.rubric_hash for pc in session.scalars(
+        select(ProgramConfig).where(ProgramConfig.round_id == round_id))}
+    hashes: dict[str, str] = {}
+    contents: dict[str, dict] = {}
+    for code in sorted(programs):
+        h = by_program.get(code)
+        row = session.get(Rubric, h) if h else None
+        if row is None:  # a program not configured with a rubric: its shipped default
+            rubric = default_rubric(code)
+            h, content = rubric.content_hash, rubric.to_data()
+        else:
+            content = row.content
+            if content_hash(content) != h:
+                raise QbdeskError(Msg(f"数据库中项目 {code} 的评分细则内容与其摘要 {h[:12]}… 不符（数据库被改动？），未生成快照",
+                                      f"the stored rubric of {code} does not match its hash {h[:12]}… (was the database "
+                                      f"altered?); no snapshot was built"))
+        hashes[code] = h
+        contents[h] = content
+    return hashes, contents
+
+
+def _plan(session: Session, round_id: int) -> _RoundPlan:
+    rnd = session.get(Round, round_id)
+    if rnd is None:
+        raise QbdeskError(Msg(f"没有编号为 {round_id} 的评审批次", f"there is no round {round_id}"))
+    experts = session.scalars(select(Expert).where(Expert.round_id == round_id).order_by(Expert.external_id)).all()
+    pairs = session.execute(select(Assignment.expert_id, Assignment.application_id)
+                            .where(Assignment.round_id == round_id)).all()
+    assigned: dict[int, list[int]] = {}
+    for expert_id, app_id in pairs:
+        assigned.setdefault(expert_id, []).append(app_id)
+    apps = {a.id: a for a in session.scalars(select(Application).where(Application.round_id == round_id))}
+    hashes, rubrics = round_rubrics(session, round_id, {a.program for a in apps.values()})
+    applicants = {a.id: a for a in session.scalars(select(Applicant).where(
+        Applicant.id.in_({a.applicant_id for a in apps.values()})))}
+    blind: dict[int, tuple[_Attachment, ...]] = {}
+    redactors: dict[int, Redactor] = {}
+    views: dict[int, _Application] = {}
+    for app in apps.values():
+        who = applicants[app.applicant_id]
+        if who.id not in redactors:
+            redactors[who.id] = Redactor.for_applicant(who.name, who.credit_code, who.contact or {})
+        blind[app.id] = tuple(_Attachment(a.title, a.sha256, a.size) for a in app.attachments if a.blind)
+        views[app.id] = _Application(app.id, app.external_id, app.program, hashes[app.program], app.title, app.summary,
+                                     app.requested_amount, app.tier, list(app.items or []), blind[app.id],
+                                     redactors[who.id])
+    plans, idle = [], []
+    for e in experts:
+        ids = sorted(assigned.get(e.id, []))
+        if not ids:
+            idle.append((e.external_id, e.name))
+            continue
+        plans.append(_ExpertPlan(e.id, e.external_id, audit_principal(e.external_id), e.name,
+                                 tuple(views[i] for i in ids)))
+    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle))
+
+
+def _file_names(plan: _RoundPlan) -> dict[int, str]:
+    """A file name per expert, distinct even on a case-insensitive USB stick."""
+    names: dict[int, str] = {}
+    taken: set[str] = set()
+    for e in plan.experts:
+        name = f"R{plan.round_id}-{e.manifest_id}{SUFFIX}"
+        if name.casefold() in taken:
+            name = f"R{plan.round_id}-{e.manifest_id}-{e.id}{SUFFIX}"
+        taken.add(name.casefold())
+        names[e.id] = name
+    return names
+
+
+# --- reading attachments out of the database ---------------------------------------------------
+
+
+def _open_blob(session: Session, sha256: str) -> BinaryIO:
+    """The attachment's bytes as a stream: straight from the SQLite file when possible, so a big
+    PDF never sits whole in memory; other databases hand the value over whole."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.dbapi_connection
+        rowid = conn.execute(text("SELECT rowid FROM blob WHERE sha256 = :h"), {"h": sha256}).scalar()
+        if rowid is not None and hasattr(raw, "blobopen"):
+            return raw.blobopen("blob", "data", rowid, readonly=True)
+    data = session.scalar(select(Blob.data).where(Blob.sha256 == sha256))
+    if data is None:
+        raise QbdeskError(Msg(f"数据库中缺少附件内容 {sha256[:12]}…，未生成快照",
+                              f"the database lacks the content of attachment {sha256[:12]}…; no snapshot was built"))
+    return io.BytesIO(data)
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Result:
+    built: BuiltSnapshot
+    row: dict[str, Any]  # Snapshot columns
+    slip: HandoverSlip
+    passphrase: str
+
+
+def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Path, keys: CoordinatorKeys,
+               rng: random.Random, kdf_rounds: int, tick: Callable[[str], None],
+               cancel: Callable[[], bool]) -> _Result | None:
+    apps = list(expert.applications)
+    rng.shuffle(apps)
+    codes = make_codes(len(apps), rng)
+    snapshot_id = str(uuid.uuid4())
+    secret = secrets.token_bytes(32)
+    passphrase = keyfiles.generate_passphrase()
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+
+    # Entry names follow the order of add_attachment(): 0001, 0002, … (one per distinct PDF).
+    entries: dict[str, str] = {}
+    for app in apps:
+        for a in app.attachments:
+            entries.setdefault(a.sha256, f"qbsnap/files/{len(entries) + 1:04d}.pdf.age")
+    meta_apps = [
+        application_meta(code=code, program=app.program, rubric_hash=app.rubric_hash, title=app.title,
+                         summary=app.summary, requested_amount=app.requested_amount, tier=app.tier, items=app.items,
+                         attachments=[BlindAttachment(entries[a.sha256], a.title, a.size, a.sha256) for a in app.attachments],
+                         redact=app.redact)
+        for code, app in zip(codes, apps)
+    ]
+    meta = {
+        "round": {"id": plan.round_id, "name": plan.name, "year": plan.year},
+        "expert": {"id": expert.manifest_id, "name": expert.name},
+        "binding_secret": secret.hex(),
+        "rubrics": {h: plan.rubrics[h] for h in sorted({app.rubric_hash for app in apps})},
+        "declaration": dict(DECLARATION),
+        "applications": meta_apps,
+    }
+    sizes = {a.sha256: a.size for app in apps for a in app.attachments}
+    with SnapshotWriter(path, signing_key=keys.require_signing_key(), receiving_recipient=keys.receiving_recipient,
+                        passphrase=passphrase, snapshot_id=snapshot_id, round_id=plan.round_id,
+                        round_name=plan.name, round_year=plan.year, expert_id=expert.manifest_id,
+                        rounds=kdf_rounds, created_at=now) as writer:
+        writer.write_meta(meta)
+        for n, (sha, expected) in enumerate(entries.items(), start=1):
+            if cancel():
+                writer.abort()
+                return None
+            with _open_blob(session, sha) as source:
+                name = writer.add_attachment(source)
+            got = writer.plaintext[name]
+            if name != expected or got.sha256 != sha or got.size != sizes[sha]:
+                writer.abort()
+                raise QbdeskError(Msg(f"附件 {sha[:12]}… 在数据库中的内容与其摘要不符（数据库被改动？），未生成快照",
+                                      f"attachment {sha[:12]}… in the database does not match its hash (was the "
+                                      f"database altered?); no snapshot was built"))
+            tick(f"{expert.external_id} {n}/{len(entries)}")
+        manifest = writer.close()
+    tick(expert.external_id)
+    built = BuiltSnapshot(expert.id, expert.external_id, expert.name, snapshot_id, path, manifest.digest, len(apps),
+                          len(entries), path.stat().st_size)
+    row = dict(id=snapshot_id, round_id=plan.round_id, expert_id=expert.id, created_at=now, digest=manifest.digest,
+               binding_secret=secret.hex(), codes={code: app.id for code, app in zip(codes, apps)},
+               coordinator_fingerprint=keys.fingerprint, file_name=path.name)
+    slip = HandoverSlip(plan.name, plan.year, expert.external_id, expert.name, path.name, passphrase, keys.fingerprint,
+                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"))
+    return _Result(built, row, slip, passphrase)
+
+
+def _refuse_existing(targets: list[Path]) -> None:
+    present = [p for p in targets if p.exists()]
+    if present:
+        shown = "、".join(p.name for p in present[:3]) + ("…" if len(present) > 3 else "")
+        raise QbdeskError(Msg(
+            f"目标文件已存在：{shown}。请换一个空文件夹（不覆盖以前生成的快照，以免与交接单上的口令混淆）",
+            f"these files already exist: {shown.replace('、', ', ')}. Choose an empty folder (earlier snapshots are "
+            f"never overwritten, so they cannot be mixed up with the passphrases on another sheet)"))
+
+
+def _passphrase_csv(results: list[_Result]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["expert_id", "name", "file", "passphrase", "digest"])
+    for r in results:
+        w.writerow([r.built.expert_external_id, r.built.expert_name, r.built.path.name, r.passphrase, r.built.digest])
+    return buf.getvalue().encode("utf-8-sig")  # the BOM lets Excel/WPS read the Chinese names
+
+
+def build_snapshots(
+    sessions: sessionmaker[Session],
+    round_id: int,
+    out_dir: Path | str,
+    *,
+    keys: CoordinatorKeys,
+    passphrases_out: Path | str | None = None,
+    progress: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+    rng: random.Random | None = None,
+    kdf_rounds: int = IDENTITY_KDF_ROUNDS,
+    actor: str = "",
+) -> BuildReport:
+    """Build one snapshot per expert with assignments into ``out_dir``, plus ``handover.pdf``.
+
+    ``rng`` draws the codes and the order (a seeded one only in tests; the default is the
+    system's CSPRNG). ``kdf_rounds`` is the passphrase work factor; keep the default outside tests.
+    """
+    out = Path(out_dir)
+    rng = rng or random.SystemRandom()
+    cancel = cancel or (lambda: False)
+    report = BuildReport(round_id, out, keys.fingerprint)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise QbdeskError(Msg(f"无法创建文件夹 {out}：{e.strerror or e}", f"cannot create the folder {out}: {e.strerror or e}")) from None
+    written: list[Path] = []
+    results: list[_Result] = []
+    try:
+        with sessions() as s:
+            plan = _plan(s, round_id)
+            report.skipped = [Msg(f"{eid} {name}：没有分配评审任务，未生成快照", f"{eid} {name}: no assignments, no snapshot")
+                              for eid, name in plan.without_assignments]
+            if not plan.experts:
+                raise QbdeskError(Msg("本批次还没有分配评审任务，请先运行 qbdesk assign",
+                                      "nothing is assigned in this round yet: run qbdesk assign first"))
+            names = _file_names(plan)
+            csv_path = Path(passphrases_out) if passphrases_out is not None else None
+            _refuse_existing([out / n for n in names.values()] + [out / HANDOVER_FILE] + ([csv_path] if csv_path else []))
+            total, done = sum(e.units for e in plan.experts), 0
+
+            def tick(label: str) -> None:
+                nonlocal done
+                done += 1
+                if progress is not None:
+                    progress(done, total, label)
+
+            for expert in plan.experts:
+                if cancel():
+                    break
+                path = out / names[expert.id]
+                result = _build_one(s, plan, expert, path, keys, rng, kdf_rounds, tick, cancel)
+                if result is None:
+                    break
+                written.append(path)
+                results.append(result)
+        if len(results) < len(plan.experts):  # cancelled
+            report.cancelled = True
+            _remove(written)
+            return report
+        atomic_write(out / HANDOVER_FILE, render_handover_pdf([r.slip for r in results]))  # 0600: passphrases
+        written.append(out / HANDOVER_FILE)
+        if csv_path is not None:
+            atomic_write(csv_path, _passphrase_csv(results))  # 0600: it holds the passphrases
+            written.append(csv_path)
+        with sessions.begin() as s:
+            for r in results:
+                s.add(Snapshot(**r.row))
+            audit.record(s, "snapshots.build", round_id=round_id, actor=actor, detail={
+                "out_dir": str(out), "coordinator": keys.fingerprint,
+                "snapshots": [{"id": r.built.snapshot_id, "expert": r.built.expert_external_id, "file": r.built.path.name,
+                               "digest": r.built.digest, "applications": r.built.applications} for r in results],
+            })
+    except SnapshotError as e:
+        _remove(written)
+        raise QbdeskError(Msg(f"生成快照失败，已删除本次写入的文件：{e.msg.zh}",
+                              f"building the snapshots failed; the files written were removed: {e.msg.en}")) from None
+    except OSError as e:
+        _remove(written)
+        raise QbdeskError(Msg(f"写入失败，已删除本次写入的文件：{e.strerror or e}",
+                              f"writing failed; the files written were removed: {e.strerror or e}")) from None
+    except SQLAlchemyError as e:  # e.g. the database is locked by another coordinator
+        _remove(written)
+        first = str(e).splitlines()[0][:200]
+        raise QbdeskError(Msg(f"写入数据库失败，已删除本次写入的文件：{first}",
+                              f"the database write failed; the files written were removed: {first}")) from None
+    except BaseException:
+        _remove(written)
+        raise
+    report.snapshots = [r.built for r in results]
+    report.handover = out / HANDOVER_FILE
+    report.passphrases_csv = csv_path
+    return report
+
+
+def _remove(paths: list[Path]) -> None:
+    for p in paths:
+        try:
+            p.unlink(missing_ok=True)
+        except OSError:
+            pass  # nothing more to do; the report says the build failed

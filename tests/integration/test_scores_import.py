@@ -1,0 +1,693 @@
+"""Importing score files: accepted, every rejection reason, duplicates, replays, re-submission, atomicity.
+
+A small round (P3 with items, P8) is built once per module with real snapshots; every test
+works on its own copy of that database. Score files are made with
+``scorefile.write_score_file`` from what the decrypted snapshot says, as the reviewer's
+workspace will; files the writer refuses to make (bad signature, broken edit log) are
+sealed by hand from the format's documented parts.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+
+from qbdesk.domain import credit_code
+from qbdesk.domain.orgname import normalise_org
+from qbdesk.domain.rubric import load_rubric_data
+from qbdesk.formats import scorefile as sf
+from qbdesk.formats import sshsig
+from qbdesk.formats.snapshot import SnapshotReader
+from qbdesk.services.coordinator_keys import load_or_create_keys
+from qbdesk.services.rounds import init_round
+from qbdesk.services.scores import import_score_files, missing_scores
+from qbdesk.services.snapshots import build_snapshots
+from qbdesk.store.audit import verify_chain
+from qbdesk.store.engine import open_database
+from qbdesk.store.models import (
+    Applicant,
+    Application,
+    Assignment,
+    Attachment,
+    AuditEntry,
+    Blob,
+    Conflict,
+    Expert,
+    Recusal,
+    Round,
+    Score,
+    ScoreFileRecord,
+    Snapshot,
+)
+
+AT = "2026-03-01T09:00:00+08:00"
+PDF = b"%PDF-1.4\n% blind test attachment\n%%EOF\n"
+PDF_SHA = hashlib.sha256(PDF).hexdigest()
+
+
+def _make_round(db) -> int:
+    rid = init_round(db.sessions, name="测试批次", year=2026, programs=["P3", "P8"])
+    rng = random.Random(5)
+    with db.sessions.begin() as s:
+        s.add(Blob(sha256=PDF_SHA, size=len(PDF), data=PDF))
+        apps = []
+        for i, (program, items) in enumerate([("P3", 2), ("P3", 1), ("P8", 0)]):
+            name = f"深圳市第{i}测试科技有限公司"
+            a = Applicant(credit_code=credit_code.generate(rng), name=name, normalized_name=normalise_org(name),
+                          contact={"contact": "王五", "phone": "0755-26880000", "address": "深圳市南山区某路1号"})
+            s.add(a)
+            s.flush()
+            app = Application(
+                round_id=rid, external_id=f"2026-{program}-{i:04d}", program=program, year=2026, applicant_id=a.id,
+                title=f"申报{i}", requested_amount=50_000, summary="摘要", package_digest="0" * 64,
+                items=[{"id": f"C{k + 1}", "kind": "certificate", "title": f"证书{k + 1}", "reference": "X-1"}
+                       for k in range(items)],
+                attachments=[Attachment(position=0, file="a.pdf", title="技术方案", blind=True,
+                                        sha256=PDF_SHA, size=len(PDF))])
+            s.add(app)
+            apps.append(app)
+        s.flush()
+        for ext in ("E01", "E02"):
+            e = Expert(round_id=rid, external_id=ext, name=f"专家{ext}", organisation="某大学",
+                       normalized_organisation="某大学", programs=["P3", "P8"])
+            s.add(e)
+            s.flush()
+            for app in apps if ext == "E01" else apps[:2]:
+                s.add(Assignment(round_id=rid, expert_id=e.id, application_id=app.id, seed=0))
+    return rid
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The round, its snapshots and what each snapshot's meta says, built once."""
+    root = tmp_path_factory.mktemp("scores")
+    db = open_database(f"sqlite:///{root / 'round.sqlite'}")
+    rid = _make_round(db)
+    keys = load_or_create_keys(root / "keys")
+    build_snapshots(db.sessions, rid, root / "snap", keys=keys, passphrases_out=root / "pp.csv",
+                    rng=random.Random(1), kdf_rounds=1)
+    metas, digests = {}, {}
+    with open(root / "pp.csv", encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            with SnapshotReader(root / "snap" / row["file"], row["passphrase"]) as reader:
+                metas[row["expert_id"]] = reader.meta
+                digests[row["expert_id"]] = reader.manifest.digest
+    db.dispose()
+    return root, rid, keys, metas, digests
+
+
+@dataclass
+class Env:
+    db: Any
+    rid: int
+    keys: Any
+    metas: dict[str, dict]
+    digests: dict[str, str]
+    tmp: Path
+    expert_keys: dict[str, Ed25519PrivateKey]
+
+    def payload(self, expert: str = "E01", *, sequence: int = 1, recuse: tuple[str, ...] = ()) -> dict:
+        """A complete, valid score.json for ``expert``: what a finalised workspace produces."""
+        meta = self.metas[expert]
+        key = self.expert_keys.setdefault(expert, Ed25519PrivateKey.generate())
+        line = sshsig.public_key_openssh(key.public_key())
+        rubrics = {h: load_rubric_data(c, "test") for h, c in meta["rubrics"].items()}
+        scores, recusals, log, declared = [], [], [], {}
+        for app in meta["applications"]:
+            code = app["code"]
+            if code in recuse:
+                recusals.append({"application": code, "reason": "曾为该单位提供咨询服务"})
+                continue
+            declared[code] = app["rubric"]
+            for c in rubrics[app["rubric"]].criteria:
+                if c.kind == "score":
+                    rows = [("", round(c.max * 0.7 / c.step) * c.step)]
+                elif c.kind == "check":
+                    rows = [("", True)]
+                elif c.kind == "items":
+                    rows = [(i["id"], {"accepted": True, "reason": ""}) for i in app["items"]]
+                else:
+                    rows = [("", "材料齐全，论证充分，" * (c.min_length // 5 + 1))]
+                for item, value in rows:
+                    row = {"application": code, "criterion": c.id, "item": item, "value": value, "comment": ""}
+                    scores.append(row)
+                    sf.append_edit(log, row, AT)
+        return {
+            "format": sf.FORMAT, "round": {"id": self.rid, "year": 2026}, "snapshot_id": meta["snapshot_id"],
+            "snapshot_digest": self.digests[expert], "expert_id": meta["expert"]["id"], "sequence": sequence,
+            "created_at": "2026-03-02T01:00:00+00:00", "expert_key": line,
+            "key_binding": sf.key_binding(bytes.fromhex(meta["binding_secret"]), line), "rubrics": declared,
+            "declaration": {"accepted": True, "at": AT, "text_sha256": "1" * 64, "conflicts_declared": ""},
+            "scores": scores, "recusals": recusals, "edit_log": log, "log_head": sf.log_head(log),
+        }
+
+    def write(self, payload: dict, name: str = "s.qbscore", *, expert: str = "E01", key=None) -> Path:
+        path = self.tmp / name
+        sf.write_score_file(path, payload, expert_key=key or self.expert_keys[expert],
+                            receiving_recipient=self.keys.receiving_recipient)
+        return path
+
+    def seal(self, payload: dict, name: str, *, sign_with: Ed25519PrivateKey) -> Path:
+        """A score file built by hand from the format's parts, past the writer's own checks."""
+        raw = sf.canonical_json(payload)
+        sig = sshsig.sign(sign_with, raw, sshsig.SCORE_NAMESPACE)
+        import pyrage
+
+        plain = sf._zip(raw, sig.encode("ascii"))
+        path = self.tmp / name
+        path.write_bytes(pyrage.encrypt(plain, [pyrage.x25519.Recipient.from_str(self.keys.receiving_recipient)]))
+        return path
+
+    def run(self, *paths: Path, keys=None):
+        return import_score_files(self.db.sessions, self.rid, paths, keys=keys or self.keys)
+
+    def count(self, model, *where) -> int:
+        with self.db.sessions() as s:
+            return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+@pytest.fixture
+def env(template, tmp_path):
+    root, rid, keys, metas, digests = template
+    shutil.copy(root / "round.sqlite", tmp_path / "round.sqlite")
+    db = open_database(f"sqlite:///{tmp_path / 'round.sqlite'}")
+    yield Env(db, rid, keys, metas, digests, tmp_path, {})
+    db.dispose()
+
+
+def rejected(report, code: str, text_en: str, text_zh: str):
+    (line,) = report.lines
+    assert line.status == "rejected" and line.reason == code, line.text("en")
+    assert text_en in line.msg.en and text_zh in line.msg.zh, line.text("en")
+    assert not report.ok
+    return line
+
+
+def nothing_imported(env: Env) -> None:
+    assert env.count(ScoreFileRecord) == 0 and env.count(Score) == 0 and env.count(Recusal) == 0
+
+
+# --- accepted ---------------------------------------------------------------------------------------
+
+
+def test_valid_file_is_accepted_and_merged(env):
+    path = env.write(env.payload())
+    report = env.run(path)
+    (line,) = report.lines
+    assert report.ok and line.status == "accepted", line.text("en")
+    n_scores = len(env.payload()["scores"])
+    assert line.scores == n_scores == env.count(Score)
+    with env.db.sessions() as s:
+        rec = s.scalars(select(ScoreFileRecord)).one()
+        assert rec.content == path.read_bytes()  # the file itself is kept, for audit
+        assert rec.status == "accepted" and rec.sequence == 1 and rec.snapshot_id == env.metas["E01"]["snapshot_id"]
+        assert rec.key_fingerprint == sshsig.fingerprint(env.expert_keys["E01"].public_key())
+        # scores land on the real applications, not on the codes
+        snap = s.get(Snapshot, rec.snapshot_id)
+        assert {r.application_id for r in s.scalars(select(Score))} == set(snap.codes.values())
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "scores.import")).all()
+        assert [e.detail["digest"] for e in entries] == [line.digest]
+        assert verify_chain(s) == []
+        # E02 has sent nothing: all its assignments are missing; E01's are all covered
+        missing = missing_scores(s, env.rid)
+    assert {m.expert_external_id for m in missing} == {"E02"} and len(missing) == 2
+
+
+def test_recusal_is_recorded_and_counts_as_covered(env):
+    code = env.metas["E01"]["applications"][0]["code"]
+    report = env.run(env.write(env.payload(recuse=(code,))))
+    assert report.ok, report.lines[0].text("en")
+    assert report.lines[0].recusals == 1
+    with env.db.sessions() as s:
+        rec = s.scalars(select(Recusal)).one()
+        assert rec.reason == "曾为该单位提供咨询服务"
+        conflict = s.scalars(select(Conflict).where(Conflict.source == "recusal")).one()
+        assert conflict.application_id == rec.application_id
+        assert [m for m in missing_scores(s, env.rid) if m.expert_external_id == "E01"] == []
+
+
+# --- rejections, each its own reason ---------------------------------------------------------------
+
+
+def test_bad_signature_is_rejected(env):
+    path = env.seal(env.payload(), "forged.qbscore", sign_with=Ed25519PrivateKey.generate())
+    rejected(env.run(path), "bad_signature", "signature does not verify", "签名校验失败")
+    nothing_imported(env)
+
+
+def test_any_changed_byte_is_rejected(env):
+    path = env.write(env.payload())
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    (line,) = env.run(path).lines
+    assert line.status == "rejected" and line.reason in ("corrupt", "cannot_decrypt"), line.text("en")
+    nothing_imported(env)
+
+
+def test_file_for_another_coordinator_cannot_be_decrypted(env, tmp_path):
+    other = load_or_create_keys(tmp_path / "other-keys")
+    rejected(env.run(env.write(env.payload()), keys=other), "cannot_decrypt", "not encrypted to this coordinator",
+             "不是加密给本评审组织方")
+
+
+def test_file_made_for_another_round_is_rejected(env):
+    payload = env.payload()
+    payload["round"] = {"id": env.rid + 1, "year": 2026}
+    rejected(env.run(env.write(payload)), "other_round", "made for another round", "另一评审批次")
+    nothing_imported(env)
+
+
+def test_unknown_snapshot_is_rejected(env):
+    payload = env.payload()
+    payload["snapshot_id"] = "00000000-0000-4000-8000-000000000000"
+    rejected(env.run(env.write(payload)), "unknown_snapshot", "unknown snapshot", "未知快照")
+
+
+def test_snapshot_of_another_round_is_rejected(env):
+    with env.db.sessions.begin() as s:
+        other = Round(name="另一批次", year=2026, settings={})
+        s.add(other)
+        s.flush()
+        e = Expert(round_id=other.id, external_id="E01", name="x", organisation="y", normalized_organisation="y")
+        s.add(e)
+        s.flush()
+        s.add(Snapshot(id="foreign-snapshot", round_id=other.id, expert_id=e.id, digest="f" * 64,
+                       binding_secret="00" * 32, codes={}, coordinator_fingerprint="x", file_name="x.qbsnap"))
+    payload = env.payload()
+    payload["snapshot_id"] = "foreign-snapshot"
+    rejected(env.run(env.write(payload)), "other_round", "belongs to another round", "属于另一评审批次")
+
+
+def test_snapshot_of_another_expert_is_rejected(env):
+    payload = env.payload("E01")
+    payload["expert_id"] = "E02"
+    rejected(env.run(env.write(payload)), "other_expert", "was built for E01", "是为专家 E01 生成的")
+    nothing_imported(env)
+
+
+def test_snapshot_digest_mismatch_is_rejected(env):
+    payload = env.payload()
+    payload["snapshot_digest"] = "a" * 64
+    rejected(env.run(env.write(payload)), "snapshot_digest", "snapshot digest mismatch", "快照摘要不符")
+
+
+def test_key_not_bound_to_the_snapshot_is_rejected(env):
+    """A key bound with E02's secret (or made up) does not pass as E01's."""
+    payload = env.payload("E01")
+    payload["key_binding"] = sf.key_binding(bytes.fromhex(env.metas["E02"]["binding_secret"]), payload["expert_key"])
+    rejected(env.run(env.write(payload)), "key_not_bound", "not bound to this expert's snapshot", "未与该专家的快照绑定")
+
+
+def test_another_experts_key_in_place_of_the_bound_one_is_rejected(env):
+    """E02 signs a file claiming to be E01, keeping E01's binding: the binding is of E01's key, not E02's."""
+    good = env.payload("E01")
+    thief = Ed25519PrivateKey.generate()
+    forged = dict(good, expert_key=sshsig.public_key_openssh(thief.public_key()))
+    rejected(env.run(env.write(forged, key=thief)), "key_not_bound", "key_binding does not verify", "key_binding 校验失败")
+
+
+def test_score_for_a_code_not_in_the_snapshot_is_rejected(env):
+    payload = env.payload("E02")
+    e01_only = env.metas["E01"]["applications"]
+    foreign = next(a for a in e01_only if a["code"] not in {x["code"] for x in env.metas["E02"]["applications"]})
+    row = dict(payload["scores"][0], application=foreign["code"])
+    payload["scores"].append(row)
+    payload["rubrics"][foreign["code"]] = payload["rubrics"][payload["scores"][0]["application"]]
+    rejected(env.run(env.write(payload, expert="E02")), "unknown_application", "not in this expert's snapshot",
+             "不在该专家的快照中")
+
+
+def test_criterion_not_in_the_rubric_is_rejected(env):
+    payload = env.payload()
+    payload["scores"].append(dict(payload["scores"][0], criterion="charisma"))
+    rejected(env.run(env.write(payload)), "unknown_criterion", "has no criterion charisma", "没有评分项 charisma")
+
+
+def test_value_failing_the_rubric_is_rejected(env):
+    payload = env.payload()
+    row = next(r for r in payload["scores"] if isinstance(r["value"], (int, float)) and not isinstance(r["value"], bool))
+    row["value"] = 10_000
+    rejected(env.run(env.write(payload)), "invalid_value", "is outside 0–", "超出 0–")
+    nothing_imported(env)
+
+
+def test_missing_required_criterion_is_rejected(env):
+    payload = env.payload()
+    dropped = payload["scores"].pop(0)
+    rejected(env.run(env.write(payload)), "incomplete", "is not filled in yet", "尚未填写")
+    assert dropped["criterion"]
+
+
+def test_rubric_hash_mismatch_is_rejected(env):
+    payload = env.payload()
+    code = next(iter(payload["rubrics"]))
+    payload["rubrics"][code] = "b" * 64
+    rejected(env.run(env.write(payload)), "rubric_mismatch", "was scored against rubric bbbbbbbbbbbb", "评分细则摘要")
+
+
+def test_broken_edit_log_chain_is_rejected(env):
+    payload = env.payload()
+    payload["edit_log"][1]["value"] = "changed after the fact"  # its hash no longer matches
+    path = env.seal(payload, "edited.qbscore", sign_with=env.expert_keys["E01"])
+    line = rejected(env.run(path), "malformed", "edit_log[1]", "edit_log[1]")
+    assert "hash" in line.msg.en
+    nothing_imported(env)
+
+
+def test_declaration_not_accepted_is_rejected(env):
+    payload = env.payload()
+    payload["declaration"]["accepted"] = False
+    rejected(env.run(env.write(payload)), "declaration", "did not accept the declaration", "未签署承诺书")
+
+
+def test_recused_application_that_is_also_scored_is_rejected(env):
+    payload = env.payload()
+    payload["recusals"].append({"application": payload["scores"][0]["application"], "reason": "亲属任职"})
+    rejected(env.run(env.write(payload)), "recused_and_scored", "is recused, yet scored", "已回避，却又有评分")
+
+
+# --- duplicates, replays, re-submission ------------------------------------------------------------
+
+
+def test_duplicate_is_reported_and_changes_nothing(env):
+    path = env.write(env.payload())
+    assert env.run(path).ok
+    copy_ = env.tmp / "copy.qbscore"
+    copy_.write_bytes(path.read_bytes())
+    before = (env.count(ScoreFileRecord), env.count(Score), env.count(AuditEntry))
+    report = env.run(copy_)
+    (line,) = report.lines
+    assert line.status == "duplicate" and "same digest" in line.msg.en and "摘要相同" in line.msg.zh
+    assert report.ok  # a duplicate is not a failure: there is nothing to do
+    assert (env.count(ScoreFileRecord), env.count(Score), env.count(AuditEntry)) == before
+
+
+def test_re_encrypted_copy_is_still_a_duplicate(env):
+    """The digest is of score.json: encrypting the same content again does not make it new."""
+    payload = env.payload()
+    first = env.write(payload, "a.qbscore")
+    second = env.write(payload, "b.qbscore")
+    assert first.read_bytes() != second.read_bytes()
+    report = env.run(first, second)
+    assert [line.status for line in report.lines] == ["accepted", "duplicate"]
+
+
+def test_resubmission_replaces_the_earlier_file_and_audit_keeps_both(env):
+    first = env.run(env.write(env.payload(sequence=1), "1.qbscore")).lines[0]
+    code = env.metas["E01"]["applications"][1]["code"]
+    second = env.run(env.write(env.payload(sequence=2, recuse=(code,)), "2.qbscore")).lines[0]
+    assert first.status == second.status == "accepted"
+    assert second.superseded == first.digest
+    with env.db.sessions() as s:
+        records = {r.sequence: r for r in s.scalars(select(ScoreFileRecord))}
+        assert records[1].status == "superseded" and records[2].status == "accepted"
+        assert records[1].content  # the earlier file itself is kept
+        assert set(s.scalars(select(Score.score_file_id))) == {records[2].id}  # only the new scores count
+        assert s.scalar(select(func.count()).select_from(Recusal)) == 1
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "scores.import").order_by(AuditEntry.id)).all()
+        assert [e.detail["digest"] for e in entries] == [first.digest, second.digest]
+        assert entries[1].detail["supersedes"] == [first.digest]
+        assert verify_chain(s) == []
+
+
+def test_resubmission_with_another_bound_key_is_accepted_with_a_note(env):
+    assert env.run(env.write(env.payload(sequence=1), "1.qbscore")).ok
+    env.expert_keys["E01"] = Ed25519PrivateKey.generate()  # the snapshot opened again on another laptop
+    (line,) = env.run(env.write(env.payload(sequence=2), "2.qbscore")).lines
+    assert line.status == "accepted" and "signed by another key" in line.msg.en and "签名密钥与此前的文件不同" in line.msg.zh
+
+
+def test_older_sequence_after_a_newer_one_is_a_replay(env):
+    old = env.write(env.payload(sequence=1), "1.qbscore")
+    new = env.write(env.payload(sequence=2), "2.qbscore")
+    assert env.run(new).ok
+    line = rejected(env.run(old), "replay", "not newer than sequence 2", "不新于已导入的序号 2")
+    assert line.sequence == 1
+    with env.db.sessions() as s:
+        assert [r.sequence for r in s.scalars(select(ScoreFileRecord))] == [2]
+
+
+def test_same_sequence_with_different_content_is_a_replay(env):
+    assert env.run(env.write(env.payload(sequence=3), "a.qbscore")).ok
+    payload = env.payload(sequence=3)
+    payload["created_at"] = "2026-03-03T01:00:00+00:00"
+    rejected(env.run(env.write(payload, "b.qbscore")), "replay", "not newer", "不新于")
+
+
+# --- nothing half-imported -------------------------------------------------------------------------
+
+
+def test_one_bad_score_among_many_changes_nothing(env):
+    payload = env.payload()
+    payload["scores"][-1]["value"] = -1 if isinstance(payload["scores"][-1]["value"], (int, float)) else 42
+    report = env.run(env.write(payload))
+    assert report.lines[0].status == "rejected"
+    nothing_imported(env)
+    assert env.count(AuditEntry, AuditEntry.action == "scores.import") == 0
+    assert env.count(AuditEntry, AuditEntry.action == "scores.rejected") == 1  # the attempt is on record
+
+
+def test_good_and_bad_files_in_one_batch(env):
+    bad = env.payload("E02")
+    bad["round"] = {"id": env.rid + 7, "year": 2026}
+    report = env.run(env.write(bad, "bad.qbscore", expert="E02"), env.write(env.payload("E01"), "good.qbscore"))
+    assert [line.status for line in report.lines] == ["rejected", "accepted"]
+    assert not report.ok
+    with env.db.sessions() as s:
+        assert {r.expert_id for r in s.scalars(select(ScoreFileRecord))} == {
+            s.scalar(select(Expert.id).where(Expert.external_id == "E01"))}
+
+
+def test_folder_argument_imports_every_score_file_in_it(env):
+    folder = env.tmp / "usb"
+    folder.mkdir()
+    env.write(env.payload("E01"), "usb/E01.qbscore")
+    env.write(env.payload("E02"), "usb/E02.qbscore", expert="E02")
+    (folder / "notes.txt").write_text("not a score file")
+    report = env.run(folder)
+    assert [line.path.name for line in report.lines] == ["E01.qbscore", "E02.qbscore"]
+    assert report.ok
+    with env.db.sessions() as s:
+        assert missing_scores(s, env.rid) == []
+
+
+def test_unreadable_and_foreign_files_are_rejected_cleanly(env):
+    pdf = env.tmp / "scan.qbscore"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    report = env.run(pdf, env.tmp / "missing.qbscore")
+    assert [line.reason for line in report.lines] == ["not_a_score_file", "unreadable"]
+
+
+# --- the migration that added score_file.snapshot_id kept existing rows ----------------------------
+
+
+def test_migration_0002_keeps_existing_score_rows(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from qbdesk.store.engine import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as c:
+        c.execute(text("insert into round (id,name,year,created_at,settings) values (1,'r',2026,'2026-01-01','{}')"))
+        c.execute(text("insert into applicant (id,credit_code,name,normalized_name,contact) values (1,'x','a','a','{}')"))
+        c.execute(text("insert into application (id,round_id,external_id,program,year,applicant_id,title,"
+                       "requested_amount,summary,items,package_digest,imported_at) "
+                       "values (1,1,'a','P1',2026,1,'t',1,'','[]','0','2026-01-01')"))
+        c.execute(text("insert into expert (id,round_id,external_id,name,organisation,normalized_organisation,title,"
+                       "phone,programs,declared_conflicts) values (1,1,'E1','n','o','o','','','[]','[]')"))
+        c.execute(text("insert into score_file (id,round_id,expert_id,digest,sequence,key_fingerprint,status,"
+                       "received_at,content) values (1,1,1,'d',1,'f','accepted','2026-01-01',x'00')"))
+        c.execute(text("insert into score (id,score_file_id,expert_id,application_id,criterion,item,value,comment) "
+                       "values (1,1,1,1,'c','','1','')"))
+        c.execute(text("insert into recusal (id,score_file_id,expert_id,application_id,reason) values (1,1,1,1,'r')"))
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as c:
+        assert c.execute(text("select count(*) from score")).scalar() == 1
+        assert c.execute(text("select count(*) from recusal")).scalar() == 1
+        assert c.execute(text("select snapshot_id from score_file")).scalar() is None
+    engine.dispose()
+
+
+# --- the CLI: scores import and verify ---------------------------------------------------------------
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from qbdesk.cli.main import main
+
+    code = main(["--lang", "en", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_scores_import_exit_codes(env, capsys):
+    url = f"sqlite:///{env.tmp / 'round.sqlite'}"
+    keys = str(env.keys.directory)
+    good = env.write(env.payload(), "good.qbscore")
+    code, out, _ = cli(capsys, "scores", "import", "--db", url, "--keys", keys, str(good))
+    assert code == 0 and "1 accepted" in out and "E02" in out  # E02's scores are still missing
+    code, out, _ = cli(capsys, "scores", "import", "--db", url, "--keys", keys, str(good))
+    assert code == 0 and "1 duplicate" in out  # nothing to do is not a failure
+    bad = env.payload("E02")
+    bad["snapshot_digest"] = "c" * 64
+    code, out, _ = cli(capsys, "scores", "import", "--db", url, "--keys", keys, str(env.write(bad, "bad.qbscore", expert="E02")))
+    assert code == 1 and "snapshot digest mismatch" in out and "1 rejected" in out
+
+
+def test_cli_scores_import_without_keys_is_a_clear_error(env, capsys, tmp_path):
+    url = f"sqlite:///{env.tmp / 'round.sqlite'}"
+    code, _, err = cli(capsys, "scores", "import", "--db", url, "--keys", str(tmp_path / "none"), str(tmp_path / "x.qbscore"))
+    assert code == 1 and "no coordinator keys" in err
+    assert not (tmp_path / "none").exists()  # never created on import
+
+
+def _flip(src: Path, dest: Path, at: float = 0.5) -> Path:
+    data = bytearray(src.read_bytes())
+    data[int(len(data) * at)] ^= 0x40
+    dest.write_bytes(bytes(data))
+    return dest
+
+
+def test_cli_verify_snapshots(template, capsys, tmp_path, monkeypatch):
+    import qbdesk.services.coordinator_keys as ck
+
+    monkeypatch.setattr(ck, "default_key_dir", lambda: tmp_path / "no-keys")
+    root, _, keys, _, digests = template
+    snap = next((root / "snap").glob("R*-E01.qbsnap"))
+    code, out, _ = cli(capsys, "verify", str(snap))
+    assert code == 0 and "intact" in out and "E01" in out and digests["E01"][:4] in out
+    code, out, _ = cli(capsys, "verify", str(snap), "--keys", str(keys.directory))
+    assert code == 0 and "signed by this computer's coordinator key" in out
+    code, out, _ = cli(capsys, "verify", str(_flip(snap, tmp_path / "flipped.qbsnap", 0.3)))
+    assert code == 1 and "NOT intact" in out
+    cut = tmp_path / "cut.qbsnap"
+    cut.write_bytes(snap.read_bytes()[: snap.stat().st_size // 2])
+    code, out, _ = cli(capsys, "verify", str(cut))
+    assert code == 1 and "truncated" in out
+
+
+def test_cli_verify_score_files(env, capsys, tmp_path, monkeypatch):
+    import qbdesk.services.coordinator_keys as ck
+
+    monkeypatch.setattr(ck, "default_key_dir", lambda: tmp_path / "no-keys")
+    path = env.write(env.payload(), "E01.qbscore")
+    keys = str(env.keys.directory)
+    code, out, _ = cli(capsys, "verify", str(path), "--keys", keys)
+    fp = sshsig.fingerprint(env.expert_keys["E01"].public_key())
+    assert code == 0 and "intact" in out and fp in out and "E01" in out
+    code, out, _ = cli(capsys, "verify", str(path))
+    assert code == 1 and "only the coordinator's receiving key opens this file" in out and "cannot be verified" in out
+    code, out, _ = cli(capsys, "verify", str(_flip(path, tmp_path / "f.qbscore", 0.9)), "--keys", keys)
+    assert code == 1 and "NOT intact" in out
+
+
+def test_cli_verify_packages_rubrics_and_strangers(capsys, tmp_path, monkeypatch):
+    import qbdesk.services.coordinator_keys as ck
+    from qbdesk.formats.package import write_package
+
+    monkeypatch.setattr(ck, "default_key_dir", lambda: tmp_path / "no-keys")
+    manifest = {
+        "format": "qbdesk.application/1", "id": "2026-P2-0001", "program": "P2", "year": 2025,
+        "applicant": {"name": "深圳市测试有限公司", "credit_code": credit_code.generate(random.Random(3)),
+                      "contact": "李四", "phone": "0755-26880000", "address": "深圳市福田区某路2号"},
+        "title": "某技术攻关", "requested_amount": 300000, "summary": "摘要", "items": [],
+        "attachments": [{"file": "plan.pdf", "title": "技术方案", "blind": True}],
+    }
+    folder = write_package(tmp_path / "pkg", manifest, {"plan.pdf": PDF})
+    code, out, _ = cli(capsys, "verify", str(folder))
+    assert code == 0 and "2026-P2-0001" in out and "P2 (2025)" in out and "intact" in out
+    zipped = write_package(tmp_path / "pkgzip", manifest, {"plan.pdf": PDF}, as_zip=True)
+    assert cli(capsys, "verify", str(zipped))[0] == 0
+    (folder / "plan.pdf").write_bytes(b"not a pdf")
+    code, out, _ = cli(capsys, "verify", str(folder))
+    assert code == 1 and "NOT intact" in out
+
+    from qbdesk.paths import resource_path
+
+    code, out, _ = cli(capsys, "verify", str(resource_path("rubrics", "P8.json")))
+    assert code == 0 and "valid" in out and "P8" in out
+    broken = tmp_path / "rubric.json"
+    data = json.loads(resource_path("rubrics", "P8.json").read_text(encoding="utf-8"))
+    data["total"] = 999
+    broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = cli(capsys, "verify", str(broken))
+    assert code == 1 and "total" in out
+
+    stranger = tmp_path / "notes.txt"
+    stranger.write_text("hello")
+    code, out, _ = cli(capsys, "verify", str(stranger))
+    assert code == 1 and "not a qbdesk file" in out
+
+
+# --- the coordinator's keys --------------------------------------------------------------------------
+
+
+def test_coordinator_keys_are_created_once_with_private_modes(tmp_path, monkeypatch, need_tool):
+    from qbdesk.services.coordinator_keys import PASSPHRASE_ENV, load_keys
+
+    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+    folder = tmp_path / "keys"
+    first = load_or_create_keys(folder)
+    assert first.created and not first.encrypted
+    again = load_or_create_keys(folder)
+    assert not again.created and again.fingerprint == first.fingerprint
+    assert again.receiving_recipient == first.receiving_recipient and again.receiving_recipient.startswith("age1")
+    for name in ("signing_ed25519", "receiving.agekey"):
+        assert (folder / name).stat().st_mode & 0o077 == 0, name
+    assert (folder / "signing_ed25519.pub").read_text().startswith("ssh-ed25519 ")
+    # the stock tool reads the signing key and agrees on its fingerprint
+    import subprocess
+
+    out = subprocess.run([need_tool("ssh-keygen"), "-l", "-f", str(folder / "signing_ed25519.pub")],
+                         capture_output=True, text=True, check=True).stdout
+    assert first.fingerprint in out
+    assert load_keys(folder).fingerprint == first.fingerprint
+
+
+def test_coordinator_signing_key_with_passphrase(tmp_path, monkeypatch):
+    from qbdesk.services.coordinator_keys import PASSPHRASE_ENV, CoordinatorKeyError, load_keys
+
+    monkeypatch.setenv(PASSPHRASE_ENV, "office pc passphrase 2026")
+    keys = load_or_create_keys(tmp_path / "keys")
+    assert keys.encrypted
+    assert b"bcrypt" in base64.b64decode(
+        b"".join((tmp_path / "keys" / "signing_ed25519").read_bytes().splitlines()[1:-1]))
+    monkeypatch.delenv(PASSPHRASE_ENV)
+    with pytest.raises(CoordinatorKeyError) as e:
+        load_keys(tmp_path / "keys")
+    assert e.value.reason == "passphrase" and PASSPHRASE_ENV in e.value.msg.en
+    with pytest.raises(CoordinatorKeyError) as e:
+        load_keys(tmp_path / "keys", passphrase="not the passphrase")
+    assert e.value.reason == "passphrase"
+    assert load_keys(tmp_path / "keys", passphrase="office pc passphrase 2026").fingerprint == keys.fingerprint
+    # decrypting score files needs no signing passphrase: the signing key simply stays locked
+    locked = load_keys(tmp_path / "keys", signing=False)
+    assert locked.signing_key is None and locked.fingerprint == keys.fingerprint
+    assert locked.receiving_identity == keys.receiving_identity
+    with pytest.raises(CoordinatorKeyError):
+        locked.require_signing_key()
+
+
+def test_incomplete_key_folder_is_refused_not_completed(tmp_path):
+    from qbdesk.services.coordinator_keys import CoordinatorKeyError
+
+    folder = tmp_path / "keys"
+    load_or_create_keys(folder)
+    (folder / "receiving.agekey").unlink()
+    with pytest.raises(CoordinatorKeyError) as e:
+        load_or_create_keys(folder)
+    assert e.value.reason == "incomplete" and "receiving.agekey" in e.value.msg.en
+    assert not (folder / "receiving.agekey").exists()
