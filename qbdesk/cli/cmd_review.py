@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 PASSPHRASE_ENV = "QBDESK_PASSPHRASE"
+MAX_LISTED = 40  # missing values listed by a refused finalize; the rest are counted
 
 
 def _common(p, *, home: bool = True) -> None:
@@ -202,9 +203,14 @@ def run_finalize(args, con) -> int:
             if e.declaration:
                 print(con.t("  承诺书尚未签署（qbdesk review declare）", "  the declaration is not accepted (qbdesk review declare)"),
                       file=con.err)
-            for m in e.missing:
+            for m in e.missing[:MAX_LISTED]:
                 where = f"  {m.code} {m.criterion}{' ' + m.item if m.item else ''}"
                 print(f"{where}: {m.msg.text(con.lang)}", file=con.err)
+            if len(e.missing) > MAX_LISTED:
+                more = len(e.missing) - MAX_LISTED
+                print(con.t(f"  …另有 {more} 项未完成（qbdesk review status 按申报列出进度；评分表可一次补全）",
+                            f"  … and {more} more (qbdesk review status lists progress per application; "
+                            f"the score sheet fills them in at once)"), file=con.err)
             return 1
     con.say(con.t(f"已写入评分文件 {result.path}（第 {result.sequence} 版：评分 {result.scored} 份，回避 {result.recused} 份）",
                   f"wrote the score file {result.path} (sequence {result.sequence}: {result.scored} scored, "

@@ -26,13 +26,18 @@ def run(args, con) -> int:
         return 0
     con.say(con.t(f"评审批次 {st.round_id}：{st.name}（{st.year} 年度），专家 {st.experts} 人",
                   f"Round {st.round_id}: {st.name} ({st.year}), {st.experts} experts"))
-    head = con.t("项目  申报  专家  分配  已覆盖  名称", "prog  apps  exps  asgn  covered  name")
+    head = con.t("项目  申报  专家  分配  已覆盖     已评分     名称", "prog  apps  exps  asgn  covered    scored     name")
     con.say(head)
     for p in st.programs.values():
         name = p.name_en if con.lang == "en" else p.name_zh
-        con.say(f"{p.code:<4}  {p.applications:>4}  {p.experts:>4}  {p.assignments:>4}  {p.covered:>4}/{p.applications:<4} {name}")
+        con.say(f"{p.code:<4}  {p.applications:>4}  {p.experts:>4}  {p.assignments:>4}  {p.covered:>4}/{p.applications:<4} {p.scored:>4}/{p.assignments:<4} {name}")
     con.say(con.t(f"覆盖：{st.covered}/{st.applications} 个申报已分配足够专家",
                   f"coverage: {st.covered}/{st.applications} applications fully assigned"))
+    if st.snapshots or st.score_files["accepted"]:
+        con.say(con.t(f"评分：已生成快照 {st.snapshots} 份，收到有效评分文件 {st.score_files['accepted']} 份"
+                      f"（被取代 {st.score_files['superseded']} 份），{st.scored}/{st.assignments} 项评审任务已完成",
+                      f"scoring: {st.snapshots} snapshots built, {st.score_files['accepted']} score files in force "
+                      f"({st.score_files['superseded']} superseded), {st.scored}/{st.assignments} assignments done"))
     if st.problems:
         con.say(con.t(f"发现 {len(st.problems)} 个问题：", f"{len(st.problems)} problems found:"))
         for pr in st.problems:

@@ -49,13 +49,19 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console(args.lang)
     try:
-        return int(args.func(args, console) or 0)
+        code = int(args.func(args, console) or 0)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below, not at exit
+        return code
     except QbdeskError as e:
         console.error(e.msg)
         return EXIT_REJECTED
     except KeyboardInterrupt:
         console.error(console.t("已取消", "cancelled"))
         return 130
+    except BrokenPipeError:  # `qbdesk status | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_REJECTED
 
 
 if __name__ == "__main__":  # pragma: no cover

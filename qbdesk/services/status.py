@@ -14,7 +14,19 @@ from sqlalchemy.orm import Session
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.programs import program
 from qbdesk.services.rounds import resolve_round
-from qbdesk.store.models import Application, Assignment, Attachment, Expert, PanelMember, Panel, ProgramConfig
+from qbdesk.store.models import (
+    Application,
+    Assignment,
+    Attachment,
+    Expert,
+    Panel,
+    PanelMember,
+    ProgramConfig,
+    Recusal,
+    Score,
+    ScoreFileRecord,
+    Snapshot,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,7 @@ class ProgramStatus:
     experts: int = 0
     assignments: int = 0
     covered: int = 0
+    scored: int = 0  # assignments an accepted score file covers (scored or recused)
     budget: int | None = None
     per_application: int | None = None
 
@@ -49,6 +62,8 @@ class RoundStatus:
     year: int
     programs: dict[str, ProgramStatus] = field(default_factory=dict)
     experts: int = 0
+    snapshots: int = 0
+    score_files: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "superseded": 0})
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -59,6 +74,14 @@ class RoundStatus:
     def covered(self) -> int:
         return sum(p.covered for p in self.programs.values())
 
+    @property
+    def assignments(self) -> int:
+        return sum(p.assignments for p in self.programs.values())
+
+    @property
+    def scored(self) -> int:
+        return sum(p.scored for p in self.programs.values())
+
     def to_json(self) -> dict[str, Any]:
         return {
             "round": {"id": self.round_id, "name": self.name, "year": self.year},
@@ -66,6 +89,9 @@ class RoundStatus:
             "experts": self.experts,
             "coverage": {"applications": self.applications, "covered": self.covered,
                          "complete": self.applications > 0 and self.covered == self.applications},
+            "scoring": {"snapshots": self.snapshots, "score_files": dict(self.score_files),
+                        "assignments": self.assignments, "scored": self.scored,
+                        "complete": self.assignments > 0 and self.scored == self.assignments},
             "problems": [p.to_json() for p in self.problems],
         }
 
@@ -94,6 +120,8 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
             st.programs[code].assignments = n
     st.experts = session.scalar(select(func.count()).select_from(Expert).where(Expert.round_id == r.id)) or 0
 
+    _scoring(session, st)
+
     cov = coverage(session, r.id)
     for code, c in cov.items():
         if code in st.programs:
@@ -117,3 +145,24 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
                                    Msg(f"申报 {ext_id} 没有可供专家查看的脱敏材料", f"application {ext_id} has no blind attachment for experts"),
                                    code, ext_id))
     return st
+
+
+def _scoring(session: Session, st: RoundStatus) -> None:
+    """Snapshots built, score files received, and the assignments an accepted file covers."""
+    rid = st.round_id
+    st.snapshots = session.scalar(select(func.count()).select_from(Snapshot).where(Snapshot.round_id == rid)) or 0
+    for status, n in session.execute(select(ScoreFileRecord.status, func.count()).where(ScoreFileRecord.round_id == rid)
+                                     .group_by(ScoreFileRecord.status)):
+        st.score_files[status] = n
+    accepted = select(ScoreFileRecord.id).where(ScoreFileRecord.round_id == rid, ScoreFileRecord.status == "accepted")
+    covered = set(session.execute(select(Score.expert_id, Score.application_id)
+                                  .where(Score.score_file_id.in_(accepted)).distinct()).all())
+    covered |= set(session.execute(select(Recusal.expert_id, Recusal.application_id)
+                                   .where(Recusal.score_file_id.in_(accepted))).all())
+    if not covered:
+        return
+    for code, expert_id, app_id in session.execute(
+            select(Application.program, Assignment.expert_id, Assignment.application_id)
+            .join(Application, Application.id == Assignment.application_id).where(Assignment.round_id == rid)):
+        if (expert_id, app_id) in covered and code in st.programs:
+            st.programs[code].scored += 1
