@@ -68,6 +68,21 @@ def test_domain_imports_no_outer_layer():
     assert _violations(domain, DOMAIN_MAY_NOT_IMPORT) == []
 
 
+LOWER_LAYERS = {  # each lower room and what it may never import: imports point down the picture
+    "store": ("qbdesk.formats", "qbdesk.services", "qbdesk.reports", "qbdesk.cli", "qbdesk.gui", "qbdesk.demo"),
+    "formats": ("qbdesk.store", "qbdesk.services", "qbdesk.reports", "qbdesk.cli", "qbdesk.gui", "qbdesk.demo"),
+    "reports": ("qbdesk.store", "qbdesk.services", "qbdesk.cli", "qbdesk.gui"),
+    "services": ("qbdesk.cli", "qbdesk.gui"),
+}
+
+
+@pytest.mark.parametrize("room", sorted(LOWER_LAYERS))
+def test_lower_rooms_do_not_import_upper_ones(room):
+    files = [f for f in _files() if room in f.relative_to(PACKAGE).parts[:1]]
+    assert files
+    assert _violations(files, LOWER_LAYERS[room]) == []
+
+
 def test_scanner_resolves_relative_and_nested_imports():
     source = "from ..store import models\nfrom . import rubric\nimport os\ndef f():\n    from PySide6 import QtWidgets\n"
     names = {name for _, name in _imports_in(source, "qbdesk.domain")}
