@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
-from qbdesk.domain.programs import Program
 from qbdesk.demo.people import Applicant
 from qbdesk.demo.program_texts import Metric, ProgramText
-from qbdesk.demo.texts import (BLIND_NOTE, BUDGET_LINES, COMMITMENT, EQUIPMENT, GENERIC_SENTENCES, IMPROVEMENTS,
-                               RISKS, SCHEDULE_PHASES, SECTION_HEADINGS, TEAM_ROLES, TEST_ITEMS)
+from qbdesk.demo.texts import (
+    BLIND_NOTE,
+    BUDGET_LINES,
+    COMMITMENT,
+    EQUIPMENT,
+    GENERIC_SENTENCES,
+    IMPROVEMENTS,
+    RISKS,
+    SCHEDULE_PHASES,
+    SECTION_HEADINGS,
+    TEAM_ROLES,
+    TEST_ITEMS,
+)
+from qbdesk.domain.programs import Program
 
 CN_NUM = "一二三四五六七八九十"
 
@@ -49,7 +60,7 @@ class PageBreak:
     pass
 
 
-Block = Union[Title, Heading, Para, Table, PageBreak]
+Block = Title | Heading | Para | Table | PageBreak
 
 
 @dataclass

@@ -17,18 +17,19 @@ import json
 import random
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from qbdesk.domain.messages import Msg, QbdeskError
-from qbdesk.domain.programs import PROGRAM_CODES, program
 from qbdesk.demo import documents as d
 from qbdesk.demo.items import make_items, pick_tier
 from qbdesk.demo.pdf import RenderedDoc, estimate_pages, render
 from qbdesk.demo.people import Applicant, ApplicantFactory, Expert, expert_title, mobile
 from qbdesk.demo.program_texts import PROGRAM_TEXTS
 from qbdesk.demo.texts import EXPERT_ORGANISATIONS
+from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.programs import PROGRAM_CODES, program
 
 FORMAT = "qbdesk.application/1"
 EXPERTS_HEADER = ("id", "name", "organisation", "title", "phone", "programs", "conflicts")

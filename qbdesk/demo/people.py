@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from qbdesk.domain import credit_code
 from qbdesk.demo.texts import COMPANY_FORMS, DISTRICTS, EXPERT_TITLES, GIVEN_NAMES, SURNAMES, TRADE_NAMES
+from qbdesk.domain import credit_code
 
 # Region codes of Shenzhen's districts, for the 3rd-8th characters of a credit code.
 _DISTRICT_CODES = {"南山区": "440305", "福田区": "440304", "宝安区": "440306", "龙岗区": "440307",

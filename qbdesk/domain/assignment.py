@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Mapping
+from typing import Literal
 
 from qbdesk.domain.messages import Msg
 
@@ -203,7 +204,7 @@ class _Program:
             lu, tu = self.load[u], self.total[u]
             if not any(self.load[w] == lu - 1 and self.total[w] <= tu - 2 for w in self.panel):
                 continue
-            moves = self._chain([u], lambda w: self.load[w] == lu - 1 and self.total[w] <= tu - 2)
+            moves = self._chain([u], lambda w: self.load[w] == lu - 1 and self.total[w] <= tu - 2)  # noqa: B023 (called here)
             if moves:
                 self._apply(moves)
                 moved = True

@@ -27,8 +27,8 @@ applications of one enterprise in one round share the cap and the budget.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.programs import Program, ProgramSettings, program

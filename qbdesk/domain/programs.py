@@ -10,11 +10,12 @@ range for that program.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 from qbdesk.domain.messages import Msg
 from qbdesk.paths import resource_path

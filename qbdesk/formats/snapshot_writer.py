@@ -12,7 +12,7 @@ import io
 import os
 import tempfile
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -72,7 +72,7 @@ class SnapshotWriter:
         self._signing_key = signing_key
         self._fields = self._check_fields(receiving_recipient, snapshot_id, round_id, round_name, round_year, expert_id)
         self._rounds = rounds
-        when = (created_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        when = (created_at or datetime.now(UTC)).astimezone(UTC)
         self._created_at = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         self._date_time = max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
         identity = keys.generate_private_key()

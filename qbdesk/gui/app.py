@@ -69,7 +69,7 @@ def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None) 
     app = create_application(argv, lang)
     try:
         db = open_database(db_url)
-    except Exception as exc:  # noqa: BLE001 - any failure to open becomes a message, not a traceback
+    except Exception as exc:
         QMessageBox.critical(None, "qbdesk", translate("app", "Could not open the database {url}:\n{reason}").format(
             url=db_url or translate("app", "(default)"), reason=i18n.error_text(exc)))
         return 1

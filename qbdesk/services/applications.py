@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Literal
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.orgname import normalise_org
 from qbdesk.formats.package import (
-    JUNK_DIRS, JUNK_NAMES, MANIFEST, Package, PackageProblem, RoundRules, check_package, default_tiers,
+    JUNK_DIRS,
+    JUNK_NAMES,
+    MANIFEST,
+    Package,
+    PackageProblem,
+    RoundRules,
+    check_package,
+    default_tiers,
 )
 from qbdesk.store import audit
 from qbdesk.store.models import Applicant, Application, Attachment, Blob, ProgramConfig, Round

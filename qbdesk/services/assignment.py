@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -23,7 +23,15 @@ from qbdesk.domain.programs import PROGRAM_CODES
 from qbdesk.services.experts import CODE, ORG
 from qbdesk.store import audit
 from qbdesk.store.models import (
-    Applicant, Application, Assignment, Conflict, Expert, Panel, PanelMember, ProgramConfig, Round,
+    Applicant,
+    Application,
+    Assignment,
+    Conflict,
+    Expert,
+    Panel,
+    PanelMember,
+    ProgramConfig,
+    Round,
 )
 
 RULE_SOURCES = ("declared_code", "declared_org", "same_org")
@@ -159,7 +167,7 @@ def assign(session_factory: sessionmaker[Session], round_id: int, *, per_applica
         if result.assignments:
             s.execute(insert(Assignment), [{"round_id": round_id, "expert_id": e, "application_id": a, "seed": seed}
                                            for a, e in result.assignments])
-        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        at = datetime.now(UTC).isoformat(timespec="seconds")
         rnd.settings = {**(rnd.settings or {}), "assignment": {"seed": seed, "per_application": modes, "at": at}}
 
         _fill_report(report, result, apps, modes, ext_app, ext_expert, recused, programs_of)

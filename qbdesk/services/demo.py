@@ -7,9 +7,9 @@ same services a coordinator uses, so the demo exercises the real paths.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.programs import ProgramSettings

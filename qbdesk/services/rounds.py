@@ -51,9 +51,9 @@ def load_round_config(path: Path) -> RoundConfig:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except OSError as e:
-        raise QbdeskError(Msg(f"无法读取配置文件 {path}：{e.strerror}", f"cannot read config file {path}: {e.strerror}"))
+        raise QbdeskError(Msg(f"无法读取配置文件 {path}：{e.strerror}", f"cannot read config file {path}: {e.strerror}")) from None
     except (ValueError, tomllib.TOMLDecodeError) as e:
-        raise QbdeskError(Msg(f"配置文件 {path} 格式错误：{e}", f"config file {path} is malformed: {e}"))
+        raise QbdeskError(Msg(f"配置文件 {path} 格式错误：{e}", f"config file {path} is malformed: {e}")) from None
     settings: dict[str, ProgramSettings] = {}
     rubrics: dict[str, Path] = {}
     errors: list[str] = []

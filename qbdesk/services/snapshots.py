@@ -21,7 +21,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -268,7 +268,7 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
     snapshot_id = str(uuid.uuid4())
     secret = secrets.token_bytes(32)
     passphrase = keyfiles.generate_passphrase()
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
 
     # Entry names follow the order of add_attachment(): 0001, 0002, … (one per distinct PDF).
     entries: dict[str, str] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ GENESIS = "0" * 64
 def _entry_hash(prev_hash: str, at: datetime, actor: str, action: str, round_id: int | None,
                 detail: dict[str, Any]) -> str:
     if at.tzinfo is not None:  # SQLite hands times back naive: hash the naive UTC form
-        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+        at = at.astimezone(UTC).replace(tzinfo=None)
     body = json.dumps(
         {"prev": prev_hash, "at": at.isoformat(), "actor": actor, "action": action,
          "round": round_id, "detail": detail},

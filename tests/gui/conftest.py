@@ -12,24 +12,31 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gc  # noqa: E402
-import hashlib  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
+import gc
+import hashlib
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
 
-import pytest  # noqa: E402
-import shiboken6  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent, QStandardPaths  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QStandardPaths
+from PySide6.QtWidgets import QApplication
 
-from qbdesk.domain import credit_code  # noqa: E402
-from qbdesk.gui import i18n  # noqa: E402
-from qbdesk.gui.common import tasks  # noqa: E402
-from qbdesk.store.engine import open_database  # noqa: E402
-from qbdesk.store.models import (  # noqa: E402
-    Applicant, Application, Assignment, Attachment, Blob, Expert, ProgramConfig, Round,
+from qbdesk.domain import credit_code
+from qbdesk.gui import i18n
+from qbdesk.gui.common import tasks
+from qbdesk.store.engine import open_database
+from qbdesk.store.models import (
+    Applicant,
+    Application,
+    Assignment,
+    Attachment,
+    Blob,
+    Expert,
+    ProgramConfig,
+    Round,
 )
 
 QStandardPaths.setTestModeEnabled(True)  # QSettings/QStandardPaths never touch the real profile

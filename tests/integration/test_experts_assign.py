@@ -17,7 +17,15 @@ from qbdesk.services.experts import import_roster
 from qbdesk.store.audit import verify_chain
 from qbdesk.store.engine import open_database
 from qbdesk.store.models import (
-    Applicant, Application, Assignment, AuditEntry, Conflict, Expert, Panel, ProgramConfig, Round,
+    Applicant,
+    Application,
+    Assignment,
+    AuditEntry,
+    Conflict,
+    Expert,
+    Panel,
+    ProgramConfig,
+    Round,
 )
 
 RNG = random.Random(42)

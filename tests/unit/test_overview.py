@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 
@@ -12,7 +13,14 @@ from qbdesk.domain.messages import QbdeskError
 from qbdesk.services import overview
 from qbdesk.store.engine import open_database
 from qbdesk.store.models import (
-    Applicant, Application, Assignment, Attachment, Blob, Expert, ProgramConfig, Round,
+    Applicant,
+    Application,
+    Assignment,
+    Attachment,
+    Blob,
+    Expert,
+    ProgramConfig,
+    Round,
 )
 
 
@@ -124,7 +132,7 @@ def test_application_rows_carry_identity_counts_and_order(populated):
     assert b1.tier_label is not None and b1.tier_label.zh.startswith("主导制定国际")
     assert by_id["C-001"].tier_label.en == "National award (this round)"  # the round's override wins
     assert by_id["C-002"].tier == "no_such_tier" and by_id["C-002"].tier_label is None
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         a2.title = "changed"  # frozen: rows cross threads, nobody may edit them
 
 

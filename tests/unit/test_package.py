@@ -12,11 +12,18 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from qbdesk.domain.credit_code import generate
+from qbdesk.domain.messages import QbdeskError
 from qbdesk.formats.package import (
-    FORMAT, Limits, PackageCheck, PackageError, RoundRules, check_package, package_digest, read_package,
+    FORMAT,
+    Limits,
+    PackageCheck,
+    PackageError,
+    RoundRules,
+    check_package,
+    package_digest,
+    read_package,
     write_package,
 )
-from qbdesk.domain.messages import QbdeskError
 
 RULES = RoundRules(year=2026)
 

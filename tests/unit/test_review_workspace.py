@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from review_snapshot import (
@@ -44,7 +44,7 @@ def made(tmp_path_factory):
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 3, 1, 1, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
 
     def __call__(self):
         self.now += timedelta(seconds=1)

@@ -5,15 +5,22 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from qbdesk.domain.programs import PROGRAM_CODES, program
 from qbdesk.domain.rubric import (
-    ItemDecision, RubricError, canonical_json, content_hash, default_rubric, load_rubric, load_rubric_data,
+    ItemDecision,
+    RubricError,
+    canonical_json,
+    content_hash,
+    default_rubric,
+    load_rubric,
+    load_rubric_data,
 )
 from qbdesk.paths import resource_path
 

@@ -151,7 +151,7 @@ def test_identity_with_64_rounds_unwraps(tmp_path):
     assert json.loads(manifest.raw)["identity"]["rounds"] == 64
     with zipfile.ZipFile(path) as z:
         wrapped = z.read("qbsnap/identity.key")
-    assert keys._read_header(wrapped).rounds == 64  # noqa: SLF001 - the KDF cost actually in the file
+    assert keys._read_header(wrapped).rounds == 64
     with SnapshotReader(path, PASS.lower()) as reader:
         assert reader.read_attachment(names[0]) == b"%PDF-1.4\n"
     clear = unwrap_identity(path, PASS)

@@ -7,16 +7,24 @@ and filtering happen in :class:`ApplicationFilterProxy`.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel, QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex,
-    QSortFilterProxyModel, Qt, QT_TRANSLATE_NOOP,
+    QT_TRANSLATE_NOOP,
+    QAbstractListModel,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
 )
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from qbdesk.domain.programs import PROGRAM_CODES, program as program_info
+from qbdesk.domain.programs import PROGRAM_CODES
+from qbdesk.domain.programs import program as program_info
 from qbdesk.gui import i18n
 from qbdesk.services.overview import ApplicationRow, RoundSummary
 

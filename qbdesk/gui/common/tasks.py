@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QMetaMethod, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
@@ -129,7 +130,7 @@ class _Runnable(QRunnable):
             outcome = ("cancelled", None) if task.context.cancelled else ("ok", result)
         except Cancelled:
             outcome = ("cancelled", None)
-        except Exception as exc:  # noqa: BLE001 - any failure is handed to the main thread
+        except Exception as exc:
             outcome = ("error", exc)
         task._outcome.emit(*outcome)
 
