@@ -167,6 +167,29 @@ def test_qbdesk_verify_reports_the_vector_intact():
     assert report.kind == "snapshot" and report.intact
 
 
+def test_qbdesk_verify_with_keys_refuses_a_snapshot_another_coordinator_signed(tmp_path, capsys, monkeypatch):
+    """On the office PC, a snapshot signed by any key but the office's own is not to be trusted."""
+    import qbdesk.services.coordinator_keys as ck
+    from qbdesk.cli.main import main
+    from qbdesk.services.coordinator_keys import load_or_create_keys
+
+    monkeypatch.delenv(ck.PASSPHRASE_ENV, raising=False)
+    ours = tmp_path / "vector-keys"  # the vector's own coordinator, as a key folder
+    ours.mkdir()
+    (ours / ck.SIGNING_KEY_FILE).write_bytes((VECTORS / "snapshot-TEST-ONLY-coordinator-signing.key").read_bytes())
+    (ours / ck.RECEIVING_KEY_FILE).write_text(RECEIVING_IDENTITY, encoding="utf-8")
+    for f in ours.iterdir():
+        f.chmod(0o600)
+    assert main(["--lang", "en", "verify", str(SNAP), "--keys", str(ours)]) == 0
+    out = capsys.readouterr().out
+    assert "signed by this computer's coordinator key" in out and "=> intact" in out
+
+    other = load_or_create_keys(tmp_path / "other-office")
+    assert main(["--lang", "en", "verify", str(SNAP), "--keys", str(other.directory)]) == 1
+    out = capsys.readouterr().out
+    assert "NOT intact" in out and other.fingerprint in out
+
+
 # --- from the snapshot vector to a score file the coordinator accepts -----------------------------
 
 
