@@ -10,7 +10,8 @@ Everything is small (300 applications × 12 criteria is a few MB), so the file i
 whole in memory. The **digest** is SHA-256 of score.json: it survives re-encryption, finds
 duplicates, and goes on the paper scorecard with the expert key fingerprint.
 
-This module checks the file on its own (decryption, structure, signature, shape, edit-log chain).
+This module checks the file on its own (decryption, structure, signature, canonical form), and
+``scorefile_shape`` its content (every field, and the edit-log chain).
 Whether the file belongs to the round, the snapshot and the expert, and whether its key is the one
 bound to that snapshot, is decided by ``services/scores.py``, which holds the snapshot records.
 """
@@ -21,13 +22,11 @@ import hashlib
 import hmac
 import io
 import json
-import math
 import os
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,18 @@ from qbdesk.domain.rubric import canonical_json as _rubric_canonical_json
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.keys import KeyFileError, load_public_key
+from qbdesk.formats.scorefile_shape import (  # noqa: F401  (re-exported: the score file's public names)
+    MAX_ID,
+    MAX_TEXT,
+    ZERO_HASH,
+    append_edit,
+    check_edit_log,
+    edit_log_problem,
+    encode_normalised,
+    entry_hash,
+    log_head,
+    shape_problem,
+)
 
 FORMAT = "qbdesk.score/1"
 JSON_ENTRY = "score.json"
@@ -53,10 +64,6 @@ MAX_SIG = sshsig.MAX_ARMORED
 MAX_FILE = MAX_JSON + 1024 * 1024  # ciphertext: the zip plus age's ~0.03 % overhead and header
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the plaintext depends on the payload only
 _PRINCIPAL = re.compile(r"[A-Za-z0-9._@+-]{1,128}")  # what allowed_signers accepts unquoted
-ZERO_HASH = "0" * 64  # log_head of an empty edit log, prev of the first edit
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-MAX_TEXT = 100_000  # an opinion or reason; longer is a mistake, not an opinion
-MAX_ID = 128  # application codes, criterion and item ids, expert and snapshot ids
 
 READ_CODES = frozenset({"not_a_score_file", "cannot_decrypt", "corrupt", "bad_signature", "unknown_format", "malformed"})
 # Writing can fail for two more reasons the reader never gives.
@@ -85,7 +92,7 @@ class ScorePayload:
     signature: str = ""  # the armored SSHSIG (score.json.sig)
 
 
-# --- canonical JSON, strict parsing, shape -----------------------------------------------
+# --- canonical JSON, strict parsing ------------------------------------------------------
 
 
 def canonical_json(data: Any) -> bytes:
@@ -95,12 +102,6 @@ def canonical_json(data: Any) -> bytes:
     qbdesk means the same thing. Raises ValueError/TypeError for values JSON cannot hold.
     """
     return _rubric_canonical_json(data)
-
-
-# The C encoder with canonical_json's settings: for data already normalised (no integral floats,
-# no Decimals, no tuples) it gives canonical_json's bytes without the slow Python normalising walk.
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class _DuplicateKey(ValueError):
@@ -124,17 +125,26 @@ def _malformed(zh: str, en: str) -> ScoreFileError:
     return ScoreFileError(Msg(f"评分文件内容不合规：{zh}", f"the score file's content is malformed: {en}"), "malformed")
 
 
-def _is_canonical(data: dict[str, Any], raw: bytes, integral_floats: bool) -> bool:
-    """``canonical_json(data) == raw``, fast: canonical output never has a float literal that is
-    integral (10.0, 1e2 become ints), so without one in ``raw`` the data needs no normalising."""
+def _is_canonical(data: dict[str, Any], text: str, integral_floats: bool) -> bool:
+    """``canonical_json(data)`` is the bytes ``text`` was decoded from, fast: canonical output never
+    has a float literal that is integral (10.0, 1e2 become ints), so without one the data needs no
+    normalising; and strictly decoded UTF-8 text is equal exactly when its bytes are."""
     try:
-        return not integral_floats and _ENCODER.encode(data).encode("utf-8") == raw
+        return not integral_floats and encode_normalised(data) == text
     except (RecursionError, ValueError, TypeError):  # nesting deep enough to parse, too deep to encode
         return False
 
 
-def _parse_json(raw: bytes, seen: list[bool] | None = None, *, strict: bool = True) -> dict[str, Any]:
-    """score.json as an object; duplicate keys, NaN/Infinity, bad UTF-8 are all ``malformed``.
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _malformed(f"{JSON_ENTRY} 不是 UTF-8 编码（第{e.start}字节）", f"{JSON_ENTRY} is not UTF-8 (byte {e.start})") from None
+
+
+def _parse_json(raw: bytes | str, seen: list[bool] | None = None, *, strict: bool = True) -> dict[str, Any]:
+    """score.json (bytes, or text ``_decode`` gave) as an object; duplicate keys, NaN/Infinity,
+    bad UTF-8 are all ``malformed``.
 
     ``seen``, if given, gets True appended when a float literal is integral (not canonical).
     ``strict=False`` lets duplicate keys through (a third faster): only for a reader that then
@@ -147,12 +157,10 @@ def _parse_json(raw: bytes, seen: list[bool] | None = None, *, strict: bool = Tr
             seen.append(True)
         return value
 
+    text = raw if isinstance(raw, str) else _decode(raw)
     try:
-        text = raw.decode("utf-8")
         data = json.loads(text, object_pairs_hook=_no_duplicates if strict else None,
                           parse_constant=_reject_constant, parse_float=number)
-    except UnicodeDecodeError as e:
-        raise _malformed(f"{JSON_ENTRY} 不是 UTF-8 编码（第{e.start}字节）", f"{JSON_ENTRY} is not UTF-8 (byte {e.start})") from None
     except _DuplicateKey as e:
         raise _malformed(f"{JSON_ENTRY} 中键“{e}”重复出现", f"{JSON_ENTRY} repeats the key {str(e)!r}") from None
     except json.JSONDecodeError as e:
@@ -179,15 +187,15 @@ def _check_format(data: Mapping[str, Any]) -> None:
         )
 
 
-def validate_payload(data: Any, *, normalised: bool = False) -> None:
+def validate_payload(data: Any, *, raw: bytes | None = None) -> None:
     """Raise ``unknown_format`` or ``malformed`` (naming the field) unless ``data`` has the score.json shape.
 
-    ``normalised``: parsed from bytes proven canonical (the reader); never for a caller's dict.
+    ``raw``: the bytes ``data`` was parsed from, proven canonical (the reader); never otherwise.
     """
     if not isinstance(data, Mapping):
         raise _malformed("内容必须是对象 {…}", "the payload must be an object {…}")
     _check_format(data)
-    problem = shape_problem(data, normalised=normalised)
+    problem = shape_problem(data, raw=raw)
     if problem is not None:
         raise _malformed(problem.zh, problem.en)
 
@@ -202,370 +210,8 @@ def _payload_key(data: Mapping[str, Any]) -> Ed25519PublicKey:
         raise _malformed(f"expert_key：{e.msg.zh}", f"expert_key: {e.msg.en}") from None
 
 
-# --- shape of score.json -------------------------------------------------------------------
 
-_TOP = frozenset({"format", "round", "snapshot_id", "snapshot_digest", "expert_id", "sequence", "created_at",
-                  "expert_key", "key_binding", "rubrics", "declaration", "scores", "recusals", "edit_log", "log_head"})
-_ROUND = frozenset({"id", "year"})
-_DECLARATION = frozenset({"accepted", "at", "text_sha256", "conflicts_declared"})
-_SCORE = frozenset({"application", "criterion", "item", "value", "comment"})
-_RECUSAL = frozenset({"application", "reason"})
-_EDIT = frozenset({"seq", "at", "application", "criterion", "item", "value", "comment", "prev", "hash"})
-_DECISION = frozenset({"accepted", "reason"})
-
-
-class _Bad(Exception):
-    """The first problem found in score.json; becomes a ``malformed`` ScoreFileError."""
-
-    def __init__(self, where: str, zh: str, en: str):
-        super().__init__(en)
-        self.msg = Msg(f"{where}：{zh}", f"{where}: {en}")
-
-
-def _obj(value: Any, where: str, keys: frozenset[str]) -> Mapping[str, Any]:
-    """An object with exactly ``keys``: a misspelt field is caught, not silently dropped."""
-    if not isinstance(value, Mapping):
-        raise _Bad(where, "应为对象 {…}", "must be an object {…}")
-    if value.keys() == keys:
-        return value
-    for k in sorted(keys):
-        if k not in value:
-            raise _Bad(f"{where}.{k}" if where else k, "缺少此字段", "this field is missing")
-    for k in value:
-        if k not in keys:
-            raise _Bad(f"{where}.{k}" if where else str(k), "未知字段（拼写错误或更新的格式？）", "unknown field (a typo, or a newer format?)")
-    return value
-
-
-def _int(value: Any, where: str, lo: int, hi: int = 2**31 - 1) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _Bad(where, "应为整数", "must be an integer")
-    if not lo <= value <= hi:
-        raise _Bad(where, f"应在 {lo} 至 {hi} 之间", f"must be within {lo}..{hi}")
-    return value
-
-
-def _text(value: Any, where: str, *, empty: bool = True, limit: int = MAX_TEXT) -> str:
-    if not isinstance(value, str):
-        raise _Bad(where, "应为文本", "must be a string")
-    if not empty and not value.strip():
-        raise _Bad(where, "不能为空", "must not be empty")
-    if len(value) > limit:
-        raise _Bad(where, f"超过 {limit} 个字符", f"is longer than {limit} characters")
-    return value
-
-
-def _ident(value: Any, where: str, *, empty: bool = False) -> str:
-    text = _text(value, where, empty=empty, limit=MAX_ID)
-    if not text.isprintable():
-        raise _Bad(where, "含有控制字符", "holds control characters")
-    return text
-
-
-def _hex(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not _HEX64.fullmatch(value):
-        raise _Bad(where, "应为64位小写十六进制摘要", "must be 64 lower-case hex digits")
-    return value
-
-
-def _zoned(text: str, utc: bool = False) -> bool:
-    """An ISO 8601 time with a time zone (UTC if asked)."""
-    try:
-        offset = datetime.fromisoformat(text).utcoffset()
-    except ValueError:
-        return False
-    return offset is not None and (not utc or not offset)
-
-
-def _when(value: Any, where: str, *, utc: bool = False) -> None:
-    if not _zoned(_text(value, where, empty=False, limit=64), utc):
-        zone = "UTC " if utc else "带时区的 "
-        raise _Bad(where, f"应为{zone}ISO 8601 时间，如 2026-03-01T08:00:00+00:00",
-                   f"must be an ISO 8601 time {'in UTC' if utc else 'with a time zone'}, e.g. 2026-03-01T08:00:00+00:00")
-
-
-def _scalar(value: Any, where: str) -> None:
-    """A score, check or opinion value: number, true/false or text."""
-    if isinstance(value, bool):
-        return
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise _Bad(where, "不是有限数值", "is not a finite number")
-        return
-    if isinstance(value, str):
-        _text(value, where)
-        return
-    raise _Bad(where, "应为数值、true/false 或文本", "must be a number, true/false or a string")
-
-
-def _decision(value: Any, where: str) -> None:
-    """An ``items`` criterion's value for one item: {"accepted": bool, "reason": str}."""
-    d = _obj(value, where, _DECISION)
-    if not isinstance(d["accepted"], bool):
-        raise _Bad(f"{where}.accepted", "应为 true 或 false", "must be true or false")
-    _text(d["reason"], f"{where}.reason")
-
-
-def _value(value: Any, item: str, where: str) -> None:
-    if item:
-        _decision(value, where)
-    else:
-        _scalar(value, where)
-
-
-def _shape(data: Mapping[str, Any], normalised: bool) -> None:
-    _obj(data, "", _TOP)
-    rnd = _obj(data["round"], "round", _ROUND)
-    _int(rnd["id"], "round.id", 1)
-    _int(rnd["year"], "round.year", 1900, 9999)
-    _ident(data["snapshot_id"], "snapshot_id")
-    _hex(data["snapshot_digest"], "snapshot_digest")
-    _ident(data["expert_id"], "expert_id")
-    _int(data["sequence"], "sequence", 1)
-    _when(data["created_at"], "created_at", utc=True)
-    try:
-        load_public_key(_text(data["expert_key"], "expert_key", empty=False, limit=8192))
-    except KeyFileError as e:
-        raise _Bad("expert_key", e.msg.zh, e.msg.en) from None
-    _hex(data["key_binding"], "key_binding")
-
-    rubrics = data["rubrics"]
-    if not isinstance(rubrics, Mapping):
-        raise _Bad("rubrics", "应为对象 {申报编号: 细则摘要}", "must be an object {application code: rubric hash}")
-    for code, digest in rubrics.items():
-        _ident(code, f"rubrics.{code}")
-        _hex(digest, f"rubrics.{code}")
-
-    decl = _obj(data["declaration"], "declaration", _DECLARATION)
-    if not isinstance(decl["accepted"], bool):
-        raise _Bad("declaration.accepted", "应为 true 或 false", "must be true or false")
-    if decl["accepted"] or decl["at"] != "":
-        _when(decl["at"], "declaration.at")
-    _hex(decl["text_sha256"], "declaration.text_sha256")
-    _text(decl["conflicts_declared"], "declaration.conflicts_declared")
-
-    scores = _list(data["scores"], "scores")
-    if not _scores_fine(scores, rubrics):
-        _score_rows(scores, rubrics)
-    recused: dict[str, int] = {}
-    for i, row in enumerate(_list(data["recusals"], "recusals")):
-        where = f"recusals[{i}]"
-        r = _obj(row, where, _RECUSAL)
-        code = _ident(r["application"], f"{where}.application")
-        if code in recused:
-            raise _Bad(where, f"与 recusals[{recused[code]}] 重复", f"repeats recusals[{recused[code]}]")
-        recused[code] = i
-        _text(r["reason"], f"{where}.reason", empty=False)
-    log = _list(data["edit_log"], "edit_log")
-    if not _edits_fine(log):
-        _edit_rows(log)
-    problem = edit_log_problem(log, normalised=normalised)
-    if problem is not None:
-        raise _Bad("edit_log", problem.zh, problem.en)
-    if _hex(data["log_head"], "log_head") != log_head(log):
-        raise _Bad("log_head", "与修改记录最后一条的 hash 不符（记录被截短？）",
-                   "is not the hash of the last edit_log entry (was the log cut short?)")
-
-
-def _score_rows(scores: list[Any], rubrics: Mapping[str, Any]) -> None:
-    """Row by row, naming the first problem (the fast path found one, or met a case it leaves here)."""
-    seen: dict[tuple[str, str, str], int] = {}
-    for i, row in enumerate(scores):
-        where = f"scores[{i}]"
-        r = _obj(row, where, _SCORE)
-        key = (_ident(r["application"], f"{where}.application"), _ident(r["criterion"], f"{where}.criterion"),
-               _ident(r["item"], f"{where}.item", empty=True))
-        if key[0] not in rubrics:
-            raise _Bad(f"{where}.application", f"{key[0]} 不在 rubrics 中（缺少评分细则摘要）",
-                       f"{key[0]} is not in rubrics (no rubric hash for it)")
-        if key in seen:
-            raise _Bad(where, f"与 scores[{seen[key]}] 重复（同一申报、指标和条目）",
-                       f"repeats scores[{seen[key]}] (same application, criterion and item)")
-        seen[key] = i
-        _value(r["value"], key[2], f"{where}.value")
-        _text(r["comment"], f"{where}.comment")
-
-
-def _edit_rows(log: list[Any]) -> None:
-    for i, entry in enumerate(log):
-        where = f"edit_log[{i}]"
-        e = _obj(entry, where, _EDIT)
-        _int(e["seq"], f"{where}.seq", 1)
-        _when(e["at"], f"{where}.at")
-        _ident(e["application"], f"{where}.application")
-        _ident(e["criterion"], f"{where}.criterion")
-        item = _ident(e["item"], f"{where}.item", empty=True)
-        if e["value"] is not None:  # null: the edit cleared the value
-            _value(e["value"], item, f"{where}.value")
-        _text(e["comment"], f"{where}.comment")
-        _hex(e["prev"], f"{where}.prev")
-        _hex(e["hash"], f"{where}.hash")
-
-
-# Fast path: a 300 × 12 file has ~10,000 rows. These checks prove a whole column fine at C speed
-# (set/map/all over lists); when one says no, the row-by-row checks above run and name the problem.
-# They must never accept what the row checks refuse (tests/fuzz/test_scorefile_fuzz.py checks).
-
-
-def _column(rows: list[dict[str, Any]], key: str) -> list[Any]:
-    return [r[key] for r in rows]
-
-
-def _strs_fine(col: list[Any], *, limit: int, blank: bool, printable: bool) -> bool:
-    """What ``_text``/``_ident`` accept, for a whole column at once (exact ``str`` only)."""
-    if not col:
-        return True
-    if set(map(type, col)) != {str} or max(map(len, col)) > limit:
-        return False
-    if not blank and not all(map(str.strip, col)):
-        return False
-    return not printable or all(map(str.isprintable, col))
-
-
-def _values_fine(values: list[Any], items: list[str], *, nullable: bool) -> bool:
-    """What ``_value`` accepts: scalars where item is "", item decisions elsewhere."""
-    scalars = [v for v, item in zip(values, items) if not item and (v is not None or not nullable)]
-    types = set(map(type, scalars))
-    if not types <= {int, float, bool, str}:
-        return False
-    if float in types and not all(math.isfinite(v) for v in scalars if type(v) is float):  # noqa: E721
-        return False
-    if str in types and max(len(v) for v in scalars if type(v) is str) > MAX_TEXT:  # noqa: E721
-        return False
-    return all(
-        (v is None and nullable)
-        or (type(v) is dict and v.keys() == _DECISION and type(v["accepted"]) is bool
-            and type(v["reason"]) is str and len(v["reason"]) <= MAX_TEXT)
-        for v, item in zip(values, items) if item
-    )
-
-
-def _scores_fine(scores: list[Any], rubrics: Mapping[str, Any]) -> bool:
-    if not all(type(r) is dict and r.keys() == _SCORE for r in scores):
-        return False
-    apps, crits, items = _column(scores, "application"), _column(scores, "criterion"), _column(scores, "item")
-    return (
-        _strs_fine(apps, limit=MAX_ID, blank=False, printable=True)
-        and _strs_fine(crits, limit=MAX_ID, blank=False, printable=True)
-        and _strs_fine(items, limit=MAX_ID, blank=True, printable=True)
-        and _strs_fine(_column(scores, "comment"), limit=MAX_TEXT, blank=True, printable=False)
-        and set(apps) <= rubrics.keys()
-        and len(set(zip(apps, crits, items))) == len(scores)
-        and _values_fine(_column(scores, "value"), items, nullable=False)
-    )
-
-
-def _edits_fine(log: list[Any]) -> bool:
-    if not all(type(e) is dict and e.keys() == _EDIT for e in log):
-        return False
-    seqs, ats, items = _column(log, "seq"), _column(log, "at"), _column(log, "item")
-    return (
-        seqs == list(range(1, len(log) + 1)) and set(map(type, seqs)) <= {int}
-        and _strs_fine(ats, limit=64, blank=False, printable=False) and all(map(_zoned, ats))
-        and _strs_fine(_column(log, "application"), limit=MAX_ID, blank=False, printable=True)
-        and _strs_fine(_column(log, "criterion"), limit=MAX_ID, blank=False, printable=True)
-        and _strs_fine(items, limit=MAX_ID, blank=True, printable=True)
-        and _strs_fine(_column(log, "comment"), limit=MAX_TEXT, blank=True, printable=False)
-        and _values_fine(_column(log, "value"), items, nullable=True)
-        and all(type(h) is str and _HEX64.fullmatch(h) for h in _column(log, "prev") + _column(log, "hash"))
-    )
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _Bad(where, "应为列表 […]", "must be a list […]")
-    return value
-
-
-def shape_problem(data: Any, *, normalised: bool = False) -> Msg | None:
-    """The first field of score.json that breaks the format, or None (``format`` is checked apart).
-
-    ``normalised`` as for :func:`edit_log_problem`.
-    """
-    try:
-        _shape(data, normalised)
-    except _Bad as e:
-        return e.msg
-    return None
-
-
-# --- edit log and key binding ------------------------------------------------------------
-
-
-def entry_hash(entry: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical JSON of an edit-log entry without its ``hash``."""
-    body = dict(entry)
-    body.pop("hash", None)
-    types = set(map(type, body.values()))
-    # Fast path, same bytes: string keys and scalar values that need no normalising are written
-    # by the C encoder exactly as canonical_json writes them (a 7,200-edit log hashes ~3× faster).
-    if types <= _SCALARS and set(map(type, body)) <= {str} and (
-        float not in types or not any(v.is_integer() for v in body.values() if type(v) is float)  # noqa: E721
-    ):
-        return hashlib.sha256(_ENCODER.encode(body).encode("utf-8")).hexdigest()
-    return hashlib.sha256(canonical_json(body)).hexdigest()
-
-
-def _normalised_entry_hash(entry: Mapping[str, Any]) -> str:
-    body = dict(entry)
-    body.pop("hash", None)
-    return hashlib.sha256(_ENCODER.encode(body).encode("utf-8")).hexdigest()
-
-
-def edit_log_problem(entries: Any, *, normalised: bool = False) -> Msg | None:
-    """The first break in the edit-log chain as a Msg, or None; never raises.
-
-    ``normalised``: the entries were parsed from JSON already proven canonical (the reader), so
-    the C encoder alone gives each entry's canonical bytes (saves a third of the hashing).
-    """
-    hasher = _normalised_entry_hash if normalised else entry_hash
-    if not isinstance(entries, list):
-        return Msg("修改记录应为列表", "the edit log must be a list")
-    prev = ZERO_HASH
-    for i, entry in enumerate(entries):
-        at = f"edit_log[{i}]"
-        if not isinstance(entry, Mapping):
-            return Msg(f"{at} 不是对象", f"{at} is not an object")
-        seq = entry.get("seq")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq != i + 1:
-            return Msg(f"{at}.seq 为 {seq!r}，应为 {i + 1}（有修改记录被删除或调换）",
-                       f"{at}.seq is {seq!r}, expected {i + 1} (an edit was removed or reordered)")
-        if entry.get("prev") != prev:
-            return Msg(f"{at}.prev 不是上一条记录的 hash（有修改记录被删除、插入或调换）",
-                       f"{at}.prev is not the previous entry's hash (an edit was removed, inserted or reordered)")
-        try:
-            expected = hasher(entry)
-        except (TypeError, ValueError, RecursionError):
-            return Msg(f"{at} 含有 JSON 无法表示的值", f"{at} holds a value JSON cannot hold")
-        if entry.get("hash") != expected:
-            return Msg(f"{at}.hash 与记录内容不符（记录被改动）",
-                       f"{at}.hash does not match the entry's content (the entry was changed)")
-        prev = expected
-    return None
-
-
-def log_head(log: Sequence[Mapping[str, Any]]) -> str:
-    """The hash of the last edit, or 64 zeros for an empty log."""
-    return str(log[-1]["hash"]) if log else ZERO_HASH
-
-
-def append_edit(log: list[dict[str, Any]], entry: Mapping[str, Any], at: str) -> dict[str, Any]:
-    """Append one edit (application, criterion, item, value, comment) to ``log``; return it.
-
-    ``seq``, ``at``, ``prev`` and ``hash`` are computed here and override any in ``entry``.
-    """
-    new = {k: v for k, v in entry.items() if k != "hash"}
-    new.update(seq=len(log) + 1, at=at, prev=log_head(log))
-    new["hash"] = entry_hash(new)
-    log.append(new)
-    return new
-
-
-def check_edit_log(entries: Any) -> str | None:
-    """None when the chain holds (seq 1, 2, …; each ``prev`` the previous ``hash``; each ``hash``
-    right), else the first break, in Chinese and English (``edit_log_problem`` gives the Msg)."""
-    problem = edit_log_problem(entries)
-    return None if problem is None else str(problem)
+# --- key binding ---------------------------------------------------------------------------
 
 
 def key_binding(binding_secret: bytes, expert_key_line: str) -> str:
@@ -779,8 +425,9 @@ def read_score_file(
     and validate the shape. Every failure is a :class:`ScoreFileError`."""
     data = _read_bytes(path_or_bytes)
     raw, sig = _unzip(_decrypt(data, _identity(receiving_identity)))
+    text = _decode(raw)
     integral_floats: list[bool] = []
-    payload = _parse_json(raw, integral_floats, strict=False)
+    payload = _parse_json(text, integral_floats, strict=False)
     _check_format(payload)
     public = _payload_key(payload)
     try:
@@ -790,10 +437,10 @@ def read_score_file(
             Msg(f"评分文件签名校验失败：{e.msg.zh}", f"the score file's signature does not verify: {e.msg.en}"),
             "bad_signature",
         ) from None
-    if not _is_canonical(payload, raw, bool(integral_floats)):
-        _parse_json(raw)  # names a repeated key, if that is why
+    if not _is_canonical(payload, text, bool(integral_floats)):
+        _parse_json(text)  # names a repeated key, if that is why
         raise _malformed(f"{JSON_ENTRY} 不是规范 JSON 形式", f"{JSON_ENTRY} is not in canonical JSON form")
-    validate_payload(payload, normalised=True)
+    validate_payload(payload, raw=raw)
     return ScorePayload(
         data=payload, raw=raw, digest=hashlib.sha256(raw).hexdigest(), expert_key=public,
         fingerprint=sshsig.fingerprint(public), signature=sig.decode("ascii"),

@@ -69,21 +69,38 @@ def _json_value(value: Any) -> str:
 _encode_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses for a str
 
 
+_MEMO_TYPES = frozenset({int, float, bool, type(None)})
+_MISSING = object()
+
+
 class _Validator:
-    """``Criterion.validate_value`` with a memo for scores and checks, whose outcome depends only on
-    the value and on whether a comment was given: 60 files × 3,600 scores repeat a few dozen values."""
+    """``Criterion.validate_value`` with a memo for scores, checks and missing values, whose outcome
+    depends only on the value and on whether a comment was given: 60 files × 3,600 scores repeat a
+    few dozen values. Opinions that are long enough are passed without counting character by character."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple, Msg | None] = {}
+        self._memo: dict[tuple[str, str], dict[tuple[type, Any, bool], Msg | None]] = {}
+        self._size = 0
 
-    def __call__(self, rubric_hash: str, c: Criterion, value: Any, comment: str, items: Sequence[str] | None) -> Msg | None:
-        if value is None or (c.kind in ("score", "check") and isinstance(value, (int, float, bool))):
-            key = (rubric_hash, c.id, type(value), value, bool(comment.strip()))
-            if key not in self._memo:
-                if len(self._memo) > 100_000:  # hostile files full of distinct numbers must not grow it forever
-                    self._memo.clear()
-                self._memo[key] = c.validate_value(value, comment)
-            return self._memo[key]
+    def plan(self, rubric_hash: str, rubric: Rubric) -> list[tuple[Criterion, dict[tuple[type, Any, bool], Msg | None]]]:
+        """Each criterion of the rubric with its memo."""
+        if self._size > 100_000:  # hostile files full of distinct numbers must not grow it forever
+            self._memo.clear()
+            self._size = 0
+        return [(c, self._memo.setdefault((rubric_hash, c.id), {})) for c in rubric.criteria]
+
+    def check(self, c: Criterion, memo: dict[tuple[type, Any, bool], Msg | None], value: Any, comment: str,
+              items: Sequence[str] | None) -> Msg | None:
+        kind = type(value)
+        if kind in _MEMO_TYPES and (value is None or c.kind in ("score", "check")):
+            key = (kind, value, bool(comment.strip()))
+            problem = memo.get(key, _MISSING)
+            if problem is _MISSING:
+                problem = memo[key] = c.validate_value(value, comment)
+                self._size += 1
+            return problem  # type: ignore[return-value]
+        if c.kind == "opinion" and kind is str and len("".join(value.split())) >= max(c.min_length, 1):
+            return None  # validate_value counts the non-space characters (str.split splits on the same ones)
         return c.validate_value(value, comment, items=items)
 
 
@@ -123,18 +140,22 @@ def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> Che
     comments: dict[str, dict[str, str]] = {}
     rows: list[tuple[Any, ...]] = []
     criteria: dict[str, dict[str, Criterion]] = {}  # rubric hash -> criteria by id
+    code: Any = _MISSING  # the application of the row before: a file lists an application's rows together
     for i, s in enumerate(data["scores"]):
-        code, cid, item = s["application"], s["criterion"], s["item"]
-        app = apps.get(code)
-        if app is None:
-            raise reject("unknown_application", f"scores[{i}]：申报代码 {code} 不在该专家的快照中",
-                         f"scores[{i}]: the application code {code} is not in this expert's snapshot")
-        if code in recused:
-            raise reject("recused_and_scored", f"scores[{i}]：申报 {code} 已回避，却又有评分",
-                         f"scores[{i}]: application {code} is recused, yet scored")
-        by_id = criteria.get(app.rubric_hash)
-        if by_id is None:
-            by_id = criteria[app.rubric_hash] = {c.id: c for c in app.rubric.criteria}
+        if s["application"] != code:
+            code = s["application"]
+            app = apps.get(code)
+            if app is None:
+                raise reject("unknown_application", f"scores[{i}]：申报代码 {code} 不在该专家的快照中",
+                             f"scores[{i}]: the application code {code} is not in this expert's snapshot")
+            if code in recused:
+                raise reject("recused_and_scored", f"scores[{i}]：申报 {code} 已回避，却又有评分",
+                             f"scores[{i}]: application {code} is recused, yet scored")
+            by_id = criteria.get(app.rubric_hash)
+            if by_id is None:
+                by_id = criteria[app.rubric_hash] = {c.id: c for c in app.rubric.criteria}
+            given, notes, application_id = values.setdefault(code, {}), comments.setdefault(code, {}), app.application_id
+        cid, item, value, comment = s["criterion"], s["item"], s["value"], s["comment"]
         c = by_id.get(cid)
         if c is None:
             raise reject("unknown_criterion", f"scores[{i}]：评分细则中没有评分项 {cid}（申报 {code}）",
@@ -143,26 +164,29 @@ def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> Che
             raise reject("invalid_value", f"scores[{i}]：评分项 {cid} 的 item 字段不正确",
                          f"scores[{i}]: criterion {cid} has a wrong item field")
         if item:
-            values.setdefault(code, {}).setdefault(cid, {})[item] = s["value"]
+            given.setdefault(cid, {})[item] = value
         else:
-            values.setdefault(code, {})[cid] = s["value"]
-            if s["comment"]:
-                comments.setdefault(code, {})[cid] = s["comment"]
-        rows.append((app.application_id, cid, item, _json_value(s["value"]), s["comment"]))
+            given[cid] = value
+            if comment:
+                notes[cid] = comment
+        rows.append((application_id, cid, item, _json_value(value), comment))
 
+    plans: dict[str, list[tuple[Criterion, dict]]] = {}
     for code, app in apps.items():
         if code in recused:
             continue
         if code not in declared:
             raise reject("incomplete", f"申报 {code}（{app.external_id}）既未评分也未回避",
                          f"application {code} ({app.external_id}) is neither scored nor recused")
+        plan = plans.get(app.rubric_hash)
+        if plan is None:
+            plan = plans[app.rubric_hash] = VALIDATOR.plan(app.rubric_hash, app.rubric)
         given, notes = values.get(code, {}), comments.get(code, {})
-        for c in app.rubric.criteria:
+        for c, memo in plan:
             value = given.get(c.id)
             if value is None and c.kind == "items" and not app.item_ids:
                 value = {}  # nothing to decide: no rows can say so, and none are needed
-            problem = VALIDATOR(app.rubric_hash, c, value, notes.get(c.id, ""),
-                                app.item_ids if c.kind == "items" else None)
+            problem = VALIDATOR.check(c, memo, value, notes.get(c.id, ""), app.item_ids if c.kind == "items" else None)
             if problem is not None:
                 code_ = "incomplete" if value is None else "invalid_value"
                 raise Rejection(code_, Msg(f"申报 {code}（{app.external_id}）：{problem.zh}",

@@ -7,6 +7,10 @@ it (HMAC under the snapshot's binding secret), newer than what was imported befo
 content that fits the snapshot and its rubrics (score_checks.py). Every rejection names
 its reason in Chinese and English.
 
+Reading and verifying a file needs no database, so in a batch of several files it runs in worker
+processes (``_opened_in_order``) while the files before it are merged; merging stays in this
+process, one file after another in the order given, so the outcome is the serial one.
+
 Each file is merged in its own transaction, so a file is imported whole or not at all.
 A duplicate (same score digest as a file already imported) changes nothing and does not
 count as a rejection. A later valid file from the same expert replaces the earlier one:
@@ -16,27 +20,29 @@ rows are replaced, and the audit log has an entry for each.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+import contextlib
+import gc
+import multiprocessing
+import os
+import sys
+import threading
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
-from qbdesk.formats.scorefile import (
-    ScoreFileError,
-    ScorePayload,
-    audit_principal,
-    check_binding,
-    read_score_file,
-)
+from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppContext, Rejection, check_scores, reject
 from qbdesk.services.snapshots import round_rubrics
@@ -193,7 +199,7 @@ def _order(snap_created: datetime | None, sequence: int) -> tuple[datetime, int]
     if snap_created is None:
         return (datetime.min, sequence)
     if snap_created.tzinfo is not None:
-        snap_created = snap_created.astimezone(timezone.utc).replace(tzinfo=None)
+        snap_created = snap_created.astimezone(UTC).replace(tzinfo=None)
     return (snap_created, sequence)
 
 
@@ -216,8 +222,8 @@ def _insert_rows(s: Session, table: Table, columns: tuple[str, ...], rows: list[
 
 def _check_newer(s: Session, rnd: _Round, snap: Snapshot, expert: Expert, sequence: int) -> list[ScoreFileRecord]:
     """Refuse a replay; return the expert's accepted records this file replaces."""
-    earlier = s.scalars(select(ScoreFileRecord).where(ScoreFileRecord.round_id == rnd.id,
-                                                      ScoreFileRecord.expert_id == expert.id)).all()
+    earlier = s.scalars(select(ScoreFileRecord).options(defer(ScoreFileRecord.content))
+                        .where(ScoreFileRecord.round_id == rnd.id, ScoreFileRecord.expert_id == expert.id)).all()
     if not earlier:
         return []
     built = {sid: created for sid, created in s.execute(select(Snapshot.id, Snapshot.created_at).where(
@@ -238,6 +244,17 @@ def _check_newer(s: Session, rnd: _Round, snap: Snapshot, expert: Expert, sequen
 # --- one file -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Opened:
+    """One file read and verified on its own (no database), as merging needs it; picklable."""
+
+    content: bytes = b""
+    data: dict[str, Any] | None = None  # score.json without edit_log (its chain is verified; not merged)
+    digest: str | None = None
+    fingerprint: str | None = None
+    rejection: tuple[str, Msg] | None = None  # code and why, when the file itself is unusable
+
+
 def _read(path: Path) -> bytes:
     try:
         with open(path, "rb") as f:
@@ -246,8 +263,22 @@ def _read(path: Path) -> bytes:
         raise reject("unreadable", f"无法读取文件：{e.strerror or e}", f"cannot read the file: {e.strerror or e}") from None
 
 
-def _merge(s: Session, rnd: _Round, path: Path, content: bytes, score: ScorePayload, actor: str) -> ScoreImportLine:
-    data = score.data
+def _open(path: Path, identity: str) -> _Opened:
+    """Read, decrypt and verify one file (runs in a worker process in a batch)."""
+    try:
+        content = _read(path)
+        score = read_score_file(content, receiving_identity=identity)
+    except Rejection as r:
+        return _Opened(rejection=(r.code, r.msg))
+    except ScoreFileError as e:
+        return _Opened(rejection=(e.code, e.msg))
+    data = {k: v for k, v in score.data.items() if k != "edit_log"}  # half the bytes to send back
+    return _Opened(content, data, score.digest, score.fingerprint)
+
+
+def _merge(s: Session, rnd: _Round, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+    data = opened.data
+    assert data is not None
     snap, expert = _check_binding_to_round(s, rnd, data)
     checked = check_scores(data, rnd.contexts(snap))
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
@@ -255,9 +286,9 @@ def _merge(s: Session, rnd: _Round, path: Path, content: bytes, score: ScorePayl
         old.status = "superseded"
         s.execute(delete(Score).where(Score.score_file_id == old.id))
         s.execute(delete(Recusal).where(Recusal.score_file_id == old.id))
-    record = ScoreFileRecord(round_id=rnd.id, expert_id=expert.id, snapshot_id=snap.id, digest=score.digest,
-                             sequence=data["sequence"], key_fingerprint=score.fingerprint, status="accepted",
-                             content=content)
+    record = ScoreFileRecord(round_id=rnd.id, expert_id=expert.id, snapshot_id=snap.id, digest=opened.digest,
+                             sequence=data["sequence"], key_fingerprint=opened.fingerprint, status="accepted",
+                             content=opened.content)
     s.add(record)
     s.flush()
     head = (record.id, expert.id)
@@ -272,32 +303,31 @@ def _merge(s: Session, rnd: _Round, path: Path, content: bytes, score: ScorePayl
                   for app_id, reason in checked.recusals if app_id not in known)
     superseded = replaced[-1].digest if replaced else None
     note = None
-    if replaced and replaced[-1].key_fingerprint != score.fingerprint:
+    if replaced and replaced[-1].key_fingerprint != opened.fingerprint:
         # Legitimate (the snapshot was opened again, here or on another laptop), but worth a look.
         note = Msg(f"签名密钥与此前的文件不同（此前为 {replaced[-1].key_fingerprint}）：该快照被重新打开过",
                    f"signed by another key than the earlier file ({replaced[-1].key_fingerprint}): "
                    f"the snapshot was opened again")
     audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail={
-        "file": path.name, "digest": score.digest, "expert": expert.external_id, "snapshot": snap.id,
-        "sequence": data["sequence"], "key": score.fingerprint, "scores": len(checked.scores),
+        "file": path.name, "digest": opened.digest, "expert": expert.external_id, "snapshot": snap.id,
+        "sequence": data["sequence"], "key": opened.fingerprint, "scores": len(checked.scores),
         "recusals": len(checked.recusals), "supersedes": [r.digest for r in replaced],
     })
     return ScoreImportLine(path, "accepted", msg=note, expert=data["expert_id"], sequence=data["sequence"],
-                           digest=score.digest,
-                           fingerprint=score.fingerprint, superseded=superseded, record_id=record.id,
+                           digest=opened.digest,
+                           fingerprint=opened.fingerprint, superseded=superseded, record_id=record.id,
                            scores=len(checked.scores), recusals=len(checked.recusals))
 
 
-def _import_one(sessions: sessionmaker[Session], rnd: _Round, path: Path, identity: str, actor: str) -> ScoreImportLine:
-    score: ScorePayload | None = None
+def _import_one(sessions: sessionmaker[Session], rnd: _Round, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+    if opened.rejection is not None:
+        return _rejected(path, *opened.rejection, opened)
+    data = opened.data
+    assert data is not None
     try:
-        content = _read(path)
-        try:
-            score = read_score_file(content, receiving_identity=identity)
-        except ScoreFileError as e:
-            raise Rejection(e.code, e.msg) from None
         with sessions.begin() as s:
-            dup = s.scalars(select(ScoreFileRecord).where(ScoreFileRecord.digest == score.digest)).first()
+            dup = s.scalars(select(ScoreFileRecord).options(defer(ScoreFileRecord.content))
+                            .where(ScoreFileRecord.digest == opened.digest)).first()
             if dup is not None:
                 when = dup.received_at.strftime("%Y-%m-%d %H:%M")
                 state = {"accepted": ("当前有效", "in force"), "superseded": ("已被取代", "since superseded")}.get(
@@ -305,22 +335,104 @@ def _import_one(sessions: sessionmaker[Session], rnd: _Round, path: Path, identi
                 return ScoreImportLine(path, "duplicate", msg=Msg(
                     f"与 {when} 已导入的评分文件相同（摘要相同，{state[0]}），未作任何修改",
                     f"identical to a score file imported on {when} (same digest, {state[1]}); nothing was changed"),
-                    expert=score.data["expert_id"], sequence=score.data["sequence"], digest=score.digest,
-                    fingerprint=score.fingerprint, record_id=dup.id)
-            return _merge(s, rnd, path, content, score, actor)
+                    expert=data["expert_id"], sequence=data["sequence"], digest=opened.digest,
+                    fingerprint=opened.fingerprint, record_id=dup.id)
+            return _merge(s, rnd, path, opened, actor)
     except Rejection as r:
-        return _rejected(path, r.code, r.msg, score)
+        return _rejected(path, r.code, r.msg, opened)
     except SQLAlchemyError as e:  # e.g. another coordinator imported the same file a moment ago
         first = str(e).splitlines()[0][:200]
         return _rejected(path, "import_failed", Msg(f"写入数据库失败，未导入任何内容：{first}",
-                                                    f"the database write failed; nothing was imported: {first}"), score)
+                                                    f"the database write failed; nothing was imported: {first}"), opened)
 
 
-def _rejected(path: Path, code: str, msg: Msg, score: ScorePayload | None) -> ScoreImportLine:
-    data = score.data if score is not None else {}
+def _rejected(path: Path, code: str, msg: Msg, opened: _Opened) -> ScoreImportLine:
+    data = opened.data or {}
     return ScoreImportLine(path, "rejected", reason=code, msg=msg, expert=data.get("expert_id"),
-                           sequence=data.get("sequence"), digest=score.digest if score else None,
-                           fingerprint=score.fingerprint if score else None)
+                           sequence=data.get("sequence"), digest=opened.digest, fingerprint=opened.fingerprint)
+
+
+# --- reading files in worker processes -----------------------------------------------------------
+
+PARALLEL_FROM = 4  # fewer files are read here: starting workers would cost more than it saves
+
+
+def default_workers() -> int:
+    """Worker processes for reading score files: one per CPU this process may use, at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, 8)
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """Workers are forked: they start at once with everything imported. Only on Linux (macOS and
+    Windows do not fork safely or at all), and only with no other thread running, since a fork
+    copies locks another thread may hold (a GUI runs this on a worker thread: it reads serially)."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return None
+    return multiprocessing.get_context("fork")
+
+
+def _worker_start() -> None:
+    """Workers yield the CPU to this process: the merge here is what the batch waits for."""
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor | None:
+    context = _fork_context()
+    if context is None:
+        return None
+    try:
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
+    except (OSError, ValueError):
+        return None
+
+
+def _opened_in_order(paths: list[Path], identity: str, workers: int) -> Iterator[_Opened]:
+    """Each path read and verified, in order. With workers, a few files ahead are read in worker
+    processes meanwhile (bounded, so memory does not grow with the batch); if the pool cannot start
+    or breaks, the rest are read here."""
+    workers = min(workers, len(paths))
+    pool = _start_pool(workers) if workers > 0 and len(paths) >= PARALLEL_FROM else None
+    if pool is None:
+        yield from (_open(p, identity) for p in paths)
+        return
+    ahead: deque[Future[_Opened]] = deque()
+    queue = iter(paths)
+    done = 0
+    try:
+        for p in queue:
+            ahead.append(pool.submit(_open, p, identity))  # the first submit forks the workers
+            if len(ahead) >= 2 * workers:
+                break
+        while ahead:
+            opened = ahead.popleft().result()
+            following = next(queue, None)
+            if following is not None:
+                ahead.append(pool.submit(_open, following, identity))
+            done += 1
+            yield opened
+    except BrokenProcessPool:  # a worker died (out of memory?): read what is left here
+        yield from (_open(p, identity) for p in paths[done:])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """The cyclic collector leaves what existed before the batch alone until it ends: each file's
+    parse and merge allocate thousands of containers, and every full collection would walk the
+    whole heap again. Forked workers share those objects' pages, which a collection would copy."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
@@ -336,13 +448,21 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: Iterable[Path | str], *,
-                       keys: CoordinatorKeys, actor: str = "") -> ScoreImportReport:
-    """Import score files in the order given; one report line per file."""
+                       keys: CoordinatorKeys, actor: str = "", workers: int | None = None) -> ScoreImportReport:
+    """Import score files in the order given; one report line per file.
+
+    ``workers``: processes that read and verify files ahead of the merge (None: one per CPU;
+    0: all in this process; batches under ``PARALLEL_FROM`` files always are). The outcome is
+    the same either way.
+    """
     with sessions() as s:
         rnd = _Round(s, round_id)
     report = ScoreImportReport(round_id)
-    for path in expand_paths(paths):
-        report.lines.append(_import_one(sessions, rnd, path, keys.receiving_identity, actor))
+    files = expand_paths(paths)
+    opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers)
+    with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
+        for one, path in zip(opened, files):
+            report.lines.append(_import_one(sessions, rnd, path, one, actor))
     rejected = [line for line in report.lines if line.status == "rejected"]
     if rejected:  # a forged or foreign file being offered is worth a trace of its own
         with sessions.begin() as s:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pyrage import x25519
 
 from qbdesk.formats import scorefile as sf
+from qbdesk.formats import scorefile_shape as shape
 from qbdesk.formats import sshsig
 from qbdesk.formats.scorefile import ScoreFileError
 
@@ -159,8 +160,20 @@ def test_fast_shape_checks_agree_with_row_checks(places_values):
     """The column-wise fast path may only ever say "fine" where the row-by-row check does."""
     data = changed(places_values)
     fast = sf.shape_problem(data)
-    with patch.object(sf, "_scores_fine", lambda *a: False), patch.object(sf, "_edits_fine", lambda *a: False):
+    with patch.object(shape, "_scores_fine", lambda *a: False), patch.object(shape, "_edits_fine", lambda *a: False):
         assert sf.shape_problem(data) == fast
+
+
+@FUZZ
+@given(changes)
+def test_chain_hashed_from_canonical_bytes_agrees_with_encoding(places_values):
+    """The reader hashes each edit from the canonical bytes it parsed; that must say what encoding says."""
+    try:
+        body = sf.canonical_json(changed(places_values))
+    except (TypeError, ValueError):
+        return
+    data = json.loads(body)
+    assert sf.shape_problem(data, raw=body) == sf.shape_problem(data)
 
 
 def _has(container, step) -> bool:
@@ -179,3 +192,27 @@ def test_signed_mutated_json(mutations):
         zf.writestr("score.json", body)
         zf.writestr("score.json.sig", sig)
     read(pyrage.encrypt(buf.getvalue(), [RECIPIENT]))
+
+
+edit_texts = st.text(max_size=30) | st.sampled_from(['"hash":"' + "a" * 64 + '",', '},{"application":"A1"', '],"expert_id":"'])
+edits = st.lists(st.tuples(
+    st.text(min_size=1, max_size=12).filter(lambda s: s.strip() and s.isprintable()),
+    edit_texts | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False, allow_infinity=False),
+    edit_texts,
+), min_size=1, max_size=6)
+
+
+@FUZZ
+@given(edits)
+def test_each_edit_is_cut_from_the_canonical_bytes_exactly(rows):
+    """Whatever the edits' text holds, the reader's cut gives each edit's canonical bytes."""
+    data = json.loads(raw())
+    data["edit_log"] = []
+    for criterion, value, comment in rows:
+        sf.append_edit(data["edit_log"], {"application": "A1", "criterion": criterion, "item": "", "value": value,
+                                          "comment": comment}, "2026-03-01T08:00:00+08:00")
+    data["log_head"] = sf.log_head(data["edit_log"])
+    body = sf.canonical_json(data)
+    parsed = json.loads(body)
+    assert sf.shape_problem(parsed, raw=body) is None
+    assert shape._raw_entry_hashes(body, len(rows)) == [e["hash"] for e in data["edit_log"]]

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import hashlib
 import json
 import random
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -488,6 +490,63 @@ def test_unreadable_and_foreign_files_are_rejected_cleanly(env):
     pdf.write_bytes(b"%PDF-1.7\n")
     report = env.run(pdf, env.tmp / "missing.qbscore")
     assert [line.reason for line in report.lines] == ["not_a_score_file", "unreadable"]
+
+
+# --- a batch read in worker processes ends as a serial one -----------------------------------------
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monkeypatch):
+    import qbdesk.services.scores as scores
+
+    good = env.write(env.payload("E01", sequence=2), "1-good.qbscore")
+    other_round = env.payload("E02")
+    other_round["round"] = {"id": env.rid + 7, "year": 2026}
+    forged = env.payload("E02")
+    batch = [
+        good,
+        env.write(other_round, "2-other-round.qbscore", expert="E02"),
+        env.seal(forged, "3-forged.qbscore", sign_with=Ed25519PrivateKey.generate()),
+        env.tmp / "4-missing.qbscore",
+        good,  # the same file again: a duplicate
+        env.write(env.payload("E01", sequence=1), "5-replay.qbscore"),
+        env.write(env.payload("E02"), "6-good.qbscore", expert="E02"),
+    ]
+    pools = []
+    real_start = scores._start_pool
+    monkeypatch.setattr(scores, "_start_pool", lambda workers: pools.append(real_start(workers)) or pools[-1])
+    serial_db = tmp_path / "serial.sqlite"
+    shutil.copy(tmp_path / "round.sqlite", serial_db)
+    parallel = import_score_files(env.db.sessions, env.rid, batch, keys=env.keys, workers=2)
+    assert len(pools) == 1 and pools[0] is not None  # the workers did read the files
+    db = open_database(f"sqlite:///{serial_db}")
+    try:
+        serial = import_score_files(db.sessions, env.rid, batch, keys=env.keys, workers=0)
+        assert len(pools) == 1
+        with db.sessions() as s:
+            serial_scores = s.execute(select(Score.score_file_id, Score.application_id, Score.criterion, Score.item,
+                                             Score.value).order_by(Score.id)).all()
+    finally:
+        db.dispose()
+    assert [line.status for line in parallel.lines] == [
+        "accepted", "rejected", "rejected", "rejected", "duplicate", "rejected", "accepted"]
+    assert [line.reason for line in parallel.lines if line.reason] == [
+        "other_round", "bad_signature", "unreadable", "replay"]
+    def same(lines):  # a duplicate's message names when the first copy came, to the minute
+        return [dataclasses.replace(line, msg=None) if line.status == "duplicate" else line for line in lines]
+
+    assert same(parallel.lines) == same(serial.lines)
+    with env.db.sessions() as s:
+        assert s.execute(select(Score.score_file_id, Score.application_id, Score.criterion, Score.item,
+                                Score.value).order_by(Score.id)).all() == serial_scores
+
+
+def test_small_batches_are_read_here(env, monkeypatch):
+    import qbdesk.services.scores as scores
+
+    monkeypatch.setattr(scores, "_start_pool", lambda workers: pytest.fail("no workers for a few files"))
+    paths = [env.write(env.payload("E01"), "a.qbscore"), env.write(env.payload("E02"), "b.qbscore", expert="E02")]
+    assert env.run(*paths).ok
 
 
 # --- the migration that added score_file.snapshot_id kept existing rows ----------------------------

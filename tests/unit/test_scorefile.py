@@ -18,7 +18,7 @@ from pyrage import x25519
 
 from qbdesk.domain.messages import QbdeskError
 from qbdesk.formats import scorefile as sf
-from qbdesk.formats import sshsig
+from qbdesk.formats import scorefile_shape, sshsig
 from qbdesk.formats.keys import load_private_key, load_public_key
 from qbdesk.formats.scorefile import ScoreFileError
 
@@ -391,6 +391,34 @@ def test_check_edit_log_names_the_break(breakage, expected):
     reason = sf.check_edit_log(log)
     assert reason is not None and expected in reason
     assert sf.check_edit_log("not a list") is not None
+
+
+TRICKY = '"hash":"' + "a" * 64 + '",},{"application":"A0000","at":"x"}],"expert_id":"E01","edit_log":[{'
+
+
+def test_edit_text_that_looks_like_edit_fields_reads_back(tmp_path, key, identity, recipient, payload):
+    """The reader cuts each edit's bytes out of score.json by its keys; text spelling those keys must not fool it."""
+    for i, text in enumerate((TRICKY, "\\" + TRICKY, TRICKY + "\\", "\u2028" + TRICKY)):
+        sf.append_edit(payload["edit_log"], {"application": "A0000", "criterion": f"c{i}" + TRICKY[:40], "item": "",
+                                             "value": text, "comment": text}, "2026-03-01T09:00:00+08:00")
+        sf.append_edit(payload["edit_log"], {"application": "A0000", "criterion": "items", "item": TRICKY[:100],
+                                             "value": {"accepted": False, "reason": text}, "comment": text},
+                       "2026-03-01T09:00:00+08:00")
+    payload["log_head"] = sf.log_head(payload["edit_log"])
+    sf.write_score_file(tmp_path / "x", payload, expert_key=key, receiving_recipient=recipient)
+    read = sf.read_score_file(tmp_path / "x", receiving_identity=str(identity))
+    assert read.data["edit_log"] == json.loads(sf.canonical_json(payload["edit_log"]))
+    hashes = [e["hash"] for e in payload["edit_log"]]
+    assert scorefile_shape._raw_entry_hashes(read.raw, len(hashes)) == hashes  # cut right, not saved by the fallback
+    # and a change to any of those edits is still found, and named as the encoding check names it
+    for i in range(2, len(payload["edit_log"])):
+        changed = copy.deepcopy(payload)
+        changed["edit_log"][i]["comment"] += "x"
+        raw = sf.canonical_json(changed)
+        problem = sf.shape_problem(json.loads(raw), raw=raw)
+        assert problem is not None and f"edit_log[{i}].hash" in problem.en
+        assert problem == sf.shape_problem(changed)
+        assert code_of(signed_file(changed, key, recipient), identity) == "malformed"
 
 
 def test_rebuilt_tail_still_breaks_at_the_change():
