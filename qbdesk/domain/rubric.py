@@ -76,6 +76,11 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
 
 
+def _finite(v: float | int | Decimal) -> bool:
+    """math.isfinite without its failures: an int beyond any float (finite), a Decimal sNaN (not)."""
+    return v.is_finite() if isinstance(v, Decimal) else isinstance(v, int) or math.isfinite(v)
+
+
 def _count_chars(text: str) -> int:
     """Length of an opinion: characters that are not whitespace (padding does not count)."""
     return sum(1 for c in text if not c.isspace())
@@ -191,7 +196,7 @@ class Criterion:
     def _validate_score(self, value: Any, comment: str) -> Msg | None:
         zh, en = self.name.zh, self.name.en
         assert self.max is not None and self.step is not None
-        if not _is_number(value) or not math.isfinite(value):
+        if not _is_number(value) or not _finite(value):
             return Msg(f"「{zh}」的得分必须是数字", f"the score of “{en}” must be a number")
         v, top = _dec(value), _dec(self.max)
         if not 0 <= v <= top:
@@ -404,6 +409,10 @@ def load_rubric(path: str | Path, *, program: str | None = None) -> Rubric:
         raise RubricError([Problem(source, "", Msg(
             f"JSON 语法错误（第 {e.lineno} 行第 {e.colno} 列）：{e.msg}",
             f"JSON syntax error at line {e.lineno}, column {e.colno}: {e.msg}"), e.lineno, e.colno)]) from None
+    except RecursionError:
+        raise RubricError([Problem(source, "", Msg("JSON 嵌套层次过深", "the JSON is nested too deeply"))]) from None
+    except ValueError as e:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise RubricError([Problem(source, "", Msg("JSON 中的数字位数过多", f"a number in the JSON has too many digits ({e})"))]) from None
     return load_rubric_data(data, source, program=program)
 
 

@@ -23,6 +23,8 @@ from qbdesk.domain.rubric import (
 
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 _VERSION_MAX = 40  # the database column's width
+_MAX_NUMBER = 10**9  # far above any score or total; keeps every number a finite float
+_MAX_GRID = 10_000  # steps from 0 to a criterion's max (P8's results: 400)
 
 _TOP_REQUIRED = ("format", "program", "version", "title_zh", "title_en", "total", "criteria")
 _TOP_OPTIONAL = ("comment_required", "basis_zh", "basis_en")
@@ -100,8 +102,11 @@ class _Checker:
         if key not in obj:
             return default
         v = obj[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not math.isfinite(v)):
             self.add(_at(path, key), "应为数字", "must be a number")
+            return None
+        if abs(v) > _MAX_NUMBER:  # (an int may be too large even for a float)
+            self.add(_at(path, key), f"数值过大（绝对值至多 {_MAX_NUMBER}）", f"too large (at most {_MAX_NUMBER} either side of 0)")
             return None
         d = Decimal(str(v))
         if positive and d <= 0:
@@ -118,7 +123,7 @@ class _Checker:
 
     def count(self, obj: dict, key: str, path: str) -> int:
         v = obj.get(key, 0)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not float(v).is_integer() or v < 0:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not v.is_integer()) or v < 0:
             self.add(_at(path, key), "应为不小于 0 的整数", "must be a whole number, 0 or more")
             return 0
         return int(v)
@@ -220,7 +225,12 @@ def _criterion(c: _Checker, raw: Any, path: str, rubric_rule: CommentRule | None
         top = c.number(raw, "max", path, positive=True)
         step = c.number(raw, "step", path, positive=True)
         weight = c.number(raw, "weight", path, positive=True, default=Decimal(1))
-        if top is not None and step is not None and top % step != 0:
+        if top is not None and step is not None and top / step > _MAX_GRID:
+            # Also keeps every remainder on the grid (here, in the bands, in scores) within Decimal's precision.
+            c.add(_at(path, "step"), f"步长 {_s(step)} 过小：0–{_s(top)} 之间多于 {_MAX_GRID} 个刻度",
+                  f"the step {_s(step)} is too small: 0–{_s(top)} has more than {_MAX_GRID} steps")
+            step = None
+        elif top is not None and step is not None and top % step != 0:
             c.add(_at(path, "step"), f"步长 {_s(step)} 不能整除满分 {_s(top)}",
                   f"the step {_s(step)} does not divide the maximum {_s(top)}")
             step = None
@@ -241,6 +251,34 @@ def _criterion(c: _Checker, raw: Any, path: str, rubric_rule: CommentRule | None
     return Criterion(id=cid, kind=kind, name=name, guidance=guidance, required=required, **extra), contribution
 
 
+def _not_text(data: Any) -> str | None:
+    """The JSON path of the first string or key that is no Unicode text (a lone surrogate "\\ud800"), or None.
+
+    Iterative, so that data nested as deep as a JSON parser allows cannot exhaust the stack.
+    """
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str) and not _encodes(value):
+            return path
+        if isinstance(value, dict):
+            for key in reversed(list(value)):
+                if isinstance(key, str) and not _encodes(key):
+                    return _at(path, key.encode("utf-8", "backslashreplace").decode("utf-8"))
+                stack.append((_at(path, key), value[key]))
+        elif isinstance(value, list):
+            stack.extend((_at(path, i), value[i]) for i in reversed(range(len(value))))
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _item_noun(code: str) -> Msg:
     f = _program(code).funding
     return Msg(f.item_zh or f.tier_zh, f.item_en or f.tier_en)
@@ -251,6 +289,10 @@ def build_rubric(data: Any, source: str, expected: str | None = None) -> Rubric:
     c = _Checker(source)
     if not isinstance(data, dict):
         c.add("", "评分细则应为 JSON 对象", "a rubric must be a JSON object")
+        raise RubricError(c.problems)
+    if (where := _not_text(data)) is not None:  # valid JSON, but it could be neither hashed nor stored
+        c.add(where, "含有无效的 \\u 转义（单独的代理码 \\ud800–\\udfff，不是字符）",
+              "holds an invalid \\u escape (a lone surrogate \\ud800–\\udfff, not a character)")
         raise RubricError(c.problems)
     fmt = data.get("format")
     if fmt != FORMAT:  # another format version may mean anything: stop here rather than guess

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import os
 import re
 import stat
@@ -42,8 +43,9 @@ NEEDS_ITEMS = ("per_item", "tiered")  # P3, P4, P6 count items; P5, P7 tiers are
 JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 JUNK_DIRS = frozenset({"__MACOSX"})
 _CHUNK = 1 << 20
-# What reading a damaged zip entry or a vanishing file can raise.
-_READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError)
+# What reading a damaged zip entry or a vanishing file can raise. ValueError: a local header whose
+# name is flagged UTF-8 but is not (UnicodeDecodeError); LZMAError: a damaged LZMA-compressed entry.
+_READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, ValueError, lzma.LZMAError)
 
 
 @dataclass(frozen=True)
@@ -317,7 +319,7 @@ def _zip_source(path: Path, limits: Limits) -> _Source:
     total = 0
     for info in infos:
         name = _nfc(_zip_name(info))
-        if info.is_dir():
+        if info.filename.endswith("/"):  # a folder (ZipInfo.is_dir() raises on an empty name)
             continue
         if (why := unsafe_reason(name)) is not None:
             bad(PackageProblem("unsafe_path", Msg(f"zip 条目不安全：{why.zh}", f"unsafe zip entry: {why.en}")))
@@ -402,6 +404,11 @@ def parse_manifest(data: bytes) -> tuple[dict[str, Any] | None, PackageProblem |
         return None, _problem("malformed_json", f"{MANIFEST} 含有 JSON 不允许的数值 {e}", f"{MANIFEST} contains {e}, which JSON does not allow")
     if not isinstance(obj, dict):
         return None, _problem("malformed_json", f"{MANIFEST} 顶层必须是对象 {{…}}", f"{MANIFEST} must hold an object {{…}} at the top level")
+    try:  # "\ud800" is valid JSON but no text: it could be neither hashed nor stored
+        canonical_json(obj).encode("utf-8")
+    except UnicodeEncodeError:
+        return None, _problem("malformed_json", f"{MANIFEST} 含有无效的 \\u 转义（单独的代理码 \\ud800–\\udfff，不是字符）",
+                              f"{MANIFEST} contains an invalid \\u escape (a lone surrogate \\ud800–\\udfff, not a character)")
     return obj, None
 
 

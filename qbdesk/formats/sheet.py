@@ -394,9 +394,12 @@ def _parse_value(c: Criterion, raw: Any) -> tuple[Any, Msg | None]:
                 number = Decimal(unicodedata.normalize("NFKC", str(raw)).strip())
             except InvalidOperation:
                 return None, Msg(f"「{zh}」应填分数（数字），而不是“{shown}”", f"“{en}” needs a score (a number), not “{shown}”")
-        if not math.isfinite(number):
+        try:
+            f = float(number)
+        except (OverflowError, ValueError):  # an integer cell of hundreds of digits; a signalling NaN ("sNaN")
+            f = math.nan
+        if not math.isfinite(f):
             return None, Msg(f"「{zh}」的分数不是有限数值", f"“{en}”: the score is not a finite number")
-        f = float(number)
         return (int(f) if f.is_integer() else f), None
     if c.kind in ("check", "items"):
         if isinstance(raw, bool):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.rubric import canonical_json
 from qbdesk.formats.agezip import age_size
 from qbdesk.formats.atomic import atomic_write
+from qbdesk.formats.keys import KeyFileError, load_public_key
 from qbdesk.formats.scorefile import edit_log_problem
 
 STATE_FORMAT = "qbdesk.review-state/1"
@@ -67,8 +70,36 @@ def empty_state(snapshot_id: str) -> dict[str, Any]:
     }
 
 
-def _shape_problem(state: Any, snapshot_id: str) -> str | None:
-    """Why ``state`` is not a working state of this snapshot (English, for the message), or None."""
+def _finite(v: Any) -> bool:
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int beyond any float
+        return False
+
+
+def _plain_value(v: Any) -> bool:
+    """A score, a check or an opinion as set_value stores it."""
+    return isinstance(v, (bool, str)) or (isinstance(v, (int, float)) and _finite(v))
+
+
+def _decisions(v: Any) -> bool:
+    """An items criterion's value: item id -> {"accepted": bool, "reason": str}."""
+    return isinstance(v, dict) and all(
+        isinstance(d, dict) and isinstance(d.get("accepted"), bool) and isinstance(d.get("reason"), str) for d in v.values()
+    )
+
+
+def _export_ok(e: Any) -> bool:
+    return (isinstance(e, dict) and type(e.get("sequence")) is int
+            and all(isinstance(e.get(k), str) for k in ("digest", "at", "file")))
+
+
+def _shape_problem(state: Any, snapshot_id: str, items: Mapping[str, Collection[str]] | None) -> str | None:
+    """Why ``state`` is not a working state of this snapshot (English, for the message), or None.
+
+    ``items``: application code -> ids of its rubric's items criteria, whose values are decisions
+    (None: not known here, so a value may be either kind).
+    """
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
         return f"not a {STATE_FORMAT} document"
     if state.get("snapshot_id") != snapshot_id:
@@ -89,7 +120,15 @@ def _shape_problem(state: Any, snapshot_id: str) -> str | None:
     seq = state.get("sequence")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         return "sequence is malformed"
-    if not isinstance(state.get("exports"), list):
+    for code, per in state["values"].items():
+        for criterion, value in per.items():
+            if items is None:
+                fits = _plain_value(value) or _decisions(value)
+            else:
+                fits = _decisions(value) if criterion in items.get(code, ()) else _plain_value(value)
+            if not fits:
+                return f"values.{code}.{criterion} is malformed"
+    if not isinstance(state.get("exports"), list) or not all(_export_ok(e) for e in state["exports"]):
         return "exports is malformed"
     problem = edit_log_problem(state.get("edit_log"))
     return None if problem is None else problem.en
@@ -102,8 +141,10 @@ class StateFile:
     file that changed since (another qbdesk window on the same HOME), instead of losing edits.
     """
 
-    def __init__(self, path: Path, recipient: str, identity: Any, snapshot_id: str):
+    def __init__(self, path: Path, recipient: str, identity: Any, snapshot_id: str, *,
+                 items: Mapping[str, Collection[str]] | None = None):
         self.path = path
+        self._items = items
         self._recipient = pyrage.ssh.Recipient.from_str(recipient)
         self._identity = identity
         self._snapshot_id = snapshot_id
@@ -136,9 +177,10 @@ class StateFile:
             raise self._corrupt("解密校验失败：文件被改动或截断", "decryption failed its check: the file was altered or cut short") from None
         try:
             state = json.loads(plain.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
+            canonical_json(state)  # what save() writes: NaN or a lone surrogate "\ud800" could never be saved
+        except (UnicodeError, ValueError, RecursionError):
             raise self._corrupt("内容不是有效的 JSON", "its content is not valid JSON") from None
-        problem = _shape_problem(state, self._snapshot_id)
+        problem = _shape_problem(state, self._snapshot_id, self._items)
         if problem is not None:
             raise self._corrupt(f"内容不合规：{problem}", f"its content is malformed: {problem}")
         self._seen = hashlib.sha256(data).hexdigest()
@@ -184,15 +226,25 @@ def read_workspace_record(home: Path) -> dict[str, Any] | None:
                              "not_a_workspace") from None
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate "\ud800" could not be written back
+    except (UnicodeError, ValueError, RecursionError):
         data = None
     ok = (isinstance(data, dict) and data.get("format") == WORKSPACE_FORMAT
           and all(isinstance(data.get(k), str) for k in _WORKSPACE_KEYS)
-          and type(data.get("next_sequence")) is int and data["next_sequence"] >= 1)
+          and type(data.get("next_sequence")) is int and data["next_sequence"] >= 1
+          and _is_public_key(data["expert_key"]))
     if not ok:
         raise WorkspaceError(Msg(f"{path} 已损坏或不是 qbdesk 工作区记录（{WORKSPACE_FORMAT}）",
                                  f"{path} is damaged or not a qbdesk workspace record ({WORKSPACE_FORMAT})"), "not_a_workspace")
     return data
+
+
+def _is_public_key(line: str) -> bool:
+    try:
+        load_public_key(line)
+    except KeyFileError:
+        return False
+    return True
 
 
 def write_workspace_record(home: Path, record: dict[str, Any]) -> None:

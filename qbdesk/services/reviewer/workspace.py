@@ -115,7 +115,9 @@ class ReviewWorkspace:
                 raise WorkspaceError(Msg(f"{home} 中的专家私钥与工作区记录不符（文件被替换？）",
                                          f"the expert key in {home} is not the one the workspace record names (was it replaced?)"),
                                      "mismatch")
-            state_file = StateFile(home / STATE_FILE, m.identity_public_key, reader.identity, m.snapshot_id)
+            items = {a.code: [c.id for c in blind.rubrics[a.rubric_hash].criteria if c.kind == "items"]
+                     for a in blind.applications}
+            state_file = StateFile(home / STATE_FILE, m.identity_public_key, reader.identity, m.snapshot_id, items=items)
             state = state_file.load()
         except BaseException:
             reader.close()
