@@ -106,6 +106,11 @@ def _expert_session(capsys, office, expert: str, home: Path, *, recuse: bool, sh
     # What the expert compares with the handover slip.
     grouped = " ".join(slip["digest"][i:i + 4] for i in range(0, 32, 4))
     assert grouped in out
+    # The key made on the laptop is wrapped as hard as the snapshot identity (fixed 64 rounds).
+    from qbdesk.formats.keys import _read_header
+    from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS
+
+    assert _read_header((home / "expert.key").read_bytes()).rounds == IDENTITY_KDF_ROUNDS == 64
     code, out, err = cli(capsys, "review", "finalize", "--out", home.parent / "early.qbscore", *common)
     assert code == 1 and "still missing" in err and re.search(r"… and \d+ more", err), err
     assert len(err.splitlines()) < 50 and not (home.parent / "early.qbscore").exists()

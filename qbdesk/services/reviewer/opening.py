@@ -17,6 +17,7 @@ from qbdesk.domain.messages import Msg
 from qbdesk.formats import keys, sshsig
 from qbdesk.formats.atomic import fsync_dir
 from qbdesk.formats.snapshot import (
+    IDENTITY_KDF_ROUNDS,
     SnapshotError,
     SnapshotManifest,
     SnapshotReader,
@@ -138,7 +139,7 @@ def load_expert_key(home: Path, passphrase: str):
 
 
 def prepare_home(snapshot_path: str | os.PathLike[str], home: str | os.PathLike[str], passphrase: str, *,
-                 kdf_rounds: int = keys.DEFAULT_KDF_ROUNDS) -> Path:
+                 kdf_rounds: int = IDENTITY_KDF_ROUNDS) -> Path:
     """Make ``home`` a workspace of the snapshot (idempotent); return ``home``. See the module doc."""
     source, home = Path(snapshot_path), Path(home)
     with open_reader(source, passphrase, check_entries=False) as reader:  # a wrong passphrase fails before any copy

@@ -7,7 +7,9 @@ log and saved at once (``state.age``, atomically), so a crash loses at most the 
 
 HOME holds ``snapshot.qbsnap`` (the encrypted copy), ``expert.key`` (the expert's Ed25519 key,
 encrypted with the passphrase), ``state.age`` (everything entered, encrypted to the snapshot
-identity) and ``workspace.json`` (clear, no application content). See docs/notes/step2-design.md.
+identity) and ``workspace.json`` (clear, no application content). Layouts: docs/formats.md.
+The expert key is wrapped with the same fixed work factor as the snapshot identity (64 bcrypt
+rounds), so the laptop copy is no cheaper to guess at than the snapshot itself.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from qbdesk.formats.scorefile import (
     append_edit,
     write_score_file,
 )
-from qbdesk.formats.snapshot import SnapshotManifest, SnapshotReader
+from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotManifest, SnapshotReader
 from qbdesk.services.reviewer.finalize import FinalizeRefused, build_payload
 from qbdesk.services.reviewer.opening import load_expert_key, open_reader, prepare_home
 from qbdesk.services.reviewer.state import (
@@ -58,7 +60,7 @@ def _utc_now() -> datetime:
 
 
 def open_snapshot(snapshot_path: str | os.PathLike[str], home: str | os.PathLike[str], passphrase: str, *,
-                  clock: Clock | None = None, kdf_rounds: int = keys.DEFAULT_KDF_ROUNDS) -> ReviewWorkspace:
+                  clock: Clock | None = None, kdf_rounds: int = IDENTITY_KDF_ROUNDS) -> ReviewWorkspace:
     """Verify the snapshot, make ``home`` its workspace (or re-open it) and return the workspace.
 
     Raises :class:`WorkspaceError`: ``wrong_passphrase``, ``snapshot`` (damaged, truncated,
