@@ -37,6 +37,7 @@ from qbdesk.formats import scorefile as sf
 from qbdesk.formats import sshsig
 from qbdesk.services.coordinator_keys import load_or_create_keys
 from qbdesk.services.rounds import init_round, store_rubric
+from qbdesk.services.score_checks import DECLARATION_SHA256
 from qbdesk.services.snapshot_meta import make_codes
 from qbdesk.store.engine import open_database
 from qbdesk.store.models import Applicant, Application, Assignment, Expert, ProgramConfig, Snapshot
@@ -117,7 +118,7 @@ def write_file(args: tuple) -> None:
         "created_at": "2026-03-02T01:00:00+00:00", "expert_key": line,
         "key_binding": sf.key_binding(bytes.fromhex(snap["binding_secret"]), line),
         "rubrics": {code: rubric_hash for code in snap["codes"]},
-        "declaration": {"accepted": True, "at": AT, "text_sha256": "1" * 64, "conflicts_declared": ""},
+        "declaration": {"accepted": True, "at": AT, "text_sha256": DECLARATION_SHA256, "conflicts_declared": ""},
         "scores": scores, "recusals": [], "edit_log": log, "log_head": sf.log_head(log),
     }
     sf.write_score_file(path, payload, expert_key=key, receiving_recipient=recipient)

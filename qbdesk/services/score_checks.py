@@ -10,6 +10,7 @@ is raised as a :class:`Rejection` with a stable code and a message naming the pl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import json.encoder
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from qbdesk.domain.messages import Msg
-from qbdesk.domain.rubric import Criterion, Rubric
+from qbdesk.domain.rubric import Criterion, Rubric, canonical_json
+from qbdesk.services.snapshot_meta import DECLARATION
 
 
 class Rejection(Exception):
@@ -107,10 +109,20 @@ class _Validator:
 VALIDATOR = _Validator()
 
 
+# SHA-256 of the canonical {"zh", "en"} declaration every snapshot of this qbdesk carries.
+DECLARATION_SHA256 = hashlib.sha256(canonical_json({"zh": DECLARATION["zh"], "en": DECLARATION["en"]})).hexdigest()
+
+
 def check_declaration(data: Mapping[str, Any]) -> None:
     if data["declaration"].get("accepted") is not True:
         raise reject("declaration", "专家未签署承诺书（declaration.accepted 不为 true）",
                      "the expert did not accept the declaration (declaration.accepted is not true)")
+    signed = data["declaration"].get("text_sha256")
+    if signed != DECLARATION_SHA256:
+        raise reject("declaration_text", f"专家签署的承诺书文本与快照所载不同（摘要 {str(signed)[:16]}…，"
+                                         f"应为 {DECLARATION_SHA256[:16]}…）",
+                     f"the declaration the expert accepted is not the text the snapshot carried "
+                     f"(hash {str(signed)[:16]}…, expected {DECLARATION_SHA256[:16]}…)")
 
 
 def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> CheckedScores:

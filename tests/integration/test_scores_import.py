@@ -33,6 +33,7 @@ from qbdesk.formats import sshsig
 from qbdesk.formats.snapshot import SnapshotReader
 from qbdesk.services.coordinator_keys import load_or_create_keys
 from qbdesk.services.rounds import init_round
+from qbdesk.services.score_checks import DECLARATION_SHA256
 from qbdesk.services.scores import import_score_files, missing_scores
 from qbdesk.services.snapshots import build_snapshots
 from qbdesk.store.audit import verify_chain
@@ -150,7 +151,7 @@ class Env:
             "snapshot_digest": self.digests[expert], "expert_id": meta["expert"]["id"], "sequence": sequence,
             "created_at": "2026-03-02T01:00:00+00:00", "expert_key": line,
             "key_binding": sf.key_binding(bytes.fromhex(meta["binding_secret"]), line), "rubrics": declared,
-            "declaration": {"accepted": True, "at": AT, "text_sha256": "1" * 64, "conflicts_declared": ""},
+            "declaration": {"accepted": True, "at": AT, "text_sha256": DECLARATION_SHA256, "conflicts_declared": ""},
             "scores": scores, "recusals": recusals, "edit_log": log, "log_head": sf.log_head(log),
         }
 
@@ -372,6 +373,12 @@ def test_declaration_not_accepted_is_rejected(env):
     payload = env.payload()
     payload["declaration"]["accepted"] = False
     rejected(env.run(env.write(payload)), "declaration", "did not accept the declaration", "未签署承诺书")
+
+
+def test_declaration_of_another_text_is_rejected(env):
+    payload = env.payload()
+    payload["declaration"]["text_sha256"] = "ab" * 32
+    rejected(env.run(env.write(payload)), "declaration_text", "not the text the snapshot carried", "承诺书文本")
 
 
 def test_recused_application_that_is_also_scored_is_rejected(env):
