@@ -18,13 +18,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from qbdesk.domain.rubric import default_rubric
 from qbdesk.formats.snapshot import SnapshotManifest, SnapshotWriter
+from qbdesk.services.snapshot_meta import DECLARATION  # the text every real snapshot carries
 
 PASSPHRASE = "7KQ2M-XW9DA-4HT0R-GZ5AB"  # TEST ONLY
 PDF = b"%PDF-1.4\n% blind test attachment\n%%EOF\n"
 TITLES = ("绿色低碳产品认证体系建设与推广应用", "卓越绩效管理模式导入与持续改进", "碳足迹核查认证能力提升项目")
 SUMMARIES = ("围绕光伏逆变器开展绿色产品认证并覆盖三条产线。", "以GB/T 19580为框架建立全面质量管理体系。",
              "完成产品碳足迹核查并取得第三方认证证书。")
-DECLARATION = {"zh": "评审专家承诺书\n本人承诺公正评审、严格保密、主动回避。", "en": "I declare impartiality, confidentiality and recusal."}
 
 
 @dataclass
