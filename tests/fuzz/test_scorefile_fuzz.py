@@ -15,6 +15,7 @@ from unittest.mock import patch
 
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fuzzing import mutate, mutation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyrage import x25519
@@ -69,25 +70,6 @@ def read(data: bytes) -> None:
         assert e.code in sf.READ_CODES and e.msg.zh and e.msg.en
 
 
-mutation = st.tuples(st.integers(min_value=0), st.sampled_from(["flip", "set", "cut", "insert", "delete"]),
-                     st.binary(min_size=1, max_size=8))
-
-
-def mutate(original: bytes, mutations: list[tuple[int, str, bytes]]) -> bytes:
-    blob = bytearray(original)
-    for position, kind, chunk in mutations:
-        at = position % (len(blob) + 1)
-        if kind == "flip" and at < len(blob):
-            blob[at] ^= chunk[0] or 1
-        elif kind == "set":
-            blob[at : at + len(chunk)] = chunk
-        elif kind == "cut":
-            del blob[at:]
-        elif kind == "insert":
-            blob[at:at] = chunk
-        else:
-            del blob[at : at + len(chunk)]
-    return bytes(blob)
 
 
 @FUZZ

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyrage
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fuzzing import mutate, mutation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,27 +50,11 @@ def open_fully(path: Path) -> None:
         assert e.code and e.msg.zh and e.msg.en
 
 
-mutation = st.tuples(st.integers(min_value=0), st.sampled_from(["flip", "set", "cut", "insert", "delete"]), st.binary(min_size=1, max_size=8))
-
-
 @FUZZ
 @given(st.lists(mutation, min_size=1, max_size=4))
 def test_mutated_snapshot(original, tmp_path, mutations):
-    blob = bytearray(original.read_bytes())
-    for position, kind, chunk in mutations:
-        at = position % (len(blob) + 1)
-        if kind == "flip" and at < len(blob):
-            blob[at] ^= chunk[0] or 1
-        elif kind == "set":
-            blob[at : at + len(chunk)] = chunk
-        elif kind == "cut":
-            del blob[at:]
-        elif kind == "insert":
-            blob[at:at] = chunk
-        else:
-            del blob[at : at + len(chunk)]
     path = tmp_path / "m.qbsnap"
-    path.write_bytes(bytes(blob))
+    path.write_bytes(mutate(original.read_bytes(), mutations))
     open_fully(path)
 
 
