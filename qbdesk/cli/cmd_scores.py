@@ -17,6 +17,10 @@ def register(sub) -> None:
     imp.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     add_keys_arg(imp)
     imp.set_defaults(func=run_import)
+    chk = a.add_parser("recheck", help="re-verify the stored score files against the scores in the database / 复核评分")
+    add_db_args(chk)
+    add_keys_arg(chk)
+    chk.set_defaults(func=run_recheck)
 
 
 def run_import(args, con) -> int:
@@ -39,4 +43,23 @@ def run_import(args, con) -> int:
     if missing:
         con.say(con.t(f"尚缺 {len(missing)} 项评审任务的评分（专家：{'、'.join(experts)}）",
                       f"{len(missing)} assignments still lack scores (experts: {', '.join(experts)})"))
+    return 0 if report.ok else 1
+
+
+def run_recheck(args, con) -> int:
+    from qbdesk.cli.common import current_round_id, open_db
+    from qbdesk.services.coordinator_keys import load_keys
+    from qbdesk.services.score_recheck import recheck_scores
+
+    keys = load_keys(args.keys, signing=False)
+    db = open_db(args)
+    rid = current_round_id(db, args)
+    with db.sessions() as s:
+        report = recheck_scores(s, rid, keys=keys)
+    for f in report.files:
+        state = con.t("一致", "matches") if f.ok else con.t("不一致", "DIFFERS")
+        con.say(f"{state}  {f.expert} #{f.sequence}  {f.digest[:16]}…")
+        for p in f.problems:
+            con.say(f"    - {p.text(con.lang)}")
+    con.say(report.summary())
     return 0 if report.ok else 1

@@ -204,6 +204,23 @@ def test_round_trip_through_the_cli(office, tmp_path, capsys):
     assert json.loads(ok(capsys, "status", "--db", db, "--json"))["scoring"]["score_files"] == {
         "accepted": 2, "superseded": 2}
 
+    # Re-checking the round: the stored signed files and the score rows agree, the audit chain holds.
+    out = ok(capsys, "scores", "recheck", "--db", db, "--keys", office["keys"])
+    assert "2 match the database, 0 do not" in out and "chain holds" in out
+    # Someone edits a score in the database behind qbdesk's back: found and named.
+    con = sqlite3.connect(office["db_path"])
+    try:
+        with con:
+            con.execute("update score set value = '0' where id = (select min(s.id) from score s join expert e "
+                        "on e.id = s.expert_id where e.external_id = 'E02' and s.value glob '[0-9]*')")
+            con.execute("update audit_log set actor = 'someone else' where id = (select max(id) from audit_log)")
+    finally:
+        con.close()
+    code, out, err = cli(capsys, "scores", "recheck", "--db", db, "--keys", office["keys"])
+    assert code == 1, out + err
+    assert "DIFFERS  E02" in out and "missing or changed in the database" in out and "in the database but not in the file" in out
+    assert "matches  E01" in out and "chain is broken" in out
+
 
 def test_the_experts_files_hold_no_applicant_identity(office, tmp_path, capsys):
     """Blind: nothing the expert's laptop holds in clear names an applicant."""
