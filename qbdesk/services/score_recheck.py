@@ -23,7 +23,7 @@ from qbdesk.domain.messages import Msg
 from qbdesk.formats.scorefile import ScoreFileError, read_score_file
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import Rejection, check_scores
-from qbdesk.services.scores import _check_binding_to_round, _Round
+from qbdesk.services.scores import RoundContext, check_binding_to_round
 from qbdesk.store import audit
 from qbdesk.store.models import Expert, Recusal, Score, ScoreFileRecord
 
@@ -89,7 +89,7 @@ def _differences(kind: Msg, expected: Counter, stored: Counter) -> list[Msg]:
     return out
 
 
-def _recheck(session: Session, rnd: _Round, rec: ScoreFileRecord, expert: str, keys: CoordinatorKeys) -> FileRecheck:
+def _recheck(session: Session, rnd: RoundContext, rec: ScoreFileRecord, expert: str, keys: CoordinatorKeys) -> FileRecheck:
     def done(*problems: Msg) -> FileRecheck:
         return FileRecheck(rec.id, expert, rec.sequence, rec.digest, tuple(problems))
 
@@ -103,7 +103,7 @@ def _recheck(session: Session, rnd: _Round, rec: ScoreFileRecord, expert: str, k
     if score.data.get("sequence") != rec.sequence:
         return done(Msg("记录的序号与文件不同", "the recorded sequence differs from the file's"))
     try:
-        snap, _ = _check_binding_to_round(session, rnd, score.data)
+        snap, _ = check_binding_to_round(session, rnd, score.data)
         if snap.id != rec.snapshot_id:
             return done(Msg("记录的快照与文件不同", "the recorded snapshot differs from the file's"))
         checked = check_scores(score.data, rnd.contexts(snap))
@@ -117,7 +117,7 @@ def _recheck(session: Session, rnd: _Round, rec: ScoreFileRecord, expert: str, k
 
 def recheck_scores(session: Session, round_id: int, *, keys: CoordinatorKeys) -> RecheckReport:
     """Re-verify every accepted score file of the round and compare it with the stored rows."""
-    rnd = _Round(session, round_id)
+    rnd = RoundContext(session, round_id)
     report = RecheckReport(round_id)
     rows = session.execute(select(ScoreFileRecord, Expert.external_id).join(Expert, Expert.id == ScoreFileRecord.expert_id)
                            .where(ScoreFileRecord.round_id == round_id, ScoreFileRecord.status == "accepted")

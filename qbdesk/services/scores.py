@@ -124,7 +124,9 @@ class ScoreImportReport:
 # --- round context, loaded once per batch --------------------------------------------------------
 
 
-class _Round:
+class RoundContext:
+    """What checking a score file needs of one round, loaded once per batch: applications, rubrics, experts."""
+
     def __init__(self, session: Session, round_id: int):
         rnd = session.get(Round, round_id)
         if rnd is None:
@@ -163,7 +165,7 @@ class _Round:
 # --- the checks that need the database ------------------------------------------------------------
 
 
-def _check_binding_to_round(s: Session, rnd: _Round, data: dict[str, Any]) -> tuple[Snapshot, Expert]:
+def check_binding_to_round(s: Session, rnd: RoundContext, data: dict[str, Any]) -> tuple[Snapshot, Expert]:
     r = data["round"]
     if r.get("id") != rnd.id or r.get("year") != rnd.year:
         raise reject("other_round", f"此评分文件属于另一评审批次（批次 {r.get('id')}，{r.get('year')} 年度），"
@@ -220,7 +222,7 @@ def _insert_rows(s: Session, table: Table, columns: tuple[str, ...], rows: list[
     conn.exec_driver_sql(sql, rows)
 
 
-def _check_newer(s: Session, rnd: _Round, snap: Snapshot, expert: Expert, sequence: int) -> list[ScoreFileRecord]:
+def _check_newer(s: Session, rnd: RoundContext, snap: Snapshot, expert: Expert, sequence: int) -> list[ScoreFileRecord]:
     """Refuse a replay; return the expert's accepted records this file replaces."""
     earlier = s.scalars(select(ScoreFileRecord).options(defer(ScoreFileRecord.content))
                         .where(ScoreFileRecord.round_id == rnd.id, ScoreFileRecord.expert_id == expert.id)).all()
@@ -276,10 +278,10 @@ def _open(path: Path, identity: str) -> _Opened:
     return _Opened(content, data, score.digest, score.fingerprint)
 
 
-def _merge(s: Session, rnd: _Round, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
     data = opened.data
     assert data is not None
-    snap, expert = _check_binding_to_round(s, rnd, data)
+    snap, expert = check_binding_to_round(s, rnd, data)
     checked = check_scores(data, rnd.contexts(snap))
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
     for old in replaced:
@@ -319,7 +321,7 @@ def _merge(s: Session, rnd: _Round, path: Path, opened: _Opened, actor: str) -> 
                            scores=len(checked.scores), recusals=len(checked.recusals))
 
 
-def _import_one(sessions: sessionmaker[Session], rnd: _Round, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
     if opened.rejection is not None:
         return _rejected(path, *opened.rejection, opened)
     data = opened.data
@@ -456,7 +458,7 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
     the same either way.
     """
     with sessions() as s:
-        rnd = _Round(s, round_id)
+        rnd = RoundContext(s, round_id)
     report = ScoreImportReport(round_id)
     files = expand_paths(paths)
     opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers)
