@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, Tier, program
+from qbdesk.formats.regular import FileRefused, check_regular, read_regular
 from qbdesk.store import audit
 from qbdesk.store.models import ProgramConfig, Round, Rubric
 
@@ -45,11 +46,17 @@ def _tiers(code: str, raw: dict[str, Any]) -> dict[str, Tier]:
     return out
 
 
+MAX_CONFIG = 1 << 20  # a round configuration is a few KB
+MAX_RUBRIC = 4 << 20  # a rubric file is tens of KB
+
+
 def load_round_config(path: Path) -> RoundConfig:
     """Read a round configuration (TOML or JSON); every problem names its field."""
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # a regular file only: a FIFO or a device is refused at once
+        text = read_regular(path, MAX_CONFIG).decode("utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except FileRefused as e:
+        raise QbdeskError(e.msg) from None
     except OSError as e:
         raise QbdeskError(Msg(f"无法读取配置文件 {path}：{e.strerror}", f"cannot read config file {path}: {e.strerror}")) from None
     except (ValueError, tomllib.TOMLDecodeError) as e:
@@ -81,6 +88,10 @@ def load_round_config(path: Path) -> RoundConfig:
         settings[code] = s
         if "rubric" in p:
             rubrics[code] = (path.parent / p["rubric"]).resolve()
+            try:
+                check_regular(rubrics[code], MAX_RUBRIC)
+            except FileRefused as e:
+                errors.append(f"programs.{code}.rubric: {e.msg.en}")
     if errors:
         raise QbdeskError(Msg(f"配置文件 {path} 有误：\n  " + "\n  ".join(errors),
                               f"config file {path} has errors:\n  " + "\n  ".join(errors)))
