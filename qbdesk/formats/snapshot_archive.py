@@ -59,8 +59,6 @@ class Archive:
         except FileRefused as e:
             if e.code == "not_found":
                 raise snapshot_error("unreadable", self.where, "文件不存在", "the file does not exist") from None
-            if e.code == "not_regular":
-                raise snapshot_error("not_a_snapshot", self.where, e.msg.zh, e.msg.en) from None
             raise snapshot_error("unreadable", self.where, e.msg.zh, e.msg.en) from None
         try:
             self.zip = self._open_zip()
