@@ -31,6 +31,8 @@ def run_import(args, con) -> int:
     # Never created here (score files are sealed to the keys that built the snapshots), and the
     # signing key stays locked: importing only decrypts.
     keys = load_keys(args.keys, signing=False)
+    for note in keys.notes:
+        con.say(note)
     db = open_db(args)
     rid = current_round_id(db, args)
     report = import_score_files(db.sessions, rid, args.paths, keys=keys)
