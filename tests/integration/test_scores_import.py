@@ -704,10 +704,10 @@ def test_cli_verify_packages_rubrics_and_strangers(capsys, tmp_path, monkeypatch
 def test_coordinator_keys_are_created_once_with_private_modes(tmp_path, monkeypatch, need_tool):
     from qbdesk.services.coordinator_keys import PASSPHRASE_ENV, load_keys
 
-    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+    monkeypatch.setenv(PASSPHRASE_ENV, "office pc passphrase 2026")
     folder = tmp_path / "keys"
     first = load_or_create_keys(folder)
-    assert first.created and not first.encrypted
+    assert first.created and first.encrypted
     again = load_or_create_keys(folder)
     assert not again.created and again.fingerprint == first.fingerprint
     assert again.receiving_recipient == first.receiving_recipient and again.receiving_recipient.startswith("age1")
