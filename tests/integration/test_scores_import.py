@@ -757,3 +757,34 @@ def test_incomplete_key_folder_is_refused_not_completed(tmp_path):
         load_or_create_keys(folder)
     assert e.value.reason == "incomplete" and "receiving.agekey" in e.value.msg.en
     assert not (folder / "receiving.agekey").exists()
+
+
+def test_a_file_larger_than_the_rounds_snapshots_can_hold_is_refused_before_decryption(env, monkeypatch):
+    """Issue 7, item 6: anyone can seal a file to the receiving key; its size alone is judged
+    first, against what the round's largest snapshot (applications × criteria) can hold."""
+    with env.db.sessions() as s:
+        from qbdesk.services.scores import RoundContext
+
+        cap = RoundContext(s, env.rid).capacity(s)
+    assert cap < 4 * 1024 * 1024  # three applications: far below the format's 48 MB ceiling
+    payload = {"pad": "x" * (cap + 256 * 1024)}  # signed, sparse: only its size is wrong
+    path = env.seal(payload, "huge.qbscore", sign_with=Ed25519PrivateKey.generate())
+    decrypted = []
+    monkeypatch.setattr(sf.pyrage, "decrypt_io", lambda *a: decrypted.append(a))
+    line = rejected(env.run(path), "too_large", "this round's snapshots hold at most", "本批次的快照能容纳的评分至多")
+    assert decrypted == [] and line.digest is None
+    nothing_imported(env)
+    monkeypatch.undo()
+    assert env.run(env.write(env.payload())).ok  # an honest file of the same round still goes in
+
+
+def test_a_file_just_over_the_bound_is_refused_from_its_entry_size(env):
+    """Within the file-size slack (header, signature, zip framing), the declared size of
+    score.json inside the decrypted zip is judged before the entry is read."""
+    with env.db.sessions() as s:
+        from qbdesk.services.scores import RoundContext
+
+        cap = RoundContext(s, env.rid).capacity(s)
+    path = env.seal({"pad": "x" * (cap + 10)}, "over.qbscore", sign_with=Ed25519PrivateKey.generate())
+    rejected(env.run(path), "too_large", "this round's snapshots can hold", "本批次的快照能容纳的评分")
+    nothing_imported(env)
