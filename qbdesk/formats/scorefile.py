@@ -73,7 +73,7 @@ DENSITY = 32  # honest score.json has under one '{' or '[' per 60 bytes; a flood
 READ_CODES = frozenset({"not_a_score_file", "cannot_decrypt", "corrupt", "bad_signature", "unknown_format", "malformed",
                         "too_large"})
 # Writing can fail for two more reasons the reader never gives.
-WRITE_CODES = frozenset({"unknown_format", "malformed", "bad_recipient", "unwritable"})
+WRITE_CODES = frozenset({"unknown_format", "malformed", "bad_recipient", "unwritable", "too_large"})
 
 
 class ScoreFileError(QbdeskError):
@@ -308,8 +308,10 @@ def write_score_file(
     *,
     expert_key: Ed25519PrivateKey,
     receiving_recipient: str,
+    max_payload: int = MAX_JSON,
 ) -> ScorePayload:
     """Validate, sign, zip, encrypt and write ``payload`` atomically; the file is read back.
+    ``max_payload``: what the snapshot can hold (``payload_capacity``), refused as ``too_large``.
 
     The writer cannot decrypt (only the coordinator can), so it verifies what it can: the
     signature over the exact bytes, the age framing and size, and the bytes on disk.
@@ -325,6 +327,10 @@ def write_score_file(
     raw = canonical_json(payload)
     if len(raw) > MAX_JSON:
         raise _malformed(f"{JSON_ENTRY} 超过 {MAX_JSON} 字节", f"{JSON_ENTRY} is larger than {MAX_JSON} bytes")
+    if len(raw) > max_payload:  # the coordinator's import would refuse it: say so here, where it can be fixed
+        raise _too_large(f"{JSON_ENTRY} 有 {len(raw)} 字节，超过此快照能容纳的 {max_payload} 字节；请缩短过长的意见或说明",
+                         f"{JSON_ENTRY} is {len(raw)} bytes, more than this snapshot can hold ({max_payload} bytes); "
+                         f"shorten the longest opinions or comments")
     signature = sshsig.sign(expert_key, raw, sshsig.SCORE_NAMESPACE)
     sshsig.verify(signature, raw, sshsig.SCORE_NAMESPACE, public_key=public)
     target = Path(path)

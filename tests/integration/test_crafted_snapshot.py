@@ -24,6 +24,7 @@ def crafted(tmp_path, monkeypatch, edit) -> tuple:
         return edit(real(meta))
 
     monkeypatch.setattr(snapshot_writer, "canonical_json", tamper)
+    monkeypatch.setattr(snapshot_writer, "structure_problem", lambda *a: None)  # a stranger's writer checks nothing
     path = tmp_path / "crafted.qbsnap"
     make_snapshot(path, coordinator())
     monkeypatch.undo()
@@ -82,3 +83,14 @@ def test_structure_limits_measure_what_they_say():
     assert "objects or arrays" in structure_problem(b"[[],[],[],[]]", limits).en
     assert "strings" in structure_problem(b'["a","b","c","d"]', limits).en
     assert structure_problem(b'["a\\"b"]', limits) is None  # an escaped quote stays inside its string
+
+
+def test_the_coordinators_writer_never_builds_what_readers_refuse(tmp_path, monkeypatch):
+    from qbdesk.formats.snapshot import SnapshotError
+
+    real = snapshot_writer.canonical_json
+    monkeypatch.setattr(snapshot_writer, "canonical_json", lambda m: real(m)[:-1] + b',"x":' + b"[" * 40 + b"]" * 40 + b"}")
+    with pytest.raises(SnapshotError) as e:
+        make_snapshot(tmp_path / "s.qbsnap", coordinator())
+    assert e.value.code == "invalid_input" and "nested more than 32 levels deep" in e.value.msg.en
+    assert not (tmp_path / "s.qbsnap").exists()
