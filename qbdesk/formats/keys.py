@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.formats.atomic import atomic_write
+from qbdesk.formats.regular import FileRefused, open_regular
 from qbdesk.formats.sshsig import public_key_blob
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
@@ -214,13 +215,13 @@ def save_private_key(
 def load_private_key(path: str | os.PathLike[str], passphrase: str) -> Ed25519PrivateKey:
     """Read and decrypt a key written by :func:`save_private_key` (or ``ssh-keygen -t ed25519``)."""
     source = Path(path)
-    try:
-        with open(source, "rb") as f:
+    try:  # a regular file only (a FIFO would block); a larger file is not a key and is refused below
+        with open_regular(source) as f:
             data = f.read(_MAX_KEY_FILE + 1)
-    except FileNotFoundError:
-        raise KeyFileError(
-            Msg(f"找不到密钥文件：{source}", f"key file not found: {source}"), "missing"
-        ) from None
+    except FileRefused as e:
+        if e.code == "not_found":
+            raise KeyFileError(Msg(f"找不到密钥文件：{source}", f"key file not found: {source}"), "missing") from None
+        raise KeyFileError(Msg(f"无法读取密钥文件：{e.msg.zh}", f"cannot read the key file: {e.msg.en}"), "unreadable") from None
     except OSError as e:
         raise KeyFileError(
             Msg(f"无法读取密钥文件 {source}：{e.strerror or e}", f"cannot read the key file {source}: {e.strerror or e}"),

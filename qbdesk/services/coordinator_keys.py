@@ -44,6 +44,7 @@ from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.formats import keys as keyfiles
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
+from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.snapshot_manifest import IDENTITY_KDF_ROUNDS
 
 SIGNING_KEY_FILE = "signing_ed25519"
@@ -212,14 +213,10 @@ def _is_encrypted(data: bytes) -> bool:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read(_MAX_FILE + 1)
-    except OSError as e:
-        raise CoordinatorKeyError(
-            Msg(f"无法读取密钥文件 {path}：{e.strerror or e}", f"cannot read the key file {path}: {e.strerror or e}"),
-            "corrupt",
-        ) from None
+    try:  # a regular file only: a FIFO in the key folder must not hang the command
+        return read_regular(path, _MAX_FILE)
+    except FileRefused as e:
+        raise CoordinatorKeyError(Msg(f"无法读取密钥文件：{e.msg.zh}", f"cannot read the key file: {e.msg.en}"), "corrupt") from None
 
 
 def _corrupt(path: Path) -> CoordinatorKeyError:

@@ -121,3 +121,15 @@ def test_the_message_is_chinese_by_default(setting, tmp_path, capsys):
     assert not thread.is_alive()
     err = capsys.readouterr().err
     assert result["code"] == 1 and "是命名管道（FIFO），不是普通文件" in err, err
+
+
+def test_a_fifo_in_the_key_folder_is_refused_at_once(setting, tmp_path, capsys):
+    import shutil
+
+    keys = tmp_path / "keys"
+    shutil.copytree(setting["keys"], keys)
+    (keys / "receiving.agekey").unlink()
+    os.mkfifo(keys / "receiving.agekey")
+    argv = ["scores", "import", "--db", setting["url"], "--keys", str(keys), str(tmp_path)]
+    code, text = run_bounded(argv, capsys, keys / "receiving.agekey")
+    assert code == 1 and "named pipe (FIFO), not a regular file" in text, text
