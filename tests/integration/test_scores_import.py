@@ -97,7 +97,7 @@ def template(tmp_path_factory):
     root = tmp_path_factory.mktemp("scores")
     db = open_database(f"sqlite:///{root / 'round.sqlite'}")
     rid = _make_round(db)
-    keys = load_or_create_keys(root / "keys")
+    keys = load_or_create_keys(root / "keys", kdf_rounds=1)  # TEST ONLY: cheap to unlock
     build_snapshots(db.sessions, rid, root / "snap", keys=keys, passphrases_out=root / "pp.csv",
                     rng=random.Random(1), kdf_rounds=1)
     metas, digests = {}, {}
@@ -260,7 +260,7 @@ def test_any_changed_byte_is_rejected(env):
 
 
 def test_file_for_another_coordinator_cannot_be_decrypted(env, tmp_path):
-    other = load_or_create_keys(tmp_path / "other-keys")
+    other = load_or_create_keys(tmp_path / "other-keys", kdf_rounds=1)
     rejected(env.run(env.write(env.payload()), keys=other), "cannot_decrypt", "not encrypted to this coordinator",
              "不是加密给本评审组织方")
 
