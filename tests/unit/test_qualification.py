@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from review_snapshot import PASSPHRASE, coordinator, make_snapshot
+
 from qbdesk.domain.funding import CAP_CODES, recommend
 from qbdesk.domain.programs import ProgramSettings
 from qbdesk.domain.qualification import (
@@ -17,7 +19,6 @@ from qbdesk.domain.qualification import (
 )
 from qbdesk.formats.qualification_sheet import parse_checklist
 from qbdesk.services.reviewer.views import parse_meta
-from review_snapshot import PASSPHRASE, coordinator, make_snapshot
 
 TODAY = date(2026, 12, 1)
 
