@@ -1,6 +1,7 @@
 """qbdesk applications check — the coordinator's qualification check (资格审查), one form per job:
 
     check APP CHECK --result pass|fail --source "…" --date YYYY-MM-DD [--note …]   record one result
+    check APP CHECK --clear                                                      remove one recorded by mistake
     check --list [APP] [--json]                                                  show what is recorded
     check --from checks.xlsx|.csv                                                record a filled-in checklist
     check --template checks.xlsx|.csv [APP …]                                    write the checklist to fill in
@@ -21,7 +22,7 @@ def register_check(actions) -> None:
     c = actions.add_parser(
         "check", help="the coordinator's qualification check (veto list) / 资格审查（一票否决）",
         description="Record, list or import the qualification check of applications. Forms: "
-                    "APP CHECK --result pass|fail --source S --date YYYY-MM-DD [--note N]; --list [APP] [--json]; "
+                    "APP CHECK --result pass|fail --source S --date YYYY-MM-DD [--note N]; APP CHECK --clear; --list [APP] [--json]; "
                     "--from FILE; --template FILE [APP ...]; --checks. / 资格审查：记录、列出、从表格导入、生成空白审查表。")
     add_db_args(c)
     mode = c.add_mutually_exclusive_group()
@@ -37,6 +38,8 @@ def register_check(actions) -> None:
     c.add_argument("--source", metavar="TEXT", help="where it was looked up, e.g. 信用中国 / 查询来源")
     c.add_argument("--date", metavar="YYYY-MM-DD", help="when it was checked / 审查日期")
     c.add_argument("--note", default="", metavar="TEXT", help="what was found (required for a fail) / 备注（不通过时必填）")
+    c.add_argument("--clear", action="store_true",
+                   help="remove the result of APP CHECK recorded by mistake (it is 'not checked' again) / 撤销误录的结果")
     c.add_argument("--by", default=None, metavar="NAME", help="who checked (default: the login name) / 审查人")
     c.add_argument("--json", action="store_true", help="with --list: machine-readable output / JSON 输出")
     c.set_defaults(func=run_check, check_parser=c)
@@ -62,6 +65,8 @@ def run_check(args, con) -> int:
     if args.checks:
         return _checks(con)
     setting = any(v is not None for v in (args.result, args.source, args.date)) or args.note
+    if args.clear and (setting or args.list or args.from_file or args.template or args.json):
+        _usage(args, "--clear 只与 APP CHECK 一起使用", "--clear goes with APP CHECK alone")
     if (args.list or args.from_file or args.template) and setting:
         _usage(args, "--result/--source/--date/--note 只用于记录单项结果", "--result/--source/--date/--note only record one result")
     if args.json and not args.list:
@@ -79,6 +84,8 @@ def run_check(args, con) -> int:
     if not args.application or len(args.check) != 1:
         _usage(args, "请给出申报编号和一个审查项（APP CHECK），或使用 --list、--from、--template、--checks",
                "give an application and one check (APP CHECK), or --list, --from, --template, --checks")
+    if args.clear:
+        return _clear(args, con)
     missing = [f for f, v in (("--result", args.result), ("--source", args.source), ("--date", args.date)) if v is None]
     if missing:
         _usage(args, "记录审查结果还需要 " + "、".join(missing), "recording a result also needs " + ", ".join(missing))
@@ -103,6 +110,20 @@ def _set(args, con) -> int:
                   f"recorded: {e.application} {label}: {res} ({e.checked_on.isoformat()}, {e.source})"))
     if check(e.check).veto and e.result == "fail":
         con.say(con.t("一票否决：该申报无论评分多少均不予资助", "veto: this application gets 0 whatever its scores"))
+    return 0
+
+
+def _clear(args, con) -> int:
+    from qbdesk.cli.common import open_db
+    from qbdesk.services.qualification import clear_check
+
+    db = open_db(args)
+    if clear_check(db.sessions, args.round_id, args.application, args.check[0], by=_by(args)):
+        con.say(con.t(f"已撤销 {args.application} {args.check[0]} 的审查结果（现为未审查）",
+                      f"removed the result of {args.application} {args.check[0]} (now not checked)"))
+    else:
+        con.say(con.t(f"{args.application} {args.check[0]} 没有审查记录，未作修改",
+                      f"{args.application} {args.check[0]} has no result on record; nothing changed"))
     return 0
 
 

@@ -114,6 +114,28 @@ def set_check(sessions: sessionmaker[Session], round_id: int | None, application
     return SetResult(entry, detail is not None)
 
 
+def clear_check(sessions: sessionmaker[Session], round_id: int | None, application: str, check_id: str, *,
+                by: str = "") -> bool:
+    """Remove a result recorded by mistake (the check is "not checked" again); False when none was on record."""
+    from qbdesk.domain.qualification import find_check, unknown_check
+
+    found = find_check(check_id)
+    if found is None:
+        raise QbdeskError(unknown_check(check_id))
+    with sessions() as s, s.begin():
+        rid = resolve_round(s, round_id).id
+        app = _one(_apps(s, rid), application)
+        current = _records(s, [app.id]).get(app.id, {}).get(found.id)
+        if current is None:
+            return False
+        previous = _detail(_entry(current, app.external_id))
+        s.delete(current)
+        audit.record(s, "qualification.clear", round_id=rid, actor=by, detail={
+            "application": app.external_id, "check": found.id, "by": by,
+            "previous": {k: v for k, v in previous.items() if k not in ("application", "check")}})
+    return True
+
+
 @dataclass
 class ChecklistImport:
     path: str

@@ -139,6 +139,19 @@ def test_record_list_and_change_a_result_each_step_audited(office, capsys):
                                              "note": "同一项目已获2025年市级技术攻关资助"}
 
 
+def test_a_result_recorded_by_mistake_is_removed_and_the_removal_audited(office, capsys):
+    check(capsys, office, IDS[1], "grants_closed", "--result", "fail", "--source", "资助记录", "--date", "2026-11-20",
+          "--note", "2024年项目未验收", "--by", "李审查")
+    code, out, _ = check(capsys, office, IDS[1], "grants_closed", "--clear", "--by", "王复核")
+    assert code == 0 and "now not checked" in out and _rows(office) == {}
+    code, out, _ = check(capsys, office, IDS[1], "grants_closed", "--clear")
+    assert code == 0 and "nothing changed" in out
+    (entry,) = _audit(office, "qualification.clear")
+    assert entry.actor == "王复核" and entry.detail["previous"]["note"] == "2024年项目未验收"
+    code, _, err = check(capsys, office, IDS[1], "grants_closed", "--clear", "--result", "pass")
+    assert code == 2 and "--clear goes with APP CHECK alone" in err
+
+
 def test_bad_values_are_each_named_and_nothing_is_recorded(office, capsys):
     code, _, err = check(capsys, office, "2026-P1-9999", "credit", "--result", "maybe", "--source", " ",
                          "--date", "20261301")
