@@ -309,3 +309,28 @@ def test_the_facts_reach_the_expert_blind_and_show_in_review_status(office, caps
     code, out, _ = cli(capsys, "review", "status", "--home", home, "--passphrase-file", root / "pp.txt", lang="zh")
     assert "资格审查（评审组织方）：申报的证书、认可或荣誉可在官方平台查验：通过——2026-11-21 核查" in out
     assert name not in out and cc not in out
+
+
+@pytest.mark.slow
+def test_the_demo_round_comes_with_a_filled_in_checklist(tmp_path, capsys):
+    """`qbdesk demo` imports its checklist through the real path: every state shows, and reaches the snapshots."""
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--no-gui"]) == 0
+    capsys.readouterr()
+    url = str(tmp_path / "demo" / "demo.sqlite")
+    code, out, _ = cli(capsys, "status", "--db", url, "--json")
+    q = json.loads(out)["qualification"]
+    assert q["vetoed"] == 1 and q["missing_checks"] == 2 and q["checked"] == q["applications"] - 2
+    assert (tmp_path / "demo" / "checks.csv").read_bytes().startswith(b"\xef\xbb\xbfapplication,check,result")
+    db = open_database(url)
+    try:
+        report = build_snapshots(db.sessions, 1, tmp_path / "snap", keys=load_or_create_keys(tmp_path / "keys"),
+                                 passphrases_out=tmp_path / "pp.csv", rng=random.Random(1), kdf_rounds=1)
+    finally:
+        db.dispose()
+    with open(tmp_path / "pp.csv", encoding="utf-8-sig") as f:
+        phrases = {row["file"]: row["passphrase"] for row in csv.DictReader(f)}
+    results = set()
+    for built in report.snapshots:
+        with SnapshotReader(built.path, phrases[built.path.name]) as r:
+            results |= {(f["check"], f["result"]) for a in r.meta["applications"] for f in a["qualification"]}
+    assert ("double_funding", "fail") in results and ("credit_record", "pass") in results
