@@ -50,12 +50,13 @@ def commands(s: dict, path: Path, tmp: Path) -> dict[str, list[str]]:
         "round init --config": ["round", "init", "--db", f"sqlite:///{tmp / 'other.sqlite'}", "--name", "x",
                                 "--year", "2026", "--config", str(path)],
         "passphrase file": ["review", "status", "--home", str(s["home"]), "--passphrase-file", str(path)],
+        "applications check --from": ["applications", "check", "--db", s["url"], "--from", str(path)],
     }
 
 
 SUFFIX = {"verify": ".qbscore", "scores import": ".qbscore", "review open": ".qbsnap", "applications import": ".zip",
           "experts import": ".xlsx", "review sheet import": ".xlsx", "round init --config": ".toml",
-          "passphrase file": ".txt"}
+          "passphrase file": ".txt", "applications check --from": ".xlsx"}
 
 
 def run_bounded(argv: list[str], capsys, unblock: Path | None) -> tuple[int, str]:
