@@ -148,7 +148,8 @@ class _Pattern:
 
 _GENERIC = (
     _Pattern("email", re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+"), False),
-    _Pattern("phone", re.compile(rf"(?<!\d)(?:(?:\+|00)?86{SEP})?1[3-9]\d(?:{SEP}\d){{8}}(?!\d)"), False),
+    # anyone's mobile, written 3-4-4 with at most one space or hyphen between the groups
+    _Pattern("phone", re.compile(r"(?<![\d.\-])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}(?![\d.\-])"), False),
     _Pattern("phone", re.compile(r"(?<![\d\-])(?:\(0\d{2,3}\)|0\d{2,3}[\-—–])[\s]?\d{7,8}(?!\d)"), False),
 )
 _CODE_SHAPE = re.compile(rf"(?<![0-9a-z])[0-9a-z](?:{SEP}[0-9a-z]){{17}}(?![0-9a-z])")
