@@ -24,6 +24,7 @@ Text on the pages, even under a black box or in white, is not touched: the leak 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -63,6 +64,12 @@ def annotation_is_dropped(annot: object) -> bool:
     return subtype != Name.Widget and "/A" in annot and not is_safe_action(annot.get("/A"))
 
 
+def _reason(e: Exception) -> str:
+    """qpdf's message without the name of the in-memory stream it prefixes."""
+    first = (str(e).splitlines() or [type(e).__name__])[0]
+    return re.sub(r"^(?:stream )?<[^>]*>(?: \(offset \d+\))?:\s*", "", first)[:200]
+
+
 def open_pdf(source: bytes | BinaryIO) -> Pdf:
     """Open a PDF for reading or cleaning; a clear error if it cannot be parsed or is locked."""
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source
@@ -71,8 +78,8 @@ def open_pdf(source: bytes | BinaryIO) -> Pdf:
     except pikepdf.PasswordError:
         raise PdfCleanError(Msg("PDF 设有打开口令，无法读取", "the PDF is protected by a password and cannot be read")) from None
     except (pikepdf.PdfError, ValueError, OSError, RuntimeError) as e:
-        first = (str(e).splitlines() or [type(e).__name__])[0][:200]
-        raise PdfCleanError(Msg(f"不是可读取的 PDF：{first}", f"not a readable PDF: {first}")) from None
+        first = _reason(e)
+        raise PdfCleanError(Msg(f"不是可读取的 PDF（{first}）", f"not a readable PDF ({first})")) from None
 
 
 def walk(pdf: Pdf) -> Iterator[Dictionary | Stream]:
@@ -102,7 +109,9 @@ def _clean_annotations(pdf: Pdf) -> None:
         for a in kept:
             if isinstance(a, Dictionary) and a.get("/Subtype") != Name.Widget and "/T" in a:
                 del a["/T"]  # a comment's author
-        if len(kept) != len(annots):
+        if not kept:
+            del page.obj["/Annots"]
+        elif len(kept) != len(annots):
             page.obj["/Annots"] = Array(kept)
 
 
@@ -116,6 +125,8 @@ def _clean_catalog(pdf: Pdf) -> None:
         for key in _DROP_NAME_TREES:
             if key in names:
                 del names[key]
+        if not names.keys():
+            del root["/Names"]
     form = root.get("/AcroForm")
     if isinstance(form, Dictionary) and "/XFA" in form:
         del form["/XFA"]  # XFA forms carry their own scripts and data
@@ -147,6 +158,6 @@ def clean_pdf(source: bytes | BinaryIO, target: BinaryIO | None = None) -> bytes
             pdf.save(out, encryption=False, deterministic_id=True, fix_metadata_version=False,
                      preserve_pdfa=False, compress_streams=True)
         except (pikepdf.PdfError, ValueError, RuntimeError) as e:
-            first = (str(e).splitlines() or [type(e).__name__])[0][:200]
-            raise PdfCleanError(Msg(f"PDF 无法清理：{first}", f"the PDF cannot be cleaned: {first}")) from None
+            first = _reason(e)
+            raise PdfCleanError(Msg(f"PDF 无法清理（{first}）", f"the PDF cannot be cleaned ({first})")) from None
     return None if target is not None else out.getvalue()

@@ -151,4 +151,4 @@ def hidden_texts(pdf: Pdf) -> list[PdfText]:
     out += list(_walked(pdf))
     out += list(_embedded(pdf))
     out += list(_annotations(pdf))
-    return [t for t in out if t.text.strip()]
+    return list(dict.fromkeys(t for t in out if t.text.strip()))  # each text once, in order

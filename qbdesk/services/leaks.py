@@ -139,8 +139,13 @@ def _scan_application(session: Session, app: Application, excluded: set[tuple[in
 
     def look(text: str, *, source: str, attachment: str | None, where: str, page: int | None, removed: bool) -> None:
         for m in matcher.find(text):
-            found.append(LeakFinding(app.external_id, attachment, page, m.kind, m.excerpt, where, m.count, removed,
-                                     _fingerprint(source, where, page, m.kind, m.token)))
+            f = LeakFinding(app.external_id, attachment, page, m.kind, m.excerpt, where, m.count, removed,
+                            _fingerprint(source, where, page, m.kind, m.token))
+            same = next((i for i, g in enumerate(found) if g.fingerprint == f.fingerprint), None)
+            if same is None:
+                found.append(f)
+            else:  # the same token in another text of the same place (two Info entries, say): one finding
+                found[same] = replace(found[same], count=found[same].count + m.count)
 
     look(app.title, source="fields", attachment=None, where="title", page=None, removed=False)
     look(app.summary or "", source="fields", attachment=None, where="summary", page=None, removed=False)
