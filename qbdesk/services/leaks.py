@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.formats.pdf_clean import PdfCleanError, open_pdf
-from qbdesk.formats.pdf_inspect import hidden_texts, page_texts
+from qbdesk.formats.pdf_inspect import PdfText, hidden_texts, page_texts
 from qbdesk.services.leak_patterns import Identity, LeakMatcher
 from qbdesk.store import audit
 from qbdesk.store.models import Application, Attachment, Blob, LeakDecision
@@ -162,19 +162,23 @@ def _scan_application(session: Session, app: Application, excluded: set[tuple[in
         look(att.file, source="fields", attachment=att.file, where="file_name", page=None, removed=True)
         data = session.scalar(select(Blob.data).where(Blob.sha256 == att.sha256)) or b""
         try:
-            pages = page_texts(data)
-            with open_pdf(data) as pdf:
-                hidden = hidden_texts(pdf)
+            texts = pdf_texts(data)
         except PdfCleanError as e:
             found.append(LeakFinding(app.external_id, att.file, None, "unreadable_pdf", e.msg.en[:80], "pdf", 1,
                                      False, _fingerprint(att.sha256, "pdf", None, "unreadable_pdf", "")))
             continue
-        report.pages += len(pages)
-        for number, text in enumerate(pages, 1):
-            look(text, source=att.sha256, attachment=att.file, where="text", page=number, removed=False)
-        for h in hidden:
-            look(h.text, source=att.sha256, attachment=att.file, where=h.where, page=h.page, removed=h.removed_by_cleaning)
+        report.pages += sum(1 for t in texts if t.where == "text")
+        for t in texts:
+            look(t.text, source=att.sha256, attachment=att.file, where=t.where, page=t.page, removed=t.removed_by_cleaning)
     return found
+
+
+def pdf_texts(data: bytes) -> list[PdfText]:
+    """Every text of one PDF the scan reads: each page's (``where="text"``), then what it carries besides."""
+    pages = page_texts(data)
+    with open_pdf(data) as pdf:
+        hidden = hidden_texts(pdf)
+    return [PdfText("text", n, text, False) for n, text in enumerate(pages, 1)] + hidden
 
 
 def scan_round(session: Session, round_id: int, *, is_blind: BlindPredicate = all_blind,

@@ -30,6 +30,7 @@ from qbdesk.store.models import (
     Assignment,
     Attachment,
     AuditEntry,
+    CleanedPdf,
     Expert,
     Snapshot,
 )
@@ -186,8 +187,11 @@ def test_only_blind_attachments_are_included(built):
                 rows = s.scalars(select(Attachment).where(Attachment.application_id == snap.codes[app["code"]])
                                  .order_by(Attachment.position)).all()
                 assert any(not r.blind for r in rows)  # the 申报书 is there to be left out
-                blind = [(r.title, r.sha256, r.size) for r in rows if r.blind]
+                # The snapshot carries each blind PDF cleaned; the database keeps the original and the cleaned digest.
+                cleaned = [s.get(CleanedPdf, r.sha256) for r in rows if r.blind]
+                blind = [(r.title, c.sha256, c.size) for r, c in zip([r for r in rows if r.blind], cleaned)]
                 assert [(a["title"], a["sha256"], a["size"]) for a in app["attachments"]] == blind
+                assert all(c.sha256 != r.sha256 for r, c in zip([r for r in rows if r.blind], cleaned))
                 for a in app["attachments"]:
                     assert hashlib.sha256(files[a["entry"]]).hexdigest() == a["sha256"]
             assert set(files) == {a["entry"] for app in meta["applications"] for a in app["attachments"]}
