@@ -136,7 +136,7 @@ def _walked(pdf: Pdf) -> Iterator[PdfText]:
                 yield PdfText("xmp", None, _xml_text(obj.read_bytes()), True)
             except pikepdf.PdfError:
                 pass
-        if "/Title" in obj and ("/First" in obj or "/Dest" in obj or "/A" in obj) and "/Parent" in obj:
+        if "/Title" in obj and "/Parent" in obj and obj.get("/Type") != Name.Page:
             yield PdfText("outline", None, _string(obj["/Title"]), False)  # a bookmark
         if "/FT" in obj and "/V" in obj and obj.get("/Subtype") != Name.Widget:
             yield PdfText("form_field", None, _string(obj["/V"]), False)
