@@ -31,11 +31,11 @@ from pathlib import Path
 import pikepdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-from leak_pdfs import BODY, incremental_info, text_pdf, with_info, with_xmp  # noqa: E402
+from leak_pdfs import BODY, incremental_info, text_pdf, with_info, with_xmp
 
-from qbdesk.formats.pdf_clean import clean_pdf  # noqa: E402
-from qbdesk.services.leak_patterns import Identity, LeakMatcher  # noqa: E402
-from qbdesk.services.leaks import pdf_texts  # noqa: E402
+from qbdesk.formats.pdf_clean import clean_pdf
+from qbdesk.services.leak_patterns import Identity, LeakMatcher
+from qbdesk.services.leaks import pdf_texts
 
 WHO = Identity(application_id="2026-P1-0001", name="深圳市峻岭纺织有限公司", credit_code="91440304PD4WA4NG14",
                contact="王建国", phones=("0755-31510852", "13912345678"), email="wang.jg@junling-tex.com",

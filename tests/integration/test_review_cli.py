@@ -14,8 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from leak_pdfs import text_pdf
+
 from qbdesk.cli.main import main
 from qbdesk.domain import credit_code
 from qbdesk.domain.orgname import normalise_org

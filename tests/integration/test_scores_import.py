@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from leak_pdfs import text_pdf
 from sqlalchemy import func, select
 
-from leak_pdfs import text_pdf
 from qbdesk.domain import credit_code
 from qbdesk.domain.orgname import normalise_org
 from qbdesk.domain.rubric import load_rubric_data
