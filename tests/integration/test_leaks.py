@@ -68,6 +68,7 @@ def _manifest(app_id: str, name: str, code: str, files: list[str]) -> dict:
         "format": "qbdesk.application/1", "id": app_id, "program": "P2", "year": 2026,
         "applicant": {"name": name, "credit_code": code, "contact": CONTACT if app_id == APP else "赵敏",
                       "phone": PHONE if app_id == APP else "0755-26880000", "email": EMAIL if app_id == APP else "",
+                      "website": "https://www.junling-tex.com/" if app_id == APP else "",
                       "address": "深圳市南山区粤海街道科技园路88号峻岭大厦5楼" if app_id == APP else "深圳市福田区某路2号"},
         "title": "高性能纤维关键工艺质量攻关", "requested_amount": 300000, "summary": "围绕关键工艺开展质量攻关。",
         "items": [], "attachments": [{"file": "申报书.pdf", "title": "申报书", "blind": False}]
@@ -127,7 +128,7 @@ def test_the_scan_finds_every_hidden_identity_and_masks_it(capsys, office):
     assert ("info", "name") in seen["author.pdf"]
     assert {("xmp", "contact"), ("xmp", "email")} <= seen["xmp.pdf"]
     assert {("info", "name"), ("info", "credit_code")} <= seen["revised.pdf"]
-    assert {("javascript", "domain"), ("action", "domain")} <= seen["script.pdf"]
+    assert {("javascript", "website"), ("action", "website")} <= seen["script.pdf"]  # applicant.website's host
     assert ("embedded_file", "name") in seen["attached.pdf"] and ("embedded_file", "credit_code") in seen["attached.pdf"]
     assert ("text", "phone") in seen["boxed.pdf"]
     assert {("text", "contact"), ("text", "phone")} <= seen["white.pdf"]
