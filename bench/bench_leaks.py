@@ -3,8 +3,9 @@
 Recall: every kind of identity (name and its short forms, credit code in odd separators, contact
 and surname + 先生/女士, phones in every shape, e-mail, its domain, website, address, the
 application id) is planted, one per generated PDF, in each place it hides: body text, running
-header, under a black box, in white, in the document information (/Author, and /Keywords added by
-an incremental update) and in XMP. A plant is found when the scan reports that kind.
+header, under a black box, in white, invisible (render mode 3), clipped away, outside the page,
+0.5 pt high, in the document information (/Author, and /Keywords added by an incremental update)
+and in XMP. A plant is found when the scan reports that kind.
 
 False positives: the demo round's blind PDFs (63 applications) scanned for their own applicant;
 every finding there is a false positive (their clean pages carry no identity). The declarations
@@ -53,19 +54,17 @@ PLANTS = [  # (kind expected, text planted)
     ("address", "深圳市南山区粤海街道科技园路88号峻岭大厦5楼"), ("address", "粤海街道科技园路88号峻岭大厦5楼"),
     ("application_id", "2026-P1-0001"),
 ]
-PLACES = ("body", "header", "under_box", "white", "info_author", "incremental_keywords", "xmp")
+PLACES = ("body", "header", "under_box", "white", "invisible", "clipped", "off_page", "tiny", "info_author",
+          "incremental_keywords", "xmp")
+_HIDDEN = ("header", "under_box", "white", "invisible", "clipped", "off_page", "tiny")
 
 
 def planted_pdf(token: str, place: str) -> bytes:
     line = f"详情请联系 {token} 。"
     if place == "body":
         return text_pdf((*BODY, line))
-    if place == "header":
-        return text_pdf(header=line)
-    if place == "under_box":
-        return text_pdf(under_box=line)
-    if place == "white":
-        return text_pdf(white=line)
+    if place in _HIDDEN:
+        return text_pdf(**{place: line})
     if place == "info_author":
         return with_info(text_pdf(), Author=token)
     if place == "incremental_keywords":

@@ -1,7 +1,8 @@
 """Every text a PDF holds, for the identity-leak scan: its pages and what it carries besides them.
 
-Page text comes from PDFium (pypdfium2), which extracts every text object whatever it is painted
-with: under a black box, in white, clipped away or in render mode 3 (invisible) all come out.
+Page text comes from PDFium (pypdfium2), which extracts every text object however it is painted:
+under a black box, in white, clipped away, in render mode 3 (invisible), outside the page box or
+half a point high, all come out.
 The rest (document information, XMP, embedded files, JavaScript and other actions, annotation
 comments, bookmarks, form values) is read with pikepdf, each piece marked with whether
 :mod:`qbdesk.formats.pdf_clean` removes it. Text drawn as an image (a scan, a photo of a seal) is
@@ -45,7 +46,7 @@ def page_texts(data: bytes) -> list[str]:
         for i in range(len(doc)):
             page = doc[i]
             textpage = page.get_textpage()
-            out.append(textpage.get_text_bounded())
+            out.append(textpage.get_text_range())  # every character, also those outside the page box
             textpage.close()
             page.close()
         return out

@@ -21,8 +21,9 @@ BODY = ("本项目围绕关键工序开展质量提升工作，建立了覆盖�
 
 
 def text_pdf(body: tuple[str, ...] = BODY, *, header: str = "", white: str = "", under_box: str = "",
-             pages: int = 1) -> bytes:
-    """A4 pages of body text; optionally a running header, a line in white and a line under a black box."""
+             invisible: str = "", clipped: str = "", off_page: str = "", tiny: str = "", pages: int = 1) -> bytes:
+    """A4 pages of body text; optionally a running header, and a line hidden each way a PDF can hide text:
+    in white, under a black box, in render mode 3 (invisible), clipped away, outside the page, 0.5 pt high."""
     font = register_cjk_font()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1)
@@ -43,6 +44,30 @@ def text_pdf(body: tuple[str, ...] = BODY, *, header: str = "", white: str = "",
         if under_box:
             c.drawString(70, y, under_box)
             c.rect(65, y - 4, 20 + 11 * len(under_box), 16, stroke=0, fill=1)  # drawn over the text
+            y -= 20
+        if invisible:
+            t = c.beginText(70, y)
+            t.setFont(font, 10.5)
+            t.setTextRenderMode(3)
+            t.textLine(invisible)
+            c.drawText(t)
+            y -= 20
+        if clipped:
+            c.saveState()
+            path = c.beginPath()
+            path.rect(0, 0, 1, 1)
+            c.clipPath(path, stroke=0, fill=0)
+            c.drawString(70, y, clipped)
+            c.restoreState()
+            c.setFont(font, 10.5)
+            y -= 20
+        if off_page:
+            c.drawString(-2000, y, off_page)
+            y -= 20
+        if tiny:
+            c.setFont(font, 0.5)
+            c.drawString(70, y, tiny)
+            c.setFont(font, 10.5)
             y -= 20
         c.showPage()
     c.save()

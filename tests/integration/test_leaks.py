@@ -224,6 +224,17 @@ def _open_all(capsys, root, slips) -> dict[str, list[tuple[str, bytes]]]:
     return out
 
 
+@pytest.mark.parametrize("place", ["under_box", "white", "invisible", "clipped", "off_page", "tiny", "header"])
+def test_text_hidden_any_way_on_a_page_is_read(place):
+    from qbdesk.services.leak_patterns import Identity, LeakMatcher
+    from qbdesk.services.leaks import pdf_texts
+
+    matcher = LeakMatcher.for_identity(Identity(APP, NAME, CODE, CONTACT, (PHONE,), EMAIL))
+    data = text_pdf(**{place: f"联系人{CONTACT}，电话(0755)3151 0852"})
+    found = {(t.where, t.page, m.kind) for t in pdf_texts(data) for m in matcher.find(t.text)}
+    assert found == {("text", 1, "contact"), ("text", 1, "phone")}
+
+
 def test_cleaning_removes_what_it_can_and_keeps_the_pages(office):
     for name, data in office["pdfs"].items():
         cleaned = clean_pdf(data)
