@@ -157,7 +157,7 @@ def clean_pdf(source: bytes | BinaryIO, target: BinaryIO | None = None) -> bytes
             out = target if target is not None else io.BytesIO()
             pdf.save(out, encryption=False, deterministic_id=True, fix_metadata_version=False,
                      preserve_pdfa=False, compress_streams=True)
-        except (pikepdf.PdfError, ValueError, RuntimeError) as e:
+        except (pikepdf.PdfError, ValueError, RuntimeError, KeyError, TypeError, AttributeError) as e:
             first = _reason(e)
             raise PdfCleanError(Msg(f"PDF 无法清理（{first}）", f"the PDF cannot be cleaned ({first})")) from None
     return None if target is not None else out.getvalue()

@@ -50,6 +50,8 @@ def page_texts(data: bytes) -> list[str]:
             textpage.close()
             page.close()
         return out
+    except pdfium.PdfiumError as e:
+        raise PdfCleanError(Msg(f"PDF 文本无法读取：{e}", f"the PDF's text cannot be read: {e}")) from None
     finally:
         doc.close()
 
@@ -144,7 +146,15 @@ def _walked(pdf: Pdf) -> Iterator[PdfText]:
 
 
 def hidden_texts(pdf: Pdf) -> list[PdfText]:
-    """What the PDF carries besides its pages' text."""
+    """What the PDF carries besides its pages' text; a clear error if its structure cannot be read."""
+    try:
+        return _hidden_texts(pdf)
+    except (pikepdf.PdfError, ValueError, KeyError, TypeError, RuntimeError, AttributeError) as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0][:200]
+        raise PdfCleanError(Msg(f"PDF 的结构无法读取（{first}）", f"the PDF's structure cannot be read ({first})")) from None
+
+
+def _hidden_texts(pdf: Pdf) -> list[PdfText]:
     out: list[PdfText] = []
     info = pdf.trailer.get("/Info")
     if isinstance(info, Dictionary):
