@@ -379,14 +379,15 @@ def build_snapshots(
     try:
         with sessions() as s:
             plan = _plan(s, round_id)
-            clean_all(cleaned, ((a.sha256, app.external_id, a.file) for e in plan.experts for app in e.applications
-                                for a in app.attachments), lambda sha: _open_blob(s, sha))
-            require_no_open_leaks(s, round_id)
             report.skipped = [Msg(f"{eid} {name}：没有分配评审任务，未生成快照", f"{eid} {name}: no assignments, no snapshot")
                               for eid, name in plan.without_assignments]
             if not plan.experts:
                 raise QbdeskError(Msg("本批次还没有分配评审任务，请先运行 qbdesk assign",
                                       "nothing is assigned in this round yet: run qbdesk assign first"))
+            # Every blind PDF cleaned first (one that cannot be is named), then no open leak finding.
+            clean_all(cleaned, ((a.sha256, app.external_id, a.file) for e in plan.experts for app in e.applications
+                                for a in app.attachments), lambda sha: _open_blob(s, sha))
+            require_no_open_leaks(s, round_id)
             names = _file_names(plan)
             csv_path = Path(passphrases_out) if passphrases_out is not None else None
             _refuse_existing([out / n for n in names.values()] + [out / HANDOVER_FILE] + ([csv_path] if csv_path else []))
