@@ -1,7 +1,7 @@
 """cleaned blind PDFs and the coordinator's leak decisions
 
 Revision ID: 0003_s2b_clean
-Revises: 0002
+Revises: 0003_s2d_check
 Create Date: 2026-12-01 21:50:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_s2b_clean'
-down_revision = '0002'
+down_revision = '0003_s2d_check'
 branch_labels = None
 depends_on = None
 

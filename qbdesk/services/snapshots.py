@@ -40,6 +40,7 @@ from qbdesk.reports.slips import HandoverSlip, render_handover_pdf
 from qbdesk.services.blind_files import CleanedFiles, clean_all
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.leaks import excluded_attachments, is_excluded, require_no_open_leaks
+from qbdesk.services.qualification import snapshot_facts
 from qbdesk.services.snapshot_meta import (
     DECLARATION,
     BlindAttachment,
@@ -136,6 +137,7 @@ class _Application:
     items: list[Any]
     attachments: tuple[_Attachment, ...]
     redact: Redactor
+    qualification: tuple[dict[str, Any], ...] = ()  # services.qualification.snapshot_facts
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
     applicants = {a.id: a for a in session.scalars(select(Applicant).where(
         Applicant.id.in_({a.applicant_id for a in apps.values()})))}
     excluded = excluded_attachments(session, round_id)  # by the coordinator, after the leak scan
+    facts = snapshot_facts(session, apps)
     blind: dict[int, tuple[_Attachment, ...]] = {}
     redactors: dict[int, Redactor] = {}
     views: dict[int, _Application] = {}
@@ -211,7 +214,7 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
                               if a.blind and not is_excluded(excluded, a))
         views[app.id] = _Application(app.id, app.external_id, app.program, hashes[app.program], app.title, app.summary,
                                      app.requested_amount, app.tier, list(app.items or []), blind[app.id],
-                                     redactors[who.id])
+                                     redactors[who.id], tuple(facts.get(app.id, ())))
     plans, idle = [], []
     for e in experts:
         ids = sorted(assigned.get(e.id, []))
@@ -287,7 +290,7 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
                          summary=app.summary, requested_amount=app.requested_amount, tier=app.tier, items=app.items,
                          attachments=[BlindAttachment(entries[a.sha256], a.title, cleaned[a.sha256].size,
                                                       cleaned[a.sha256].sha256) for a in app.attachments],
-                         redact=app.redact)
+                         redact=app.redact, qualification=app.qualification)
         for code, app in zip(codes, apps)
     ]
     meta = {
