@@ -111,12 +111,15 @@ class ApplicantInfo:
     phone: str
     address: str
     email: str | None = None
+    website: str | None = None
 
     def contact_json(self) -> dict[str, Any]:
         """The contact details as stored in ``Applicant.contact``."""
         d = {"contact": self.contact, "phone": self.phone, "address": self.address}
         if self.email:
             d["email"] = self.email
+        if self.website:
+            d["website"] = self.website
         return d
 
 
@@ -473,7 +476,7 @@ class _Fields:
 
 TOP_FIELDS = {"format", "id", "program", "year", "applicant", "title", "requested_amount", "summary",
               "tier", "items", "attachments"}
-APPLICANT_FIELDS = {"name", "credit_code", "contact", "phone", "address", "email"}
+APPLICANT_FIELDS = {"name", "credit_code", "contact", "phone", "address", "email", "website"}
 ITEM_FIELDS = {"id", "kind", "title", "reference", "date"}
 ATTACHMENT_FIELDS = {"file", "title", "blind"}
 
@@ -528,8 +531,9 @@ def _check_manifest(m: dict[str, Any], rules: RoundRules, problems: list[Package
         email = f.text(a, "email", "applicant.", max_len=200, required=False, empty=True)
         if email and "@" not in email:
             f.bad("applicant.email", "不是电子邮件地址", "is not an email address")
+        website = f.text(a, "website", "applicant.", max_len=200, required=False, empty=True)
         if None not in (name, code, contact, phone, address):
-            out["applicant"] = ApplicantInfo(name.strip(), code, contact, phone, address, email or None)
+            out["applicant"] = ApplicantInfo(name.strip(), code, contact, phone, address, email or None, website or None)
 
     out["title"] = f.text(m, "title", "", max_len=500)
     out["summary"] = f.text(m, "summary", "", max_len=100_000, empty=True)

@@ -149,6 +149,39 @@ class Attachment(Base):
     application: Mapped[Application] = relationship(back_populates="attachments")
 
 
+class CleanedPdf(Base):
+    """The cleaned form of a blind PDF (formats/pdf_clean.py) that snapshots carry; the blob keeps the original."""
+
+    __tablename__ = "cleaned_pdf"
+    source_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    cleaner: Mapped[str] = mapped_column(String(100))  # pikepdf and qpdf versions that wrote it
+    cleaned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LeakDecision(Base):
+    """The coordinator's answer to an application's identity-leak findings (services/leaks.py).
+
+    ``accept``: the findings listed by fingerprint in ``fingerprints`` were reviewed and may go out;
+    ``exclude``: the attachment ``attachment_file`` with content ``attachment_sha256`` is kept
+    out of the blind material.
+    """
+
+    __tablename__ = "leak_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # accept | exclude
+    attachment_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    findings_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # of the sorted fingerprints
+    fingerprints: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the findings accepted, one hash each
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Expert(Base):
     """A reviewer enrolled in a round (评审专家)."""
 

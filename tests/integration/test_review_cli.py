@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from leak_pdfs import text_pdf
 
 from qbdesk.cli.main import main
 from qbdesk.domain import credit_code
@@ -36,7 +37,7 @@ from qbdesk.store.models import (
     Snapshot,
 )
 
-PDF = b"%PDF-1.4\n% blind test attachment\n%%EOF\n"
+PDF = text_pdf(("blind test attachment",))  # a real PDF: snapshots build cleans it
 APPS = [  # program, number of items, title, summary: distinctive, so that a leak is found by grep
     ("P3", 2, "光伏逆变器绿色产品认证推广", "公司围绕光伏逆变器开展绿色产品认证，覆盖三条产线和两家供应商。"),
     ("P8", 0, "卓越绩效模式导入与标杆培育", "以GB/T 19580为框架，建立覆盖研发、制造和服务的质量经营体系。"),
