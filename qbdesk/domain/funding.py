@@ -28,13 +28,14 @@ applications of one enterprise in one round share the cap and the budget.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.programs import Program, ProgramSettings, program
 
 # Machine-readable reasons an amount is below the program rule (or zero).
-CAP_CODES = ("gate", "threshold", "no_items", "year_cap", "tier_unknown", "requested", "budget")
+CAP_CODES = ("gate", "threshold", "key_criterion", "no_items", "year_cap", "tier_unknown", "already_granted",
+             "requested", "budget", "pro_rata")
 
 # Measure words for the item names in programs.json; the seed says
 # "每获一张认证证书", "每获得一个……认可资质", "每个项目". Unknown items fall back to 项.
@@ -181,6 +182,8 @@ def recommend(
     passed_threshold: bool = True,
     accepted_items: int = 0,
     tier: str | None = None,
+    accepted_tiers: Sequence[str] | None = None,
+    key_criterion_met: bool = True,
     requested_amount: int | None = None,
     prior_grants: PriorGrants = PriorGrants(),
     remaining_budget: int | None = None,
@@ -188,7 +191,13 @@ def recommend(
     """The recommended amount for one application, and why.
 
     ``accepted_items`` counts for per-item programs (P3, P4, P6) only;
-    ``tier`` for tiered programs (P5, P7) only. ``prior_grants`` is what the
+    ``tier`` for tiered programs (P5, P7) under the 2026.1 rules only (one declared
+    tier per application); ``accepted_tiers`` for tiered programs under the 2026.2
+    rules: the tier of every accepted item (P5 sums them, P7 takes the highest and
+    pays a move up within the year as the difference). A verified program has no
+    pass threshold, so ``passed_threshold`` does not count there;
+    ``key_criterion_met`` is False when the aggregated score on the rubric's key
+    criterion is below ``settings.key_minimum``. ``prior_grants`` is what the
     same enterprise got in this program earlier in the fund year.
     ``remaining_budget`` is what is left of the program's budget; None means
     nothing has been allocated yet, i.e. ``settings.budget`` (itself None:
@@ -210,7 +219,7 @@ def recommend(
     if not gate_passed:
         capped.append("gate")
         reasons.append(Msg("资格审查项未通过，不予资助", "An eligibility check failed: not funded"))
-    if not passed_threshold:
+    if not passed_threshold and not settings.verified:
         capped.append("threshold")
         if settings.pass_threshold is None:
             reasons.append(Msg("综合得分未达到本轮及格线，不予资助", "The total is below this round's pass threshold: not funded"))
@@ -219,6 +228,11 @@ def recommend(
             reasons.append(
                 Msg(f"综合得分未达到本轮及格线{t}分，不予资助", f"The total is below this round's pass threshold of {t}: not funded")
             )
+    if not key_criterion_met and settings.key_minimum is not None:
+        capped.append("key_criterion")
+        k = f"{settings.key_minimum:g}"
+        reasons.append(Msg(f"关键评分项得分未达到本轮最低要求{k}分，不予资助",
+                           f"The key criterion's score is below this round's minimum of {k}: not funded"))
     if capped:
         return zero()
 
@@ -271,7 +285,12 @@ def recommend(
                     f"{art.en}: at most {_en(per)} per {f.item_en}, {units} {verb_en}, {_en(rule_amount)}",
                 )
             )
-    else:  # tiered
+    elif accepted_tiers is not None:  # tiered, by accepted item (2026.2 rules)
+        step = _by_items(settings, accepted_tiers, prior_grants, reasons, capped)
+        if step is None:
+            return zero()
+        rule_amount, units = step
+    else:  # tiered, one declared tier per application (2026.1 rules)
         table = settings.tier_table()
         if tier is None or tier not in table:
             capped.append("tier_unknown")
@@ -295,10 +314,11 @@ def recommend(
             Msg(
                 f"按{art.zh}，{f.tier_zh}为“{t.zh}”，本轮档位资助{_zh(rule_amount)}（规程范围{_zh(f.min)}至{_zh(f.max)}）",
                 f"{art.en}: {f.tier_en} “{t.en}”, this round's tier gives {_en(rule_amount)} "
-                f"(the seed's range {_en(f.min)} to {_en(f.max)})",
+                f"(the range the Operating Procedures set, {_en(f.min)} to {_en(f.max)})",
             )
         )
-    if f.kind != "per_item" and (prior_grants.items or prior_grants.amount):
+    if f.kind == "fixed" and (prior_grants.items or prior_grants.amount) or (
+            f.kind == "tiered" and accepted_tiers is None and (prior_grants.items or prior_grants.amount)):
         # The seed sets no yearly cap on these programs: say so rather than silently ignore it.
         reasons.append(
             Msg(
@@ -329,9 +349,77 @@ def recommend(
 
     # A cut per-item grant uses up only the items it could pay for at the per-item maximum,
     # so the rest stay available to the enterprise later in the year.
-    items = 0 if amount == 0 else (min(units, -(-amount // f.max_per_item)) if f.kind == "per_item" else 1)
+    if amount == 0:
+        items = 0
+    elif f.kind == "per_item":
+        items = min(units, -(-amount // f.max_per_item))
+    else:
+        items = units if f.combine == "sum" and accepted_tiers is not None else 1
     reasons.append(Msg(f"建议资助{_zh(amount)}", f"Recommended: {_en(amount)}"))
     return FundingDecision(p.code, amount, rule_amount, items, tuple(reasons), tuple(capped))
+
+
+def _by_items(settings: ProgramSettings, accepted_tiers: Sequence[str], prior: PriorGrants,
+              reasons: list[Msg], capped: list[str]) -> tuple[int, int] | None:
+    """P5 and P7 by accepted item: (rule amount, items it counts), or None for nothing to fund."""
+    p = program(settings.program)
+    f = p.funding
+    art = article_label(p.article)
+    table = settings.tier_table()
+    unknown = [t for t in accepted_tiers if t not in table]
+    if unknown:
+        capped.append("tier_unknown")
+        reasons.append(Msg(
+            f"{f.tier_zh}“{'、'.join(unknown)}”不在本轮档位表中（可选：{'、'.join(table)}），相应条目不计",
+            f"{f.tier_en.capitalize()} {', '.join(map(repr, unknown))} not in this round's tier table "
+            f"({', '.join(table)}): not counted",
+        ))
+    tiers = sorted((table[t] for t in accepted_tiers if t in table), key=lambda t: -t.amount)
+    if not tiers:
+        capped.append("no_items")
+        reasons.append(Msg("评审认可的条目为0项，不予资助", "No item accepted: not funded"))
+        return None
+    rng_zh, rng_en = f"规程范围{_zh(f.min)}至{_zh(f.max)}", f"the Operating Procedures' range {_en(f.min)} to {_en(f.max)}"
+    if f.combine == "highest":  # P7: 同年多项按最高一项，晋升补足差额
+        top = tiers[0]
+        if len(tiers) > 1:
+            reasons.append(Msg(f"认可{len(tiers)}项荣誉，同年多项按最高一项计", f"{len(tiers)} honours accepted: the highest counts"))
+        reasons.append(Msg(f"按{art.zh}，最高一项为“{top.zh}”，本轮档位{_zh(top.amount)}（{rng_zh}）",
+                           f"{art.en}: the highest is “{top.en}”, this round's tier gives {_en(top.amount)} ({rng_en})"))
+        if prior.amount:
+            if prior.amount >= top.amount:
+                capped.append("already_granted")
+                reasons.append(Msg(f"该单位本年度已获本项目资助{_zh(prior.amount)}，不低于本次最高一项，同年不重复资助",
+                                   f"Already granted {_en(prior.amount)} in this program this year, no less than this "
+                                   "highest honour: not funded twice in one year"))
+                return None
+            diff = top.amount - prior.amount
+            reasons.append(Msg(f"该单位本年度已获本项目资助{_zh(prior.amount)}，晋升补足差额{_zh(diff)}",
+                               f"Already granted {_en(prior.amount)} in this program this year: the move up pays the "
+                               f"difference, {_en(diff)}"))
+            return diff, 1
+        return top.amount, 1
+    # P5: the sum of the accepted activities' tiers, within the round's yearly cap if it sets one
+    counted = tiers
+    if settings.max_activities is not None:
+        left = max(0, settings.max_activities - prior.items)
+        if prior.items:
+            reasons.append(Msg(f"该单位本年度已获本项目资助{prior.items}项，每年不超过{settings.max_activities}项，尚可资助{left}项",
+                               f"Already granted {prior.items} in this program this year; at most "
+                               f"{settings.max_activities} a year, {left} left"))
+        if len(tiers) > left:
+            capped.append("year_cap")
+            counted = tiers[:left]
+            reasons.append(Msg(f"认可{len(tiers)}项，超过本年度尚可资助的{left}项，按金额最高的{left}项计",
+                               f"{len(tiers)} accepted, more than the {left} left this year: the {left} highest counted"))
+        if not counted:
+            return None
+    amount = sum(t.amount for t in counted)
+    parts_zh = "＋".join(f"{t.zh}{_zh(t.amount)}" for t in counted)
+    parts_en = " + ".join(f"{t.en} {_en(t.amount)}" for t in counted)
+    reasons.append(Msg(f"按{art.zh}，认可{len(counted)}项：{parts_zh}，共{_zh(amount)}（每项{rng_zh}）",
+                       f"{art.en}: {len(counted)} accepted: {parts_en}, {_en(amount)} (each within {rng_en})"))
+    return amount, len(counted)
 
 
 # --- a ranked list -------------------------------------------------------------------
@@ -348,6 +436,8 @@ class FundingRequest:
     accepted_items: int = 0
     tier: str | None = None
     requested_amount: int | None = None
+    accepted_tiers: tuple[str, ...] | None = None  # P5, P7 under the 2026.2 rules
+    key_criterion_met: bool = True
 
 
 def allocate(
@@ -374,6 +464,8 @@ def allocate(
             passed_threshold=r.passed_threshold,
             accepted_items=r.accepted_items,
             tier=r.tier,
+            accepted_tiers=r.accepted_tiers,
+            key_criterion_met=r.key_criterion_met,
             requested_amount=r.requested_amount,
             prior_grants=granted.get(key, PriorGrants()),
             remaining_budget=remaining,
@@ -389,3 +481,84 @@ def allocate(
 def _norm(credit_code: str) -> str:
     # Same normalisation as credit_code.validate, without rejecting: the form check reports bad codes.
     return credit_code.strip().upper()
+
+
+# --- a verified program ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A verified program's allocation: every decision, and how the budget was shared."""
+
+    decisions: tuple[tuple[FundingRequest, FundingDecision], ...]
+    eligible_total: int  # what the rules give before the budget
+    granted_total: int
+    budget: int | None
+    remainder: int | None  # budget − granted (None: no budget)
+    note: Msg  # one line for the program summary
+
+    def amounts(self) -> dict[str, int]:
+        return {r.application_id: d.amount for r, d in self.decisions}
+
+
+def allocate_verified(
+    settings: ProgramSettings,
+    requests: Sequence[FundingRequest] | Iterable[FundingRequest],
+    *,
+    prior: Mapping[str, PriorGrants] | None = None,
+) -> Allocation:
+    """A verified (核准类) program: full amounts when the budget allows, else shared.
+
+    Every eligible amount is first computed without the budget (gates, items, yearly caps,
+    request). When their total exceeds ``settings.budget``: ``shortfall = "pro_rata"`` scales
+    each by budget ÷ total, rounded down to whole yuan (足额或折算分配), and states the
+    remainder; ``"rank_order"`` pays in the order given, as :func:`allocate` does.
+    """
+    requests = list(requests)
+    budget = settings.budget
+    if settings.shortfall == "rank_order" or budget is None:
+        out = allocate(settings, requests, prior=prior)
+        total = sum(d.rule_amount if "budget" in d.capped_by else d.amount for _, d in out)
+        granted = sum(d.amount for _, d in out)
+        return Allocation(tuple(out), total, granted, budget, None if budget is None else budget - granted,
+                          _note(granted, total, budget, scaled=False))
+    full = allocate(replace(settings, budget=None), requests, prior=prior)
+    total = sum(d.amount for _, d in full)
+    if total <= budget:
+        return Allocation(tuple(full), total, total, budget, budget - total, _note(total, total, budget, scaled=False))
+    out: list[tuple[FundingRequest, FundingDecision]] = []
+    for r, d in full:
+        if d.amount == 0:
+            out.append((r, d))
+            continue
+        amount = d.amount * budget // total  # integer yuan, rounded down
+        f = program(settings.program).funding
+        items = min(d.items_granted, -(-amount // f.max_per_item)) if f.kind == "per_item" and amount else d.items_granted
+        reasons = d.reasons[:-1] + (
+            Msg(f"本项目合格申报合计{_zh(total)}，超过预算{_zh(budget)}，按预算÷合计折算（取整到元），{_zh(d.amount)}折算为{_zh(amount)}",
+                f"Eligible amounts total {_en(total)}, above the budget of {_en(budget)}: scaled by budget ÷ total "
+                f"(rounded down to the yuan), {_en(d.amount)} becomes {_en(amount)}"),
+            Msg(f"建议资助{_zh(amount)}", f"Recommended: {_en(amount)}"),
+        )
+        out.append((r, FundingDecision(d.program, amount, d.rule_amount, items if amount else 0, reasons,
+                                       d.capped_by + ("pro_rata",))))
+    granted = sum(d.amount for _, d in out)
+    return Allocation(tuple(out), total, granted, budget, budget - granted, _note(granted, total, budget, scaled=True))
+
+
+def _note(granted: int, total: int, budget: int | None, *, scaled: bool) -> Msg:
+    if budget is None:
+        return Msg(f"合格申报合计{_zh(total)}，本项目不设预算上限，足额资助",
+                   f"Eligible amounts total {_en(total)}; no budget cap: paid in full")
+    left = budget - granted
+    if scaled:
+        return Msg(f"合格申报合计{_zh(total)}，超过预算{_zh(budget)}，按比例折算后共资助{_zh(granted)}，"
+                   f"取整余下{_zh(left)}未分配",
+                   f"Eligible amounts total {_en(total)}, above the budget of {_en(budget)}: scaled pro rata to "
+                   f"{_en(granted)} in all, {_en(left)} left over from rounding down")
+    if granted < total:
+        return Msg(f"合格申报合计{_zh(total)}，超过预算{_zh(budget)}，按排序资助共{_zh(granted)}，预算余{_zh(left)}",
+                   f"Eligible amounts total {_en(total)}, above the budget of {_en(budget)}: paid in rank order, "
+                   f"{_en(granted)} in all, {_en(left)} of the budget left")
+    return Msg(f"合格申报合计{_zh(total)}，未超过预算{_zh(budget)}，足额资助，预算余{_zh(left)}",
+               f"Eligible amounts total {_en(total)}, within the budget of {_en(budget)}: paid in full, {_en(left)} left")
