@@ -43,6 +43,7 @@ from qbdesk.services.snapshot_meta import (
     Redactor,
     application_meta,
     make_codes,
+    programs_meta,
 )
 from qbdesk.store import audit
 from qbdesk.store.models import (
@@ -155,6 +156,7 @@ class _RoundPlan:
     rubrics: dict[str, dict[str, Any]]  # hash -> canonical content
     experts: tuple[_ExpertPlan, ...]
     without_assignments: tuple[tuple[str, str], ...]  # (external id, name)
+    programs: dict[str, Any] = field(default_factory=dict)  # code -> ProgramSettings
 
 
 def round_rubrics(session: Session, round_id: int, programs: set[str]) -> tuple[dict[str, str], dict[str, dict]]:
@@ -213,7 +215,11 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
             continue
         plans.append(_ExpertPlan(e.id, e.external_id, audit_principal(e.external_id), e.name,
                                  tuple(views[i] for i in ids)))
-    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle))
+    from qbdesk.services.rounds import program_settings
+
+    settings = {pc.program: program_settings(pc) for pc in session.scalars(
+        select(ProgramConfig).where(ProgramConfig.round_id == round_id))}
+    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle), settings)
 
 
 def _file_names(plan: _RoundPlan) -> dict[int, str]:
@@ -288,6 +294,7 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
         "binding_secret": secret.hex(),
         "rubrics": {h: plan.rubrics[h] for h in sorted({app.rubric_hash for app in apps})},
         "declaration": dict(DECLARATION),
+        "programs": programs_meta({c: plan.programs[c] for c in {app.program for app in apps} if c in plan.programs}),
         "applications": meta_apps,
     }
     sizes = {a.sha256: a.size for app in apps for a in app.attachments}
