@@ -448,6 +448,20 @@ def default_rubric(program_code: str) -> Rubric:
     return load_rubric(resource_path("rubrics", f"{program_code}.json"), program=program_code)
 
 
+# Earlier versions of the shipped rubrics, kept so that rounds created with them are still read.
+ARCHIVED_VERSIONS: tuple[str, ...] = ("2026.1",)
+
+
+@lru_cache(maxsize=None)
+def shipped_rubric(program_code: str, version: str | None = None) -> Rubric:
+    """A shipped rubric: the current one (``version`` None), or an archived version such as "2026.1"."""
+    if version is None:
+        return default_rubric(program_code)
+    if version not in ARCHIVED_VERSIONS or program_code not in PROGRAM_CODES:
+        raise KeyError(f"no shipped rubric {program_code} {version}")
+    return load_rubric(resource_path("rubrics", version, f"{program_code}.json"), program=program_code)
+
+
 def counts_items(program_code: str) -> bool:
     """Whether the program's funding counts items, so its rubric needs an ``items`` criterion."""
     return _program(program_code).funding.kind in ITEM_FUNDING_KINDS
