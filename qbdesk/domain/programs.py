@@ -136,9 +136,11 @@ def default_mode(code: str) -> str:
     return "verified" if code in VERIFIED_BY_DEFAULT else "scored"
 
 
-def default_pass_fraction(code: str) -> float | None:
-    """The default pass line as a fraction of the rubric total; None for a verified program."""
-    if default_mode(code) == "verified":
+def default_pass_fraction(code: str, mode: str | None = None) -> float | None:
+    """The default pass line as a fraction of the rubric total; None for a verified program.
+
+    ``mode`` is the round's choice (None: the program's default mode)."""
+    if (mode or default_mode(code)) == "verified":
         return None
     return PASS_FRACTION_BY_PROGRAM.get(code, PASS_FRACTION)
 

@@ -213,7 +213,7 @@ def init_round(sessions: sessionmaker[Session], *, name: str, year: int,
             rb = load_rubric(config.rubric_files[code], program=code) if code in config.rubric_files else default_rubric(code)
             threshold = st.pass_threshold
             if threshold is None and not st.verified:
-                threshold = round(default_pass_fraction(code) * rb.total, 2)
+                threshold = round(default_pass_fraction(code, st.mode) * rb.total, 2)
             key_minimum = st.key_minimum if st.key_minimum is not None else rb.key_minimum_points()
             s.add(ProgramConfig(
                 round_id=r.id, program=code, budget=st.budget, pass_threshold=threshold,
