@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -72,17 +73,13 @@ def test_wrong_types_and_a_verified_threshold_are_named(tmp_path, capsys):
 
 
 def test_the_readme_example_works_as_written(tmp_path, capsys):
-    readme_example = """
-[programs.P5]
-budget = 3000000          # yuan
-per_application = 3       # omit: the whole panel scores every application
-rubric = "rubrics/P5.json"
-[programs.P5.tiers]
-national_regulation_lead = 600000   # inside the range the Operating Procedures set, 30,000–800,000 yuan
-"""
-    code, out, err, db = init(capsys, tmp_path, readme_example)
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert 'rubric = "rubrics/P5.json"' in example
+    code, out, err, db = init(capsys, tmp_path, example)  # in a folder with no rubrics/ next to it
     assert code == 0, err
     assert "P5：核准类，公开评审（材料载明申报单位），不设及格线，预算300万元，评分细则 2026.2" in out
+    assert "P2：评审类，盲评，及格线 75 分" in out
     code, out, _ = run(capsys, "status", "--db", str(db), "--json")
     p5 = json.loads(out)["programs"]["P5"]
     assert (p5["mode"], p5["blind"], p5["pass_threshold"], p5["budget"]) == ("verified", False, None, 3_000_000)
