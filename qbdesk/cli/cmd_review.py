@@ -172,6 +172,7 @@ def run_status(args, con) -> int:
         rows = ws.progress()
         decl = ws.declaration
         exports = ws.exports
+        views = {r.program: ws.program_view(r.program) for r in rows}
     done = sum(1 for r in rows if r.done and not r.recused)
     recused = sum(1 for r in rows if r.recused)
     todo = len(rows) - done - recused
@@ -185,6 +186,9 @@ def run_status(args, con) -> int:
         state = (con.t("回避", "recused") if r.recused else con.t("已完成", "done") if r.done
                  else con.t(f"缺 {r.missing} 项", f"{r.missing} missing"))
         con.say(f"  {r.code}  {r.program}  {state}")
+    for code, view in sorted(views.items()):
+        if view.notice is not None:
+            con.say(f"{code}：{view.notice.zh}" if con.lang != "en" else f"{code}: {view.notice.en}")
     if exports:
         last = exports[-1]
         con.say(con.t(f"最近一次定稿：第 {last['sequence']} 版，{last['at']}，摘要 {last['digest'][:16]}…",

@@ -375,7 +375,7 @@ def build_rubric(data: Any, source: str, expected: str | None = None) -> Rubric:
         c.add("total", f"各 score 评分项满分（× 权重）合计 {_s(score_sum)}，与声明的总分 {_s(total)} 不符",
               f"the score criteria's maxima (× weight) add up to {_s(score_sum)}, not the declared total {_s(total)}")
 
-    key, key_min = _key_criterion(c, data, criteria)
+    key, key_min = _key_criterion(c, data, criteria, raw_list or [])
     if c.problems:
         raise RubricError(c.problems)
     assert title is not None and version is not None and total is not None
@@ -383,7 +383,7 @@ def build_rubric(data: Any, source: str, expected: str | None = None) -> Rubric:
                   comment_rule=rubric_rule, basis=basis, source=source, key_criterion=key, key_minimum=key_min)
 
 
-def _key_criterion(c: _Checker, data: dict, criteria: list[Criterion]) -> tuple[str | None, str | None]:
+def _key_criterion(c: _Checker, data: dict, criteria: list[Criterion], raw: list[Any]) -> tuple[str | None, str | None]:
     """``key_criterion`` names a score criterion; ``key_minimum`` one of its bands' labels (label_zh)."""
     key, key_min = data.get("key_criterion"), data.get("key_minimum")
     if key is None:
@@ -394,6 +394,8 @@ def _key_criterion(c: _Checker, data: dict, criteria: list[Criterion]) -> tuple[
         c.add("key_criterion", "应为一个 score 评分项的标识", "must be the id of a score criterion")
         return None, None
     crit = next((x for x in criteria if x.id == key), None)
+    if crit is None and any(isinstance(r, dict) and r.get("id") == key and r.get("kind") == "score" for r in raw):
+        return None, None  # a score criterion with problems of its own, already reported
     if crit is None or crit.kind != "score":
         scores = "、".join(x.id for x in criteria if x.kind == "score")
         c.add("key_criterion", f"“{key}”不是本细则的 score 评分项（可选：{scores}）",

@@ -49,6 +49,7 @@ from qbdesk.services.reviewer.views import (
     Edit,
     FinalizeResult,
     Missing,
+    ProgramView,
     parse_meta,
 )
 
@@ -189,6 +190,10 @@ class ReviewWorkspace:
 
     def rubric(self, code: str) -> Rubric:
         return self._blind.rubrics[self.application(code).rubric_hash]
+
+    def program_view(self, program: str) -> ProgramView:
+        """How a program is reviewed (verified or scored, blind or open), as the snapshot says."""
+        return self._blind.program(program)
 
     def read_attachment(self, entry: str) -> bytes:
         """One blind attachment, decrypted into memory and authenticated in full (never written to disk)."""
