@@ -324,7 +324,9 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
                binding_secret=secret.hex(), codes={code: app.id for code, app in zip(codes, apps)},
                coordinator_fingerprint=keys.fingerprint, file_name=path.name)
     slip = HandoverSlip(plan.name, plan.year, expert.external_id, expert.name, path.name, passphrase, keys.fingerprint,
-                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"))
+                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"),
+                        tuple(sorted({a.program for a in apps if a.program in plan.programs
+                                      and not plan.programs[a.program].blind}, key=lambda c: int(c[1:]))))
     return _Result(built, row, slip, passphrase)
 
 

@@ -142,3 +142,13 @@ def test_the_snapshot_says_how_each_program_is_reviewed(verified_round, tmp_path
     code, out, _ = cli(capsys, "review", "status", "--home", home, "--passphrase-file", pfile)
     zh = main(["review", "status", "--home", str(home), "--passphrase-file", str(pfile)])
     assert zh == 0 and "本项目为公开评审" in capsys.readouterr().out
+
+
+def test_the_handover_slip_says_which_programs_are_open(verified_round, need_tool):
+    import subprocess
+
+    pdftotext = need_tool("pdftotext")
+    text = subprocess.run([pdftotext, "-raw", "-enc", "UTF-8", str(verified_round["root"] / "usb" / "handover.pdf"), "-"],
+                          capture_output=True, check=True).stdout.decode("utf-8")
+    flat = "".join(text.split())
+    assert "公开评审Openreview" in flat and "证明材料载明申报单位，不实行盲评" in flat
