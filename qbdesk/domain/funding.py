@@ -422,6 +422,26 @@ def _by_items(settings: ProgramSettings, accepted_tiers: Sequence[str], prior: P
     return amount, len(counted)
 
 
+def accepted_tiers(declared: Mapping[str, str | None], decisions: Mapping[str, object]) -> tuple[str, ...]:
+    """The tiers of the accepted items, as :func:`recommend` takes them (P5, P7).
+
+    ``declared`` maps each item id of the application to its declared tier (the item's own
+    ``tier``, else the package's top-level one); ``decisions`` maps item ids to an expert's
+    decision (``ItemDecision`` or ``{"accepted", "reason"[, "tier"]}``). An accepted item counts
+    at the tier the expert named, else at its declared tier; a rejected or undecided one not at all.
+    """
+    from qbdesk.domain.rubric import ItemDecision
+
+    out: list[str] = []
+    for item_id, tier in declared.items():
+        d = ItemDecision.coerce(decisions.get(item_id))
+        if d is not None and d.accepted:
+            chosen = d.tier or tier
+            if chosen:
+                out.append(chosen)
+    return tuple(out)
+
+
 # --- a ranked list -------------------------------------------------------------------
 
 

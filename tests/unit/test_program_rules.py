@@ -9,6 +9,7 @@ from qbdesk.domain.funding import (
     FundingRequest,
     PriorGrants,
     allocate,
+    accepted_tiers,
     allocate_verified,
     recommend,
 )
@@ -144,3 +145,14 @@ def test_pass_threshold_above_the_rubric_total_is_refused():
     errors = ProgramSettings("P2", pass_threshold=170).validate(rubric_total=100)
     assert errors[0].zh == "P2.pass_threshold：及格线 170 超过评分细则总分 100"
     assert errors[0].en == "P2.pass_threshold: 170 is above the rubric's total of 100"
+
+
+def test_accepted_tiers_keep_the_declared_tier_unless_the_expert_names_one():
+    declared = {"M1": "national_regulation_lead", "M2": "municipal_standard_certificate", "M3": "provincial_regulation_lead"}
+    decisions = {"M1": {"accepted": True, "reason": "", "tier": "national_regulation_join"},  # only joined
+                 "M2": {"accepted": True, "reason": ""},
+                 "M3": {"accepted": False, "reason": "不是近三年发布"}}
+    tiers = accepted_tiers(declared, decisions)
+    assert tiers == ("national_regulation_join", "municipal_standard_certificate")
+    assert recommend(ProgramSettings("P5"), gate_passed=True, accepted_tiers=tiers).amount == 230_000
+    assert accepted_tiers(declared, {}) == ()
