@@ -536,14 +536,14 @@ def allocate_verified(
     """
     requests = list(requests)
     budget = settings.budget
-    if settings.shortfall == "rank_order" or budget is None:
-        out = allocate(settings, requests, prior=prior)
-        total = sum(d.rule_amount if "budget" in d.capped_by else d.amount for _, d in out)
-        granted = sum(d.amount for _, d in out)
-        return Allocation(tuple(out), total, granted, budget, None if budget is None else budget - granted,
-                          _note(granted, total, budget, scaled=False))
     full = allocate(replace(settings, budget=None), requests, prior=prior)
     total = sum(d.amount for _, d in full)
+    if budget is not None and total > budget and settings.shortfall == "rank_order":
+        out = allocate(settings, requests, prior=prior)
+        granted = sum(d.amount for _, d in out)
+        return Allocation(tuple(out), total, granted, budget, budget - granted, _note(granted, total, budget, scaled=False))
+    if budget is None:
+        return Allocation(tuple(full), total, total, None, None, _note(total, total, None, scaled=False))
     if total <= budget:
         return Allocation(tuple(full), total, total, budget, budget - total, _note(total, total, budget, scaled=False))
     out: list[tuple[FundingRequest, FundingDecision]] = []

@@ -96,11 +96,12 @@ def _check_rubric(code: str, file: Path | None, s: ProgramSettings, errors: list
         rb = load_rubric(file, program=code) if file is not None else default_rubric(code)
     except RubricError as e:
         errors.extend(Msg(f"programs.{code}.rubric：{p.text('zh')}", f"programs.{code}.rubric: {p.text('en')}") for p in e.problems)
+        errors.extend(m for m in s.validate() if m not in errors)
         return
     if not rb.score_criteria and not s.verified:
         errors.append(Msg(f"programs.{code}.rubric：评分细则没有 score 评分项，只能用于核准类项目（mode = \"verified\"）",
                           f"programs.{code}.rubric: the rubric has no score criterion, so it suits a verified program only"))
-    errors.extend(s.validate(rubric_total=rb.total))
+    errors.extend(m for m in s.validate(rubric_total=rb.total) if m not in errors)
 
 
 def load_round_config(path: Path) -> RoundConfig:
@@ -137,7 +138,6 @@ def load_round_config(path: Path) -> RoundConfig:
             close = difflib.get_close_matches(k, SETTINGS, n=1)
             errors.append(Msg(f"programs.{code}.{k}：未知设置" + (f"（是否应为「{close[0]}」？）" if close else ""),
                               f"programs.{code}.{k}: unknown setting" + (f" (did you mean “{close[0]}”?)" if close else "")))
-        before = len(errors)
         fields: dict[str, Any] = {
             "budget": _whole(code, p, "budget", errors),
             "pass_threshold": _number(code, p, "pass_threshold", errors),
@@ -168,12 +168,11 @@ def load_round_config(path: Path) -> RoundConfig:
                 errors.append(Msg(f"programs.{code}.rubric：找不到评分细则文件“{shown}”（相对于配置文件所在文件夹，或随程序提供的 rubrics/P1.json … P9.json）",
                                   f"programs.{code}.rubric: no rubric file “{shown}” (relative to the config file's folder, "
                                   "or a shipped one such as rubrics/P1.json … P9.json)"))
+                errors.extend(m for m in s.validate() if m not in errors)
+                settings[code] = s
                 continue
             rubrics[code] = file
-        if len(errors) == before:
-            _check_rubric(code, file, s, errors)
-        else:
-            errors.extend(m for m in s.validate() if m not in errors)
+        _check_rubric(code, file, s, errors)
         settings[code] = s
     if errors:
         n = len(errors)
