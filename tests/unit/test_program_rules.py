@@ -10,9 +10,9 @@ from qbdesk.domain.funding import (
     PriorGrants,
     allocate,
     accepted_tiers,
-    allocate_verified,
     recommend,
 )
+from qbdesk.domain.verified import allocate_verified
 from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, default_mode, default_pass_fraction
 
 # Three enterprises (valid credit codes) applying to P3.
