@@ -1,7 +1,7 @@
 """program rules: mode (verified | scored), shortfall, blind, max_activities, key_minimum, rules; pass_threshold nullable
 
 Revision ID: 0003_s2d_rules
-Revises: 0002
+Revises: 0003_s2d_check
 Create Date: 2026-12-01 21:40:00
 
 Rounds that exist before this migration were computed as scored programs with one declared
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_s2d_rules'
-down_revision = '0002'
+down_revision = '0003_s2d_check'
 branch_labels = None
 depends_on = None
 

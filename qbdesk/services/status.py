@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.programs import program
+from qbdesk.services.qualification import qualification_counts
 from qbdesk.services.rounds import resolve_round
 from qbdesk.store.models import (
     Application,
@@ -69,6 +70,7 @@ class RoundStatus:
     snapshots: int = 0
     score_files: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "superseded": 0})
     problems: list[Problem] = field(default_factory=list)
+    qualification: dict[str, int] = field(default_factory=dict)  # applications checked / missing_checks / vetoed
 
     @property
     def applications(self) -> int:
@@ -96,6 +98,7 @@ class RoundStatus:
             "scoring": {"snapshots": self.snapshots, "score_files": dict(self.score_files),
                         "assignments": self.assignments, "scored": self.scored,
                         "complete": self.assignments > 0 and self.scored == self.assignments},
+            "qualification": dict(self.qualification),
             "problems": [p.to_json() for p in self.problems],
         }
 
@@ -127,6 +130,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
     st.experts = session.scalar(select(func.count()).select_from(Expert).where(Expert.round_id == r.id)) or 0
 
     _scoring(session, st)
+    st.qualification = qualification_counts(session, r.id).to_json()
 
     cov = coverage(session, r.id)
     for code, c in cov.items():
