@@ -31,6 +31,8 @@ def test_every_2026_2_rubric_validates_and_names_its_key_criterion(code):
     op = r.criterion("opinion")
     assert op.required and op.min_length == (150 if code in ("P1", "P8") else 80)
     assert "【优点】" in op.guidance.zh and "【不足】" in op.guidance.zh and "【结论】" in op.guidance.zh
+    gate = r.criterion("eligibility").guidance.zh  # what an expert can judge from the material; the rest is the coordinator's
+    assert gate.startswith("从申报材料判断") and "资格审查中核实" in gate
     text = json.dumps(r.to_data(), ensure_ascii=False)
     assert "本批次申报期" not in text and "this round's window" not in text
 
