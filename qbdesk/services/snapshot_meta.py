@@ -176,6 +176,8 @@ def application_meta(
                "title": redact(str(item.get("title", "")))}
         if item.get("date"):
             out["date"] = str(item["date"])
+        if item.get("tier"):
+            out["tier"] = str(item["tier"])  # a key of the round's tier table: names no one
         blind_items.append(out)  # "reference" is left out on purpose
     return {
         "code": code,
@@ -193,3 +195,19 @@ def application_meta(
                            "result": q["result"], "date": q["date"], "source": redact(str(q["source"]))}
                           for q in qualification],
     }
+
+
+def programs_meta(settings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``meta.json``'s ``programs``: each program's mode and whether its review is blind.
+
+    ``settings`` maps program codes to :class:`~qbdesk.domain.programs.ProgramSettings`.
+    An open program's experts are told that its evidence names the applicant; the
+    metadata itself is redacted all the same (the redaction costs an open review nothing).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for code, st in sorted(settings.items()):
+        entry: dict[str, Any] = {"mode": st.mode, "blind": bool(st.blind)}
+        if st.program in ("P5", "P7"):  # what an expert may accept an item as (names only, no amounts)
+            entry["tiers"] = {k: {"zh": t.zh, "en": t.en} for k, t in st.tier_table().items()}
+        out[code] = entry
+    return out

@@ -47,6 +47,7 @@ from qbdesk.services.snapshot_meta import (
     Redactor,
     application_meta,
     make_codes,
+    programs_meta,
 )
 from qbdesk.store import audit
 from qbdesk.store.models import (
@@ -162,6 +163,7 @@ class _RoundPlan:
     rubrics: dict[str, dict[str, Any]]  # hash -> canonical content
     experts: tuple[_ExpertPlan, ...]
     without_assignments: tuple[tuple[str, str], ...]  # (external id, name)
+    programs: dict[str, Any] = field(default_factory=dict)  # code -> ProgramSettings
 
 
 def round_rubrics(session: Session, round_id: int, programs: set[str]) -> tuple[dict[str, str], dict[str, dict]]:
@@ -223,7 +225,11 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
             continue
         plans.append(_ExpertPlan(e.id, e.external_id, audit_principal(e.external_id), e.name,
                                  tuple(views[i] for i in ids)))
-    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle))
+    from qbdesk.services.rounds import program_settings
+
+    settings = {pc.program: program_settings(pc) for pc in session.scalars(
+        select(ProgramConfig).where(ProgramConfig.round_id == round_id))}
+    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle), settings)
 
 
 def _file_names(plan: _RoundPlan) -> dict[int, str]:
@@ -299,6 +305,7 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
         "binding_secret": secret.hex(),
         "rubrics": {h: plan.rubrics[h] for h in sorted({app.rubric_hash for app in apps})},
         "declaration": dict(DECLARATION),
+        "programs": programs_meta({c: plan.programs[c] for c in {app.program for app in apps} if c in plan.programs}),
         "applications": meta_apps,
     }
     with SnapshotWriter(path, signing_key=keys.require_signing_key(), receiving_recipient=keys.receiving_recipient,
@@ -327,7 +334,9 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
                binding_secret=secret.hex(), codes={code: app.id for code, app in zip(codes, apps)},
                coordinator_fingerprint=keys.fingerprint, file_name=path.name)
     slip = HandoverSlip(plan.name, plan.year, expert.external_id, expert.name, path.name, passphrase, keys.fingerprint,
-                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"))
+                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"),
+                        tuple(sorted({a.program for a in apps if a.program in plan.programs
+                                      and not plan.programs[a.program].blind}, key=lambda c: int(c[1:]))))
     return _Result(built, row, slip, passphrase)
 
 

@@ -69,6 +69,17 @@ class Rubric(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+def _default_mode(ctx) -> str:
+    """A row made without a mode gets its program's default (verified for P3, P4, P5, P7)."""
+    from qbdesk.domain.programs import default_mode
+
+    return default_mode(ctx.get_current_parameters()["program"])
+
+
+def _default_blind(ctx) -> bool:
+    return ctx.get_current_parameters().get("mode", _default_mode(ctx)) == "scored"
+
+
 class ProgramConfig(Base):
     """A program as configured for one round: budget, threshold, tiers, rubric, assignment mode."""
 
@@ -78,10 +89,16 @@ class ProgramConfig(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     program: Mapped[str] = mapped_column(String(4))
     budget: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    pass_threshold: Mapped[float] = mapped_column(Float, default=60.0)
+    pass_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: verified, no pass line
     tiers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     per_application: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rubric_hash: Mapped[str | None] = mapped_column(ForeignKey("rubric.hash"), nullable=True)
+    mode: Mapped[str] = mapped_column(String(10), default=_default_mode)  # verified | scored
+    shortfall: Mapped[str] = mapped_column(String(12), default="pro_rata")  # pro_rata | rank_order
+    blind: Mapped[bool] = mapped_column(Boolean, default=_default_blind)
+    max_activities: Mapped[int | None] = mapped_column(Integer, nullable=True)  # P5 per enterprise per year
+    key_minimum: Mapped[float | None] = mapped_column(Float, nullable=True)  # on the rubric's key criterion
+    rules: Mapped[str] = mapped_column(String(10), default="2026.2")  # funding rules version
 
     round: Mapped[Round] = relationship(back_populates="programs")
     rubric: Mapped[Rubric | None] = relationship()

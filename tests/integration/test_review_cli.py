@@ -44,7 +44,8 @@ APPS = [  # program, number of items, title, summary: distinctive, so that a lea
     ("P3", 1, "电池包碳足迹核查与低碳认证", "完成动力电池包全生命周期碳足迹核查，取得低碳产品认证证书。"),
 ]
 CRITERIA = {c.id: c for p in ("P3", "P8") for c in default_rubric(p).criteria}
-OPINION = "申报材料完整，技术路线清晰，效益测算可信，认证与体系建设成效明显，建议予以支持。"
+OPINION = ("【优点】申报材料完整，技术路线清晰，效益测算可信，认证与体系建设成效明显。【不足】部分数据缺少第三方佐证，"
+           "推广计划尚欠具体。【结论】符合条件，建议予以支持。")
 
 
 def _make_round(db) -> int:
