@@ -50,6 +50,8 @@ def register(sub) -> None:
     d = a.add_parser("declare", help="accept the impartiality and confidentiality declaration / 签署承诺书")
     _common(d)
     d.add_argument("--conflicts", default="", metavar="TEXT", help="conflicts of interest to declare / 需申明的利害关系")
+    d.add_argument("--yes", action="store_true",
+                   help="accept without asking (for scripts; you have read the text) / 不再询问，直接签署（用于脚本）")
     d.set_defaults(func=run_declare)
 
     st = a.add_parser("status", help="progress: applications done and missing / 评审进度")
@@ -63,15 +65,15 @@ def register(sub) -> None:
 
 
 def passphrase(args, con) -> str:
-    from qbdesk.domain.messages import Msg, QbdeskError
+    from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 
     if args.passphrase_file is not None:
         try:
             text = args.passphrase_file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as e:
-            why = getattr(e, "strerror", None) or str(e)
-            raise QbdeskError(Msg(f"无法读取口令文件 {args.passphrase_file}：{why}",
-                                  f"cannot read the passphrase file {args.passphrase_file}: {why}")) from None
+            why = os_reason(e) if isinstance(e, OSError) else Msg("不是 UTF-8 文本", "not UTF-8 text")
+            raise QbdeskError(Msg(f"无法读取口令文件 {args.passphrase_file}：{why.zh}",
+                                  f"cannot read the passphrase file {args.passphrase_file}: {why.en}")) from None
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         if not lines:
             raise QbdeskError(Msg(f"口令文件 {args.passphrase_file} 是空的", f"the passphrase file {args.passphrase_file} is empty"))
@@ -154,10 +156,27 @@ def run_recuse(args, con) -> int:
     return 0
 
 
+def _confirm_declaration(args, con) -> None:
+    """The expert signs only after reading: an explicit yes, typed or given as --yes."""
+    from qbdesk.domain.messages import Msg, QbdeskError
+
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise QbdeskError(Msg("未签署：签署承诺书需要明确同意。请在终端中运行并输入 yes，或在读过上面的承诺书后加 --yes",
+                              "not signed: the declaration needs an explicit yes. Run this in a terminal and type "
+                              "yes, or add --yes once you have read the text above"))
+    con.out.flush()
+    answer = input(con.t("您已阅读并同意以上承诺书吗？输入 yes 签署：", "Have you read and do you accept the declaration above? Type yes to sign: "))
+    if answer.strip().lower() not in ("yes", "是"):
+        raise QbdeskError(Msg("未签署承诺书（未输入 yes）", "the declaration was not signed (no yes was typed)"))
+
+
 def run_declare(args, con) -> int:
     with _load(args, con) as ws:
         con.say(ws.declaration.text)
         con.say("")
+        _confirm_declaration(args, con)
         ws.declare(True, args.conflicts)
         d = ws.declaration
     con.say(con.t(f"已签署承诺书（{d.at}）", f"declaration accepted ({d.at})"))

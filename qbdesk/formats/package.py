@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping
 
 from qbdesk.domain.credit_code import CreditCodeError, validate as validate_credit_code
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, program
 
 FORMAT = "qbdesk.application/1"
@@ -675,7 +675,7 @@ def check_package(path: Path, rules: RoundRules) -> PackageCheck:
         else:
             return PackageCheck(path, None, (_problem("not_found", "找不到此路径", "no such file or folder"),))
     except OSError as e:
-        return PackageCheck(path, None, (_problem("unreadable", f"无法读取（{e.strerror or e}）", f"cannot be read ({e.strerror or e})"),))
+        return PackageCheck(path, None, (_problem("unreadable", f"无法读取（{os_reason(e).zh}）", f"cannot be read ({os_reason(e).en})"),))
     problems.extend(src.problems)
     if MANIFEST not in src.files:
         if MANIFEST not in src.refused and not any(p.code in ("bad_zip", "too_large", "too_many_files") for p in problems):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from qbdesk.domain import credit_code
-from qbdesk.domain.messages import Msg
+from qbdesk.domain.messages import Msg, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -307,5 +307,5 @@ def read_roster(path: Path | str) -> RosterParse:
     try:
         data = path.read_bytes()
     except OSError as e:
-        return _file_problem(f"无法读取 {path.name}：{e.strerror}", f"cannot read {path.name}: {e.strerror}")
+        return _file_problem(f"无法读取 {path.name}：{os_reason(e).zh}", f"cannot read {path.name}: {os_reason(e).en}")
     return read_csv(data, path.name)

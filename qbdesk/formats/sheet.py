@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Protocol
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import Criterion, Rubric
 from qbdesk.formats.atomic import atomic_write
 
@@ -279,7 +279,7 @@ def export_sheet(ws: SheetWorkspace, path: str | Path) -> int:
     try:
         atomic_write(target, data, mode=0o600)
     except OSError as e:
-        raise SheetError(Msg(f"无法写入 {target}：{e.strerror or e}", f"cannot write {target}: {e.strerror or e}")) from None
+        raise SheetError(Msg(f"无法写入 {target}：{os_reason(e).zh}", f"cannot write {target}: {os_reason(e).en}")) from None
     return len(rows)
 
 
@@ -293,7 +293,7 @@ def _read_bytes(path: Path) -> bytes:
     except FileNotFoundError:
         raise SheetError(Msg(f"找不到文件 {path}", f"file not found: {path}")) from None
     except OSError as e:
-        raise SheetError(Msg(f"无法读取 {path}：{e.strerror or e}", f"cannot read {path}: {e.strerror or e}")) from None
+        raise SheetError(Msg(f"无法读取 {path}：{os_reason(e).zh}", f"cannot read {path}: {os_reason(e).en}")) from None
     if len(data) > MAX_FILE:
         raise SheetError(Msg(f"{path} 过大（超过 {MAX_FILE // 1048576} MB），不是评分表", f"{path} is too large for a score sheet"))
     return data

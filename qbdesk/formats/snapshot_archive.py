@@ -16,6 +16,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from qbdesk.domain.messages import os_reason
 from qbdesk.formats import agezip, keys, sshsig
 from qbdesk.formats.agezip import EntryFailure
 from qbdesk.formats.snapshot_manifest import (
@@ -66,8 +67,8 @@ class Archive:
             raise
 
     def _unreadable(self, e: OSError) -> SnapshotError:
-        reason = e.strerror or str(e)
-        return snapshot_error("unreadable", self.where, f"无法读取文件（{reason}）", f"cannot read the file ({reason})")
+        reason = os_reason(e)
+        return snapshot_error("unreadable", self.where, f"无法读取文件（{reason.zh}）", f"cannot read the file ({reason.en})")
 
     def _open_zip(self) -> zipfile.ZipFile:
         try:

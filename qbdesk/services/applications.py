@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.orgname import normalise_org
 from qbdesk.formats.package import (
     JUNK_DIRS,
@@ -120,7 +120,7 @@ def find_packages(paths: Iterable[Path]) -> list[tuple[Path, PackageProblem | No
         try:
             children = sorted(folder.iterdir(), key=lambda c: c.name)
         except OSError as e:
-            add(folder, _problem("unreadable", f"无法读取文件夹（{e.strerror or e}）", f"cannot read the folder ({e.strerror or e})"))
+            add(folder, _problem("unreadable", f"无法读取文件夹（{os_reason(e).zh}）", f"cannot read the folder ({os_reason(e).en})"))
             return
         # Links are never followed: they could loop or lead out of the chosen folder.
         children = [c for c in children if not (c.name in JUNK_NAMES or c.name in JUNK_DIRS

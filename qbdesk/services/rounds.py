@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, Tier, program
 from qbdesk.store import audit
 from qbdesk.store.models import ProgramConfig, Round, Rubric
@@ -51,7 +51,7 @@ def load_round_config(path: Path) -> RoundConfig:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except OSError as e:
-        raise QbdeskError(Msg(f"无法读取配置文件 {path}：{e.strerror}", f"cannot read config file {path}: {e.strerror}")) from None
+        raise QbdeskError(Msg(f"无法读取配置文件 {path}：{os_reason(e).zh}", f"cannot read config file {path}: {os_reason(e).en}")) from None
     except (ValueError, tomllib.TOMLDecodeError) as e:
         raise QbdeskError(Msg(f"配置文件 {path} 格式错误：{e}", f"config file {path} is malformed: {e}")) from None
     settings: dict[str, ProgramSettings] = {}

@@ -39,7 +39,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
 from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
@@ -262,7 +262,7 @@ def _read(path: Path) -> bytes:
         with open(path, "rb") as f:
             return f.read(scorefile.MAX_FILE + 1)
     except OSError as e:
-        raise reject("unreadable", f"无法读取文件：{e.strerror or e}", f"cannot read the file: {e.strerror or e}") from None
+        raise reject("unreadable", f"无法读取文件：{os_reason(e).zh}", f"cannot read the file: {os_reason(e).en}") from None
 
 
 def _open(path: Path, identity: str) -> _Opened:

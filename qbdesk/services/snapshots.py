@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import content_hash, default_rubric
 from qbdesk.formats import keys as keyfiles
 from qbdesk.formats.atomic import atomic_write
@@ -365,7 +365,7 @@ def build_snapshots(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise QbdeskError(Msg(f"无法创建文件夹 {out}：{e.strerror or e}", f"cannot create the folder {out}: {e.strerror or e}")) from None
+        raise QbdeskError(Msg(f"无法创建文件夹 {out}：{os_reason(e).zh}", f"cannot create the folder {out}: {os_reason(e).en}")) from None
     written: list[Path] = []
     results: list[_Result] = []
     try:
@@ -419,8 +419,8 @@ def build_snapshots(
                               f"building the snapshots failed; the files written were removed: {e.msg.en}")) from None
     except OSError as e:
         _remove(written)
-        raise QbdeskError(Msg(f"写入失败，已删除本次写入的文件：{e.strerror or e}",
-                              f"writing failed; the files written were removed: {e.strerror or e}")) from None
+        raise QbdeskError(Msg(f"写入失败，已删除本次写入的文件：{os_reason(e).zh}",
+                              f"writing failed; the files written were removed: {os_reason(e).en}")) from None
     except SQLAlchemyError as e:  # e.g. the database is locked by another coordinator
         _remove(written)
         first = str(e).splitlines()[0][:200]

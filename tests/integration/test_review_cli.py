@@ -8,6 +8,7 @@ missing, wrong or absent passphrase, and no application content in clear anywher
 from __future__ import annotations
 
 import csv
+import io
 import hashlib
 import random
 from pathlib import Path
@@ -167,7 +168,7 @@ def test_an_expert_session_end_to_end(coordinator_side, tmp_path, capsys):
     recused = next(x for x in codes if x != p8)
     code, out, err = review(capsys, c, home, "recuse", recused, "--reason", "曾为该单位提供咨询服务")
     assert code == 0 and recused in out, err
-    code, out, _ = review(capsys, c, home, "declare", "--conflicts", "无")
+    code, out, _ = review(capsys, c, home, "declare", "--conflicts", "无", "--yes")
     assert code == 0 and "Expert reviewer's declaration" in out and "declaration accepted" in out
 
     code, _, err = review(capsys, c, home, "finalize", "--out", tmp_path / "s.qbscore")
@@ -263,3 +264,70 @@ def test_recusal_needs_a_reason_and_a_known_code(coordinator_side, tmp_path, cap
     real = out.splitlines()[3].split()[0]  # the first application's code
     code, _, err = review(capsys, c, home, "recuse", real, "--reason", "  ")
     assert code == 1 and "needs a reason" in err
+
+
+class _Terminal(io.StringIO):
+    """Standard input as a terminal the expert types into."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_declare_shows_the_text_and_signs_only_on_an_explicit_yes(coordinator_side, tmp_path, capsys, monkeypatch):
+    c = coordinator_side
+    home = tmp_path / "home"
+    assert review(capsys, c, home, "open", c["snapshot"])[0] == 0
+    code, out, err = review(capsys, c, home, "declare")  # stdin is no terminal here, and no --yes
+    assert code == 1 and "Expert reviewer's declaration" in out and "--yes" in err and "not signed" in err
+    assert "not accepted" in review(capsys, c, home, "status")[1]
+    code, out, err = cli(capsys, "review", "declare", "--home", home, "--passphrase-file", c["pfile"])
+    monkeypatch.setattr("sys.stdin", _Terminal("no\n"))
+    code, out, err = review(capsys, c, home, "declare")
+    assert code == 1 and "no yes was typed" in err
+    assert "not accepted" in review(capsys, c, home, "status")[1]
+    monkeypatch.setattr("sys.stdin", _Terminal("yes\n"))
+    code, out, err = review(capsys, c, home, "declare")
+    assert code == 0 and "Type yes to sign" in out and "declaration accepted" in out, err
+    code, out, err = cli(capsys, "review", "declare", "--home", home, "--passphrase-file", c["pfile"], "--yes")
+    assert code == 0 and "declaration accepted" in out
+
+
+def test_readme_and_handover_slip_say_the_declaration_comes_first_in_the_same_words(coordinator_side):
+    from qbdesk.paths import project_root
+    from qbdesk.reports.slips import DECLARATION_FIRST_EN, DECLARATION_FIRST_ZH, INSTRUCTIONS_EN, INSTRUCTIONS_ZH
+
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
+    assert DECLARATION_FIRST_ZH in readme and DECLARATION_FIRST_EN in readme
+    assert any(DECLARATION_FIRST_ZH in line for line in INSTRUCTIONS_ZH)
+    assert any(DECLARATION_FIRST_EN in line for line in INSTRUCTIONS_EN)
+
+
+def _ready_to_finalize(c, home, tmp_path, capsys):
+    assert review(capsys, c, home, "open", c["snapshot"])[0] == 0
+    sheet = tmp_path / "sheet.xlsx"
+    assert review(capsys, c, home, "sheet", "export", "--out", sheet)[0] == 0
+    fill(sheet)
+    assert review(capsys, c, home, "sheet", "import", sheet)[0] == 0
+    assert review(capsys, c, home, "declare", "--yes")[0] == 0
+
+
+def test_failed_finalizes_use_up_no_sequence_number_and_say_why_in_chinese(coordinator_side, tmp_path, capsys):
+    c = coordinator_side
+    home = tmp_path / "home"
+    _ready_to_finalize(c, home, tmp_path, capsys)
+    code, out, err = review(capsys, c, home, "finalize", "--out", tmp_path / "first.qbscore")
+    assert code == 0 and "sequence 1" in out, err
+    for _ in range(2):  # a folder that does not exist (a USB stick not mounted)
+        code, out, err = cli(capsys, "review", "finalize", "--home", home, "--passphrase-file", c["pfile"],
+                             "--out", tmp_path / "no-such-stick" / "s.qbscore")
+        assert code == 1 and "no such file or folder" in err and "Traceback" not in err
+    code = main(["review", "finalize", "--home", str(home), "--passphrase-file", str(c["pfile"]),
+                 "--out", str(tmp_path / "no-such-stick" / "s.qbscore")])
+    _, err = capsys.readouterr()
+    assert code == 1 and "文件或文件夹不存在" in err and "No such file" not in err
+    code, out, err = review(capsys, c, home, "finalize", "--out", tmp_path / "second.qbscore")
+    assert code == 0 and "sequence 2" in out, err
+    score = read_score_file(tmp_path / "second.qbscore", receiving_identity=c["keys"].receiving_identity)
+    assert score.data["sequence"] == 2
+    code, out, _ = review(capsys, c, home, "status")
+    assert "last finalised: sequence 2" in out

@@ -126,7 +126,7 @@ def _expert_session(capsys, office, expert: str, home: Path, *, recuse: bool, sh
     ok(capsys, "review", "sheet", "import", sheet, *common)
     code, out, err = cli(capsys, "review", "finalize", "--out", home.parent / f"{expert}.qbscore", *common)
     assert code == 1 and "declaration" in (out + err), "finalize refuses before the declaration"
-    ok(capsys, "review", "declare", *common)
+    ok(capsys, "review", "declare", "--yes", *common)
     out = ok(capsys, "review", "finalize", "--out", home.parent / f"{expert}.qbscore", *common)
     return {"programs": json.dumps(programs), "recused": recused or "", "finalize": out, "sheet": str(sheet),
             "pfile": str(pfile)}
