@@ -13,6 +13,5 @@ def register(sub) -> None:
 
 def run(args, con) -> int:
     from qbdesk.gui.app import run as run_gui
-    from qbdesk.store.engine import normalise_url
 
-    return run_gui(normalise_url(args.db), lang=args.lang)
+    return run_gui(args.db, lang=args.lang)

@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from qbdesk.domain.messages import count_en
+
 PASSPHRASE_ENV = "QBDESK_PASSPHRASE"
 MAX_LISTED = 40  # missing values listed by a refused finalize; the rest are counted
 
@@ -114,7 +116,7 @@ def run_open(args, con) -> int:
         _, name, year = ws.round
         con.say(con.t(f"已打开快照：{name}（{year} 年），评审专家 {ws.expert_name}（{ws.expert_id}），共 {len(ws.applications)} 份申报",
                       f"opened the snapshot: {name} ({year}), expert {ws.expert_name} ({ws.expert_id}), "
-                      f"{len(ws.applications)} applications"))
+                      f"{count_en(len(ws.applications), 'application')}"))
         con.say(con.t(f"工作区：{ws.home}", f"workspace: {ws.home}"))
         con.say(con.t("请与交接单逐字核对以下两项，不一致时请勿评审并联系评审组织方：",
                       "compare these two with the handover slip, character by character; if they differ, "
@@ -199,7 +201,7 @@ def run_status(args, con) -> int:
     con.say(con.t(f"承诺书：{'已签署 ' + decl.at if decl.accepted else '未签署（qbdesk review declare）'}",
                   f"declaration: {'accepted ' + decl.at if decl.accepted else 'not accepted (qbdesk review declare)'}"))
     con.say(con.t(f"申报 {len(rows)} 份：已完成 {done}，回避 {recused}，未完成 {todo}",
-                  f"{len(rows)} applications: {done} done, {recused} recused, {todo} to do"))
+                  f"{count_en(len(rows), 'application')}: {done} done, {recused} recused, {todo} to do"))
     for r in rows:
         state = (con.t("回避", "recused") if r.recused else con.t("已完成", "done") if r.done
                  else con.t(f"缺 {r.missing} 项", f"{r.missing} missing"))

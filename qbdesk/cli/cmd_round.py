@@ -25,7 +25,7 @@ def run_init(args, con) -> int:
 
     config = load_round_config(args.config) if args.config else None
     programs = [c.strip().upper() for c in args.programs.split(",") if c.strip()] if args.programs else None
-    db = open_db(args)
+    db = open_db(args, create=True)
     rid = init_round(db.sessions, name=args.name, year=args.year, programs=programs, config=config)
     con.say(con.t(f"已创建评审批次 {rid}：{args.name}（{args.year} 年度）",
                   f"created round {rid}: {args.name} ({args.year})"))

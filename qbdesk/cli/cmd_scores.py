@@ -34,6 +34,9 @@ def run_import(args, con) -> int:
     db = open_db(args)
     rid = current_round_id(db, args)
     report = import_score_files(db.sessions, rid, args.paths, keys=keys)
+    if report.nothing_found:
+        con.error(report.summary())
+        return 1
     for line in report.lines:
         con.say(line.text(con.lang))
     con.say(report.summary())

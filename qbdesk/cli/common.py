@@ -12,10 +12,11 @@ def add_db_args(p: argparse.ArgumentParser, *, required: bool = False) -> None:
                    help="round id (default: the newest round) / 评审批次编号（默认最新）")
 
 
-def open_db(args):
+def open_db(args, *, create: bool = False):
+    """The database named by --db; only ``round init`` (and the demo) may create one."""
     from qbdesk.store.engine import open_database
 
-    return open_database(args.db)
+    return open_database(args.db, create=create)
 
 
 def current_round_id(db, args) -> int:

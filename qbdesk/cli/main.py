@@ -62,6 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_REJECTED
+    except Exception as e:  # a database failing mid-command: one clear line, not a traceback
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(e, SQLAlchemyError):
+            raise
+        from qbdesk.store.engine import database_error
+
+        console.error(database_error(e, args.db or ""))
+        return EXIT_REJECTED
 
 
 if __name__ == "__main__":  # pragma: no cover

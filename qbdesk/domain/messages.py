@@ -63,3 +63,8 @@ def os_reason(e: BaseException) -> Msg:
         return Msg(zh, en)
     raw = getattr(e, "strerror", None) or str(e) or e.__class__.__name__
     return Msg(f"系统错误：{raw}", raw)
+
+
+def count_en(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 package``, ``2 packages``: an English count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"

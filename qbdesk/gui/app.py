@@ -60,7 +60,9 @@ def create_application(argv: list[str] | None = None, lang: str = "zh") -> QAppl
 
 
 def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None) -> int:
-    """Show the main window on ``db_url`` (None: the default database); return the exit code."""
+    """Show the main window on ``db_url`` (None: the default database, made on first use); return the exit code.
+
+    A database the user named must exist: a mistyped path is refused, never created."""
     try:
         lang = i18n.normalise_language(lang)
     except QbdeskError as exc:
@@ -68,7 +70,7 @@ def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None) 
         return 2
     app = create_application(argv, lang)
     try:
-        db = open_database(db_url)
+        db = open_database(db_url, create=db_url is None)
     except Exception as exc:
         QMessageBox.critical(None, "qbdesk", translate("app", "Could not open the database {url}:\n{reason}").format(
             url=db_url or translate("app", "(default)"), reason=i18n.error_text(exc)))

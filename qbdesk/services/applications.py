@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError, os_reason
+from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
 from qbdesk.domain.orgname import normalise_org
 from qbdesk.formats.package import (
     JUNK_DIRS,
@@ -66,6 +66,11 @@ class ImportReport:
     lines: list[ImportLine] = field(default_factory=list)
     total: int = 0  # packages found, including any not reached after a cancel
     cancelled: bool = False
+    searched: tuple[Path, ...] = ()  # where the packages were looked for
+
+    @property
+    def nothing_found(self) -> bool:
+        return self.total == 0 and not self.cancelled
 
     @property
     def counts(self) -> dict[str, int]:
@@ -75,12 +80,17 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         """Every package found was imported or already there."""
-        return not self.cancelled and all(line.status != "rejected" for line in self.lines)
+        return not self.cancelled and not self.nothing_found and all(line.status != "rejected" for line in self.lines)
 
     def summary(self) -> Msg:
+        if self.nothing_found:
+            where = "、".join(map(str, self.searched)) or "?"
+            return Msg(f"在 {where} 中没有找到申报包（每个申报包是一个含 application.json 的文件夹或 .zip 文件）：未导入任何内容",
+                       f"no application packages found in {', '.join(map(str, self.searched)) or '?'} (a package is a "
+                       f"folder or .zip file holding application.json): nothing was imported")
         c = self.counts
         zh = f"共 {self.total} 个申报包：导入 {c['imported']}，未变化 {c['unchanged']}，拒绝 {c['rejected']}"
-        en = f"{self.total} packages: {c['imported']} imported, {c['unchanged']} unchanged, {c['rejected']} rejected"
+        en = f"{count_en(self.total, 'package')}: {c['imported']} imported, {c['unchanged']} unchanged, {c['rejected']} rejected"
         if self.cancelled:
             rest = self.total - len(self.lines)
             zh += f"；已取消，{rest} 个未处理"
@@ -225,8 +235,9 @@ def import_packages(session_factory: sessionmaker[Session], round_id: int, paths
         existing = {eid: (aid, digest) for eid, aid, digest in s.execute(
             select(Application.external_id, Application.id, Application.package_digest)
             .where(Application.round_id == round_id))}
+    paths = [Path(p) for p in paths]
     candidates = find_packages(paths)
-    report = ImportReport(round_id=round_id, total=len(candidates))
+    report = ImportReport(round_id=round_id, total=len(candidates), searched=tuple(paths))
     batch: dict[str, tuple[str, Path]] = {}  # id -> (digest, path) accepted in this batch
     try:
         for n, (path, found_problem) in enumerate(candidates, start=1):

@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError, os_reason
+from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
 from qbdesk.domain.rubric import content_hash, default_rubric
 from qbdesk.formats import keys as keyfiles
 from qbdesk.formats.atomic import atomic_write
@@ -102,7 +102,7 @@ class BuildReport:
         for b in self.snapshots:
             digest = " ".join(b.digest[i:i + 4] for i in range(0, 16, 4))
             out.append(f"{b.expert_external_id}  {b.expert_name}  {b.path.name}  "
-                       + (f"{b.applications} applications, {b.attachments} attachments, digest {digest}…"
+                       + (f"{count_en(b.applications, 'application')}, {count_en(b.attachments, 'attachment')}, digest {digest}…"
                           if lang == "en" else f"{b.applications} 份申报，{b.attachments} 个附件，摘要 {digest}…"))
         out.extend(m.text(lang) for m in self.skipped)
         return out
