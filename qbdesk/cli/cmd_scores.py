@@ -30,9 +30,9 @@ def run_import(args, con) -> int:
 
     # Never created here (score files are sealed to the keys that built the snapshots), and the
     # signing key stays locked: importing only decrypts.
-    keys = load_keys(args.keys, signing=False)
     db = open_db(args)
     rid = current_round_id(db, args)
+    keys = load_keys(args.keys, signing=False)
     report = import_score_files(db.sessions, rid, args.paths, keys=keys)
     if report.nothing_found:
         con.error(report.summary())
@@ -54,9 +54,9 @@ def run_recheck(args, con) -> int:
     from qbdesk.services.coordinator_keys import load_keys
     from qbdesk.services.score_recheck import recheck_scores
 
-    keys = load_keys(args.keys, signing=False)
     db = open_db(args)
     rid = current_round_id(db, args)
+    keys = load_keys(args.keys, signing=False)
     with db.sessions() as s:
         report = recheck_scores(s, rid, keys=keys)
     for f in report.files:

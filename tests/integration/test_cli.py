@@ -53,7 +53,7 @@ def test_entry_point_runs_without_qt(tmp_path):
     r = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "empty.sqlite")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 1, r.stderr
-    assert "no round yet" in r.stderr
+    assert "the database file does not exist" in r.stderr and not (tmp_path / "empty.sqlite").exists()
 
 
 def test_demo_then_status_json_shows_nine_programs_fully_covered(demo_round, capsys):
