@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from qbdesk.cli.common import add_db_args
+from qbdesk.cli.lang import h
 
 
 def register(sub) -> None:
-    p = sub.add_parser("applications", help="application packages / 申报材料")
+    p = sub.add_parser("applications", help=h("application packages: import, remove", "申报材料：导入、删除"))
     a = p.add_subparsers(dest="applications_command", metavar="ACTION", required=True, parser_class=type(p))
-    imp = a.add_parser("import", help="import packages (folders, .zip, or folders of them) / 导入申报材料")
+    imp = a.add_parser("import", help=h("check and import application packages (folders, .zip files, or folders of them)", "校验并导入申报包（文件夹、.zip 文件，或包含它们的文件夹）"))
     add_db_args(imp)
-    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                     help=h("a package folder or .zip, or a folder of them", "申报包文件夹或 .zip 文件，或包含它们的文件夹"))
     imp.set_defaults(func=run_import)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from qbdesk.cli.common import add_db_args
+from qbdesk.cli.lang import h
 
 
 def register(sub) -> None:
-    p = sub.add_parser("gui", help="open the desktop app / 打开桌面程序")
+    p = sub.add_parser("gui", help=h("open the desktop app on a database", "在指定数据库上打开桌面程序"))
     add_db_args(p)
     p.set_defaults(func=run)
 

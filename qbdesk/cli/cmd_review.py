@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from qbdesk.cli.lang import h
 from qbdesk.domain.messages import count_en
 
 PASSPHRASE_ENV = "QBDESK_PASSPHRASE"
@@ -18,51 +19,54 @@ MAX_LISTED = 40  # missing values listed by a refused finalize; the rest are cou
 
 def _common(p, *, home: bool = True) -> None:
     if home:
-        p.add_argument("--home", type=Path, required=True, metavar="DIR", help="the review workspace folder / 评审工作区文件夹")
+        p.add_argument("--home", type=Path, required=True, metavar="DIR", help=h("the review workspace folder (made by review open)", "评审工作区文件夹（由 review open 创建）"))
     p.add_argument("--passphrase-file", type=Path, metavar="F",
-                   help=f"read the passphrase from F (else ${PASSPHRASE_ENV}, else a prompt) / 从文件读取口令")
+                   help=h(f"read the snapshot passphrase from F (else ${PASSPHRASE_ENV}, else a prompt)",
+                          f"从文件 F 读取快照口令（否则用环境变量 {PASSPHRASE_ENV}，否则提示输入）"))
 
 
 def register(sub) -> None:
-    p = sub.add_parser("review", help="expert review without the GUI / 专家评审（命令行）")
+    p = sub.add_parser("review", help=h("the expert's review without the GUI: open, sheet, recuse, declare, status, finalize", "专家评审（命令行）：打开、评分表、回避、承诺书、进度、定稿"))
     a = p.add_subparsers(dest="review_command", metavar="ACTION", required=True, parser_class=type(p))
 
-    o = a.add_parser("open", help="verify and open a snapshot into a workspace / 校验并打开评审快照")
-    o.add_argument("snapshot", type=Path, metavar="SNAPSHOT")
+    o = a.add_parser("open", help=h("verify and open a snapshot into a workspace", "校验并打开评审快照"))
+    o.add_argument("snapshot", type=Path, metavar="SNAPSHOT", help=h("the .qbsnap file from the coordinator", "评审组织方提供的 .qbsnap 快照文件"))
     _common(o)
     o.set_defaults(func=run_open)
 
-    s = a.add_parser("sheet", help="offline score sheet (Excel/WPS) / 离线评分表")
+    s = a.add_parser("sheet", help=h("the offline score sheet (Excel/WPS): export, import", "离线评分表（Excel/WPS）：导出、导入"))
     sa = s.add_subparsers(dest="sheet_command", metavar="ACTION", required=True, parser_class=type(p))
-    e = sa.add_parser("export", help="write the score sheet (.xlsx or .csv) / 导出评分表")
+    e = sa.add_parser("export", help=h("write the score sheet (.xlsx or .csv)", "导出评分表"))
     _common(e)
-    e.add_argument("--out", type=Path, required=True, metavar="F.xlsx|F.csv")
+    e.add_argument("--out", type=Path, required=True, metavar="F.xlsx|F.csv",
+                   help=h("the sheet to write, .xlsx or .csv", "要写入的评分表，.xlsx 或 .csv"))
     e.set_defaults(func=run_sheet_export)
-    i = sa.add_parser("import", help="check and import a filled-in score sheet / 校验并导入评分表")
+    i = sa.add_parser("import", help=h("check and import a filled-in score sheet", "校验并导入评分表"))
     _common(i)
-    i.add_argument("sheet", type=Path, metavar="F.xlsx|F.csv")
+    i.add_argument("sheet", type=Path, metavar="F.xlsx|F.csv", help=h("the filled-in sheet", "填写好的评分表"))
     i.set_defaults(func=run_sheet_import)
 
-    r = a.add_parser("recuse", help="recuse from an application, with a reason / 回避")
+    r = a.add_parser("recuse", help=h("recuse from an application, with a reason", "回避某个申报（须说明理由）"))
     _common(r)
-    r.add_argument("application", metavar="APPLICATION", help="the application's code / 申报编号")
-    r.add_argument("--reason", required=True, metavar="TEXT", help="why (required) / 回避理由（必填）")
+    r.add_argument("application", metavar="APPLICATION", help=h("the application's code (as review status lists it)", "申报代码（见 review status）"))
+    r.add_argument("--reason", required=True, metavar="TEXT", help=h("why (required)", "回避理由（必填）"))
     r.set_defaults(func=run_recuse)
 
-    d = a.add_parser("declare", help="accept the impartiality and confidentiality declaration / 签署承诺书")
+    d = a.add_parser("declare", help=h("accept the impartiality and confidentiality declaration", "阅读并签署评审专家承诺书（须明确同意）"))
     _common(d)
-    d.add_argument("--conflicts", default="", metavar="TEXT", help="conflicts of interest to declare / 需申明的利害关系")
+    d.add_argument("--conflicts", default="", metavar="TEXT", help=h("conflicts of interest to declare (default: none)", "需申明的利害关系（默认无）"))
     d.add_argument("--yes", action="store_true",
-                   help="accept without asking (for scripts; you have read the text) / 不再询问，直接签署（用于脚本）")
+                   help=h("accept without asking (for scripts; you have read the text)", "不再询问，直接签署（用于脚本）"))
     d.set_defaults(func=run_declare)
 
-    st = a.add_parser("status", help="progress: applications done and missing / 评审进度")
+    st = a.add_parser("status", help=h("progress: applications done and missing", "评审进度：已完成和未完成的申报"))
     _common(st)
     st.set_defaults(func=run_status)
 
-    f = a.add_parser("finalize", help="write the signed score file / 定稿并导出评分文件")
+    f = a.add_parser("finalize", help=h("write the signed, encrypted score file for the coordinator", "定稿：写出已签名、加密的评分文件"))
     _common(f)
-    f.add_argument("--out", type=Path, required=True, metavar="F.qbscore")
+    f.add_argument("--out", type=Path, required=True, metavar="F.qbscore",
+                   help=h("the score file to write", "要写入的评分文件"))
     f.set_defaults(func=run_finalize)
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
+from qbdesk.cli.lang import h
 from qbdesk.domain.messages import count_en
 
 from qbdesk.cli.common import add_db_args
 
 
 def register(sub) -> None:
-    p = sub.add_parser("status", help="state of the round / 批次状态")
+    p = sub.add_parser("status", help=h("the state of the round: counts, coverage, scoring, recusals, problems", "批次状态：数量、覆盖、评分、回避和问题"))
     add_db_args(p)
-    p.add_argument("--json", action="store_true", help="machine-readable output / JSON 输出")
+    p.add_argument("--json", action="store_true", help=h("machine-readable output (JSON)", "机器可读的输出（JSON）"))
     p.set_defaults(func=run)
 
 

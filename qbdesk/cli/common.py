@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from qbdesk.cli.lang import h
 
-def add_db_args(p: argparse.ArgumentParser, *, required: bool = False) -> None:
+
+def add_db_args(p: argparse.ArgumentParser, *, required: bool = False, round_arg: bool = True) -> None:
     p.add_argument("--db", metavar="URL", required=required,
-                   help="database URL or SQLite file path / 数据库（默认：用户数据目录下的 qbdesk.sqlite）")
-    p.add_argument("--round", dest="round_id", type=int, metavar="ID",
-                   help="round id (default: the newest round) / 评审批次编号（默认最新）")
+                   help=h("database: a SQLite file path or a SQLAlchemy URL (default: qbdesk.sqlite in the user data "
+                          "folder)", "数据库：SQLite 文件路径或 SQLAlchemy URL（默认：用户数据目录下的 qbdesk.sqlite）"))
+    if round_arg:
+        p.add_argument("--round", dest="round_id", type=int, metavar="ID",
+                       help=h("round id (default: the newest round)", "评审批次编号（默认：最新的批次）"))
 
 
 def open_db(args, *, create: bool = False):

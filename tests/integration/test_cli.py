@@ -38,7 +38,9 @@ def test_version(capsys):
 def test_usage_error_exits_2(capsys):
     code, _, err = run(capsys, "assign", "--per-application", "many")
     assert code == 2
-    assert "usage" in err
+    assert "用法错误" in err and "usage" not in err
+    code, _, err = run(capsys, "--lang", "en", "assign", "--per-application", "many")
+    assert code == 2 and "usage error: argument --per-application: invalid int value" in err
 
 
 def test_no_command_prints_help_and_exits_2(capsys):
