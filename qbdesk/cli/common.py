@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from qbdesk.cli.lang import h
 
@@ -28,3 +29,12 @@ def current_round_id(db, args) -> int:
 
     with db.sessions() as s:
         return resolve_round(s, args.round_id).id
+
+
+def add_exit_after_args(p: argparse.ArgumentParser) -> None:
+    """For CI and smoke tests: close the window by itself, saving a picture of it first."""
+    p.add_argument("--exit-after", type=float, metavar="SECONDS",
+                   help=h("close the app after SECONDS (for CI and smoke tests)", "SECONDS 秒后自动关闭程序（用于持续集成和冒烟测试）"))
+    p.add_argument("--screenshot", type=Path, metavar="F.png",
+                   help=h("with --exit-after: first save a picture of the window as PNG",
+                          "与 --exit-after 同用：关闭前把窗口截图保存为 PNG"))
