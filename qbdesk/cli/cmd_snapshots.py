@@ -28,10 +28,14 @@ def register(sub) -> None:
 def run_build(args, con) -> int:
     from qbdesk.cli.common import current_round_id, open_db
     from qbdesk.services.coordinator_keys import PASSPHRASE_ENV, load_or_create_keys
-    from qbdesk.services.snapshots import build_snapshots
+    from qbdesk.services.snapshots import build_snapshots, rebuild_warning
 
     db = open_db(args)
     rid = current_round_id(db, args)
+    with db.sessions() as s:
+        warning = rebuild_warning(s, rid)
+    if warning is not None:
+        print(warning.text(con.lang), file=con.err)
     keys = load_or_create_keys(args.keys)
     if keys.created:
         con.say(con.t(f"已在 {keys.directory} 创建评审组织方密钥，指纹 {keys.fingerprint}；请备份此文件夹",

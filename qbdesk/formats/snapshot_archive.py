@@ -90,6 +90,13 @@ class Archive:
             )
         if not head:
             raise snapshot_error("not_a_snapshot", self.where, "文件是空的", "the file is empty")
+        if head.startswith(b"age-encryption.org/"):  # what a score file (.qbscore) begins with
+            raise snapshot_error(
+                "not_a_snapshot", self.where,
+                "这是评分文件（.qbscore），不是评审快照：请交给评审组织方，用 qbdesk scores import 导入",
+                "this is a score file (.qbscore), not a snapshot: it goes to the coordinator, who imports it with "
+                "qbdesk scores import",
+            )
         raise snapshot_error(
             "not_a_snapshot", self.where, "不是 qbdesk 评审快照（不是有效的 ZIP 文件）", "not a qbdesk snapshot (not a valid ZIP file)"
         )

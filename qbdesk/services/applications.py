@@ -274,8 +274,10 @@ def _import_one(session_factory: sessionmaker[Session], round_id: int, path: Pat
             batch[pkg.id] = (pkg.digest, path)
             return ImportLine(path, "unchanged", pkg.id, app_id)
         return ImportLine(path, "rejected", pkg.id, problems=(_problem(
-            "duplicate_id", f"申报编号 {pkg.id} 已导入本批次，但内容不同（未作任何修改）",
-            f"application id {pkg.id} is already in this round with different contents (nothing was changed)"),))
+            "duplicate_id", f"申报编号 {pkg.id} 已导入本批次，但内容不同（未作任何修改）；如要换成这一版，"
+                            f"请先删除原申报：qbdesk applications remove {pkg.id} --reason …，再导入",
+            f"application id {pkg.id} is already in this round with different contents (nothing was changed); to "
+            f"replace it with this one, remove it first (qbdesk applications remove {pkg.id} --reason …), then import"),))
     try:
         with session_factory() as s, s.begin():
             app_id, notes = _store(s, round_id, pkg)

@@ -441,3 +441,18 @@ def _remove(paths: list[Path]) -> None:
             p.unlink(missing_ok=True)
         except OSError:
             pass  # nothing more to do; the report says the build failed
+
+
+def rebuild_warning(session: Session, round_id: int) -> Msg | None:
+    """Before a build: a warning when score files already came back for this round."""
+    from sqlalchemy import func
+
+    from qbdesk.store.models import ScoreFileRecord
+
+    n = session.scalar(select(func.count()).select_from(ScoreFileRecord).where(ScoreFileRecord.round_id == round_id)) or 0
+    if not n:
+        return None
+    return Msg(f"注意：本批次已收到 {n} 份评分文件。新生成的快照是新的快照：拿到它的专家须重新打开并评分，"
+               f"已收到的评分文件仍对应旧快照",
+               f"note: {count_en(n, 'score file')} already came back for this round. The snapshots built now are new "
+               f"ones: an expert given one opens and scores it afresh; the score files received belong to the old snapshots")

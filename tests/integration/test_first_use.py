@@ -134,3 +134,61 @@ def test_importing_an_empty_folder_says_nothing_was_found_where(tmp_path, round_
     assert code == 1 and "没有找到评分文件" in err
     with sqlite3.connect(round_db) as con:
         assert con.execute("select count(*) from application").fetchone() == (0,)
+
+
+# --- applications remove ---------------------------------------------------------------------------
+
+
+def test_remove_an_application_to_import_a_corrected_package(tmp_path, capsys):
+    import json
+    import shutil
+
+    from qbdesk.store.audit import verify_chain
+    from qbdesk.store.engine import open_database
+
+    demo = tmp_path / "demo"
+    assert run(capsys, "demo", "--out", demo, "--no-gui")[0] == 0
+    packages = tmp_path / "p3"
+    for d in sorted((demo / "packages").glob("*-P3-*")):
+        shutil.copytree(d, packages / d.name)
+    db = tmp_path / "round.sqlite"
+    assert run(capsys, "round", "init", "--db", db, "--name", "P3 批次", "--year", "2026", "--programs", "P3")[0] == 0
+    assert run(capsys, "applications", "import", "--db", db, packages)[0] == 0
+
+    first = sorted(packages.iterdir())[0]
+    manifest = json.loads((first / "application.json").read_text(encoding="utf-8"))
+    manifest["title"] += "（更正）"
+    (first / "application.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run(capsys, "--lang", "en", "applications", "import", "--db", db, first)
+    assert code == 1 and f"qbdesk applications remove {first.name} --reason" in out
+
+    code, out, err = run(capsys, "--lang", "en", "applications", "remove", "--db", db, first.name, "--reason", "申报单位更正了项目名称")
+    assert code == 0 and f"removed application {first.name} (P3," in out, err
+    code, out, err = run(capsys, "--lang", "en", "applications", "remove", "--db", db, first.name)
+    assert code == 1 and f"there is no application {first.name}" in err
+    code, out, _ = run(capsys, "--lang", "en", "applications", "import", "--db", db, first)
+    assert code == 0 and "1 imported" in out
+
+    assert run(capsys, "experts", "import", "--db", db, demo / "experts.csv")[0] == 0
+    assert run(capsys, "assign", "--db", db)[0] == 0
+    assert run(capsys, "snapshots", "build", "--db", db, "--out", tmp_path / "usb", "--keys", tmp_path / "keys")[0] == 0
+    second = sorted(packages.iterdir())[1].name
+    code, out, err = run(capsys, "applications", "remove", "--db", db, second)
+    assert code == 1 and "已包含在专家" in err and "--force" in err
+    code, out, err = run(capsys, "--lang", "en", "applications", "remove", "--db", db, second, "--force", "--reason", "撤回")
+    assert code == 0 and "build them again" in out, err
+
+    database = open_database(str(db), create=False)
+    try:
+        from sqlalchemy import select
+
+        from qbdesk.store.models import Application, AuditEntry
+
+        with database.sessions() as s:
+            removed = [e.detail for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "applications.remove"))]
+            assert [(d["application"], d["forced"], d["reason"]) for d in removed] == [
+                (first.name, False, "申报单位更正了项目名称"), (second, True, "撤回")]
+            assert second not in set(s.scalars(select(Application.external_id)))
+            assert verify_chain(s) == []
+    finally:
+        database.dispose()

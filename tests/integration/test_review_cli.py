@@ -202,6 +202,13 @@ def test_an_expert_session_end_to_end(coordinator_side, tmp_path, capsys):
     code, out, err = cli(capsys, "scores", "import", "--db", f"sqlite:///{db_copy}", tmp_path / "s2.qbscore", *keys)
     assert code == 0, out + err
 
+    # a score file offered as a snapshot is named for what it is
+    code, _, err = review(capsys, c, tmp_path / "home2", "open", tmp_path / "s2.qbscore")
+    assert code == 1 and "this is a score file (.qbscore), not a snapshot" in err
+    # rebuilding the snapshots once score files came back: warned
+    code, out, err = cli(capsys, "snapshots", "build", "--db", f"sqlite:///{db_copy}", "--out", tmp_path / "usb2", *keys)
+    assert code == 0 and "2 score files already came back" in err, out + err
+
     # nothing of an application in clear anywhere under HOME
     secrets = [t for _, _, title, summary in APPS for t in (title, summary[:12], summary[-12:])]
     secrets += ["认证证书1", "技术方案", OPINION[:10]]
