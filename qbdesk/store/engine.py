@@ -74,7 +74,7 @@ class Database:
 
 # SQLAlchemy's and the drivers' words for the common failures, and what to tell the user.
 _DB_REASONS = (
-    ("database disk image is malformed", "数据库文件已损坏（database disk image is malformed）：请从备份恢复",
+    ("database disk image is malformed", "数据库文件已损坏：请从备份恢复",
      "the database file is damaged (database disk image is malformed): restore it from a backup"),
     ("file is not a database", "这不是数据库文件", "it is not a database file"),
     ("database is locked", "数据库正被另一个程序占用，请稍后再试", "the database is in use by another program; try again later"),
