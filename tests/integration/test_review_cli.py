@@ -338,3 +338,34 @@ def test_failed_finalizes_use_up_no_sequence_number_and_say_why_in_chinese(coord
     assert score.data["sequence"] == 2
     code, out, _ = review(capsys, c, home, "status")
     assert "last finalised: sequence 2" in out
+
+
+def test_score_sheet_names_the_program_and_criterion_and_old_sheets_still_import(coordinator_side, tmp_path, capsys):
+    c = coordinator_side
+    home = tmp_path / "home"
+    assert review(capsys, c, home, "open", c["snapshot"])[0] == 0
+    xlsx, old_csv = tmp_path / "s.xlsx", tmp_path / "old.csv"
+    assert review(capsys, c, home, "sheet", "export", "--out", xlsx)[0] == 0
+    sheet = openpyxl.load_workbook(xlsx)[DATA_TITLE]
+    assert [cell.value for cell in sheet[1]] == ["application", "criterion", "item", "value", "comment",
+                                                 "program", "criterion_name"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    eligibility = [r for r in rows if r[1] == "eligibility"]
+    assert {r[5] for r in eligibility} == {"P3", "P8"}  # the same id in two programs, told apart
+    for r in rows:
+        assert r[6] == f"{CRITERIA[r[1]].name.zh} {CRITERIA[r[1]].name.en}"
+    # the context columns are read-only: what an expert types there is not read
+    filled = fill(xlsx)
+    wb = openpyxl.load_workbook(xlsx)
+    for row in wb[DATA_TITLE].iter_rows(min_row=2):
+        row[5].value, row[6].value = "P9", "随便写写"
+    wb.save(xlsx)
+    code, out, err = review(capsys, c, home, "sheet", "import", xlsx)
+    assert code == 0 and "nothing was imported" not in out, out + err
+    assert len(filled) == 3
+    # a sheet of the five columns only, as sheets were before, still imports
+    p3 = next(r[0] for r in rows if r[5] == "P3")
+    old_csv.write_text(f"application,criterion,item,value,comment\r\n{p3},eligibility,,fail,不在深圳市注册\r\n",
+                       encoding="utf-8-sig")
+    code, out, err = review(capsys, c, home, "sheet", "import", old_csv)
+    assert code == 0 and "1 value changed" in out, out + err
