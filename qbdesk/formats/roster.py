@@ -91,6 +91,7 @@ class RosterProblem:
 class RosterParse:
     rows: list[RosterRow] = field(default_factory=list)
     problems: list[RosterProblem] = field(default_factory=list)
+    columns: tuple[str, ...] = ()  # the columns found, by their English key
 
     @property
     def ok(self) -> bool:
@@ -160,6 +161,7 @@ def parse_table(header: Sequence[Any], body: Iterable[tuple[int, Sequence[Any]]]
         result.problems.append(RosterProblem(header_row, "", Msg(
             "表头缺少必需的列：" + "、".join(f"{_ZH_FIELD[k]}（{k}）" for k in missing),
             "the header lacks required columns: " + ", ".join(f"{k} ({_ZH_FIELD[k]})" for k in missing))))
+    result.columns = tuple(columns)
     if result.problems:
         return result
 

@@ -192,3 +192,22 @@ def test_remove_an_application_to_import_a_corrected_package(tmp_path, capsys):
             assert verify_chain(s) == []
     finally:
         database.dispose()
+
+
+# --- the roster: experts on no panel are named ------------------------------------------------------
+
+
+def test_roster_without_programs_or_with_an_expert_on_no_panel_is_warned(tmp_path, capsys):
+    db = tmp_path / "round.sqlite"
+    assert run(capsys, "round", "init", "--db", db, "--name", "批次", "--year", "2026", "--programs", "P3")[0] == 0
+    bare = tmp_path / "bare.csv"
+    bare.write_text("编号,姓名,单位\nE01,张三,某大学\nE02,李四,某研究院\n", encoding="utf-8")
+    code, out, err = run(capsys, "experts", "import", "--db", db, bare)
+    assert code == 0, err
+    assert "名单没有“评审项目”（programs）列" in out and "E01、E02" in out and "不会被分配" in out
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("id,name,organisation,programs\nE01,张三,某大学,P3\nE02,李四,某研究院,\n", encoding="gb18030")
+    code, out, err = run(capsys, "--lang", "en", "experts", "import", "--db", db, mixed)
+    assert code == 0, err
+    assert "these experts have no programs, sit on no panel and will not be assigned: E02" in out
+    assert "E01" not in out.split("will not be assigned:")[1]
