@@ -655,8 +655,9 @@ def _hash_pdf(name: str, opener: Callable[[], Iterator[bytes]]) -> tuple[str | N
                 head += chunk[: len(PDF_MAGIC)]
             h.update(chunk)
     except _READ_ERRORS as e:
+        why = os_reason(e) if isinstance(e, OSError) else Msg(str(e), str(e))
         return None, _problem("unreadable" if isinstance(e, OSError) else "bad_zip",
-                              f"无法读取附件“{name}”（{e}）", f"cannot read attachment {name!r} ({e})")
+                              f"无法读取附件“{name}”（{why.zh}）", f"cannot read attachment {name!r} ({why.en})")
     if not head.startswith(PDF_MAGIC):
         return None, _problem("not_pdf", f"附件“{name}”不是 PDF 文件（文件开头不是 %PDF-）",
                               f"attachment {name!r} is not a PDF (it does not start with %PDF-)")
@@ -689,7 +690,8 @@ def check_package(path: Path, rules: RoundRules) -> PackageCheck:
     try:
         manifest, bad = parse_manifest(b"".join(opener()))
     except _READ_ERRORS as e:
-        manifest, bad = None, _problem("unreadable", f"无法读取 {MANIFEST}（{e}）", f"cannot read {MANIFEST} ({e})")
+        why = os_reason(e) if isinstance(e, OSError) else Msg(str(e), str(e))
+        manifest, bad = None, _problem("unreadable", f"无法读取 {MANIFEST}（{why.zh}）", f"cannot read {MANIFEST} ({why.en})")
     if manifest is None:
         return PackageCheck(path, None, tuple(problems) + (bad,))
     fmt = manifest.get("format")

@@ -283,7 +283,8 @@ def _import_one(session_factory: sessionmaker[Session], round_id: int, path: Pat
             app_id, notes = _store(s, round_id, pkg)
     except (SQLAlchemyError, OSError, QbdeskError, zipfile.BadZipFile) as e:
         # e.g. the file changed since it was checked, or another coordinator imported it first
-        reason = e.msg if isinstance(e, QbdeskError) else Msg(str(e).splitlines()[0], str(e).splitlines()[0])
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        reason = e.msg if isinstance(e, QbdeskError) else os_reason(e) if isinstance(e, OSError) else Msg(first, first)
         return ImportLine(path, "rejected", pkg.id, problems=(PackageProblem(
             "import_failed", Msg(f"导入失败，未写入任何内容：{reason.zh}", f"import failed, nothing was written: {reason.en}")),))
     existing[pkg.id] = (app_id, pkg.digest)

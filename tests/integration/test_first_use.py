@@ -211,3 +211,19 @@ def test_roster_without_programs_or_with_an_expert_on_no_panel_is_warned(tmp_pat
     assert code == 0, err
     assert "these experts have no programs, sit on no panel and will not be assigned: E02" in out
     assert "E01" not in out.split("will not be assigned:")[1]
+
+
+def test_english_counts_of_one(tmp_path, capsys):
+    import shutil
+
+    demo = tmp_path / "demo"
+    assert run(capsys, "demo", "--out", demo, "--no-gui")[0] == 0
+    one = tmp_path / "one"
+    shutil.copytree(sorted((demo / "packages").glob("*-P3-*"))[0], one / "pkg")
+    db = tmp_path / "round.sqlite"
+    assert run(capsys, "round", "init", "--db", db, "--name", "批次", "--year", "2026", "--programs", "P3")[0] == 0
+    code, out, _ = run(capsys, "--lang", "en", "applications", "import", "--db", db, one)
+    assert code == 0 and "1 package: 1 imported" in out
+    assert run(capsys, "experts", "import", "--db", db, demo / "experts.csv")[0] == 0
+    code, out, _ = run(capsys, "--lang", "en", "assign", "--db", db)
+    assert code == 0 and "P3: 1 application," in out and "1 applications" not in out
