@@ -26,6 +26,10 @@ def register(sub) -> None:
     rm.add_argument("--reason", default="", metavar="TEXT", help=h("why, for the audit log", "删除理由，记入审计日志"))
     rm.set_defaults(func=run_remove)
 
+    from qbdesk.cli.cmd_qualification import register_check
+
+    register_check(a)
+
 
 def run_import(args, con) -> int:
     from qbdesk.cli.common import current_round_id, open_db

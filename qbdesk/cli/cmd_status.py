@@ -48,6 +48,12 @@ def run(args, con) -> int:
         for x in st.recusals:
             con.say(con.t(f"  - 专家 {x.expert} 回避申报 {x.application}（{x.program}）：{x.reason}",
                           f"  - expert {x.expert} recused from {x.application} ({x.program}): {x.reason}"))
+    q = st.qualification
+    if q.get("applications"):
+        con.say(con.t(f"资格审查：{q['checked']}/{q['applications']} 个申报已全部审查，{q['missing_checks']} 个缺审查项，"
+                      f"{q['vetoed']} 个一票否决（qbdesk applications check --list）",
+                      f"qualification check: {q['checked']}/{q['applications']} applications fully checked, "
+                      f"{q['missing_checks']} missing checks, {q['vetoed']} vetoed (qbdesk applications check --list)"))
     if st.problems:
         con.say(con.t(f"发现 {len(st.problems)} 个问题：", f"{count_en(len(st.problems), 'problem')} found:"))
         for pr in st.problems:

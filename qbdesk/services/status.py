@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from qbdesk.domain.messages import Msg, count_en
 from qbdesk.domain.programs import program
+from qbdesk.services.qualification import qualification_counts
 from qbdesk.services.rounds import resolve_round
 from qbdesk.store.models import (
     Application,
@@ -76,6 +77,7 @@ class RoundStatus:
     score_files: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "superseded": 0})
     problems: list[Problem] = field(default_factory=list)
     recusals: list[RecusalStatus] = field(default_factory=list)
+    qualification: dict[str, int] = field(default_factory=dict)  # applications checked / missing_checks / vetoed
 
     @property
     def applications(self) -> int:
@@ -105,6 +107,7 @@ class RoundStatus:
                         "recused": len(self.recusals),
                         "complete": self.assignments > 0 and self.scored == self.assignments},
             "recusals": [asdict(x) for x in self.recusals],
+            "qualification": dict(self.qualification),
             "problems": [p.to_json() for p in self.problems],
         }
 
@@ -135,6 +138,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
 
     _scoring(session, st)
     _recusals(session, st)
+    st.qualification = qualification_counts(session, r.id).to_json()
 
     cov = coverage(session, r.id)
     for code, c in cov.items():
