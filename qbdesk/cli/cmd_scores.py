@@ -5,19 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from qbdesk.cli.common import add_db_args
+from qbdesk.cli.lang import h
 
 
 def register(sub) -> None:
     from qbdesk.cli.cmd_snapshots import add_keys_arg
 
-    p = sub.add_parser("scores", help="expert score files / 评分文件")
+    p = sub.add_parser("scores", help=h("the experts' score files: import, recheck", "专家评分文件：导入、复核"))
     a = p.add_subparsers(dest="scores_command", metavar="ACTION", required=True, parser_class=type(p))
-    imp = a.add_parser("import", help="import .qbscore files (or folders of them) / 导入评分文件")
+    imp = a.add_parser("import", help=h("decrypt, verify and import .qbscore files (or folders of them)", "解密、校验并导入评分文件（.qbscore 或包含它们的文件夹）"))
     add_db_args(imp)
-    imp.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="FILE",
+                     help=h("a .qbscore file, or a folder of them", ".qbscore 评分文件，或包含它们的文件夹"))
     add_keys_arg(imp)
     imp.set_defaults(func=run_import)
-    chk = a.add_parser("recheck", help="re-verify the stored score files against the scores in the database / 复核评分")
+    chk = a.add_parser("recheck", help=h("re-verify the stored score files against the scores in the database", "复核：重新校验已存的评分文件与数据库中的评分，并检查审计链"))
     add_db_args(chk)
     add_keys_arg(chk)
     chk.set_defaults(func=run_recheck)
@@ -30,10 +32,13 @@ def run_import(args, con) -> int:
 
     # Never created here (score files are sealed to the keys that built the snapshots), and the
     # signing key stays locked: importing only decrypts.
-    keys = load_keys(args.keys, signing=False)
     db = open_db(args)
     rid = current_round_id(db, args)
+    keys = load_keys(args.keys, signing=False)
     report = import_score_files(db.sessions, rid, args.paths, keys=keys)
+    if report.nothing_found:
+        con.error(report.summary())
+        return 1
     for line in report.lines:
         con.say(line.text(con.lang))
     con.say(report.summary())
@@ -51,9 +56,9 @@ def run_recheck(args, con) -> int:
     from qbdesk.services.coordinator_keys import load_keys
     from qbdesk.services.score_recheck import recheck_scores
 
-    keys = load_keys(args.keys, signing=False)
     db = open_db(args)
     rid = current_round_id(db, args)
+    keys = load_keys(args.keys, signing=False)
     with db.sessions() as s:
         report = recheck_scores(s, rid, keys=keys)
     for f in report.files:

@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, program as _program
 from qbdesk.paths import project_root, resource_path
 
@@ -416,7 +416,7 @@ def load_rubric(path: str | Path, *, program: str | None = None) -> Rubric:
     try:
         text = p.read_bytes().decode("utf-8-sig")  # tolerate the BOM Windows editors add
     except OSError as e:
-        raise RubricError([Problem(source, "", Msg(f"无法读取文件：{e.strerror or e}", f"cannot read the file: {e.strerror or e}"))]) from None
+        raise RubricError([Problem(source, "", Msg(f"无法读取文件：{os_reason(e).zh}", f"cannot read the file: {os_reason(e).en}"))]) from None
     except UnicodeDecodeError as e:
         raise RubricError([Problem(source, "", Msg(
             f"文件不是 UTF-8 编码（第 {e.start} 字节）", f"the file is not UTF-8 (byte {e.start})"))]) from None

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from pyrage import x25519
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import canonical_json as _rubric_canonical_json
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
@@ -279,8 +279,8 @@ def _looks_sealed(ciphertext: bytes, plain_len: int) -> bool:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _unwritable(target: Path, why: str) -> ScoreFileError:
-    return ScoreFileError(Msg(f"无法写入 {target}：{why}", f"cannot write {target}: {why}"), "unwritable")
+def _unwritable(target: Path, why: Msg) -> ScoreFileError:
+    return ScoreFileError(Msg(f"无法写入 {target}：{why.zh}", f"cannot write {target}: {why.en}"), "unwritable")
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -289,9 +289,10 @@ def _atomic_write(target: Path, data: bytes) -> None:
     try:
         atomic_write(target, data, mode=0o644, read_back=True)
     except OSError as e:
-        raise _unwritable(target, e.strerror or str(e)) from e
-    except ValueError:
-        raise _unwritable(target, "读回的内容与写入的不一致 / the bytes read back differ from those written") from None
+        raise _unwritable(target, os_reason(e)) from e
+    except ValueError:  # a damaged copy is no score file: take it away, so nobody hands it over
+        target.unlink(missing_ok=True)
+        raise _unwritable(target, Msg("读回的内容与写入的不一致", "the bytes read back differ from those written")) from None
 
 
 
@@ -350,8 +351,8 @@ def _read_bytes(source: str | os.PathLike[str] | bytes | bytearray | memoryview)
         except FileNotFoundError:
             raise _not_a_score_file(f"找不到文件 {where}", f"file not found: {where}") from None
         except OSError as e:
-            why = e.strerror or str(e)
-            raise _not_a_score_file(f"无法读取 {where}：{why}", f"cannot read {where}: {why}") from None
+            why = os_reason(e)
+            raise _not_a_score_file(f"无法读取 {where}：{why.zh}", f"cannot read {where}: {why.en}") from None
     if len(data) > MAX_FILE:
         raise _not_a_score_file(f"文件超过 {MAX_FILE} 字节", f"the file is larger than {MAX_FILE} bytes")
     if not data.startswith(AGE_MAGIC):
@@ -472,7 +473,7 @@ def export_for_audit(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise _unwritable(out, e.strerror or str(e)) from e
+        raise _unwritable(out, os_reason(e)) from e
     principal = audit_principal(str(score.data["expert_id"]))
     line = sshsig.allowed_signers_line(principal, score.expert_key, [sshsig.SCORE_NAMESPACE])
     paths = (out / JSON_ENTRY, out / SIG_ENTRY, out / "allowed_signers")

@@ -27,6 +27,7 @@ from typing import Any
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from qbdesk.domain.messages import os_reason
 from qbdesk.formats import agezip
 from qbdesk.formats.agezip import EntryFailure
 from qbdesk.formats.snapshot_archive import Archive, decrypt_identity, openssh_clear, read_manifest, unwrap_key
@@ -119,8 +120,8 @@ class SnapshotReader:
         except EntryFailure:
             raise corrupt from None
         except OSError as e:  # the medium itself (a USB stick pulled out)
-            reason = e.strerror or str(e)
-            raise snapshot_error("unreadable", where, f"无法读取文件（{reason}）", f"cannot read the file ({reason})", entry.name) from None
+            reason = os_reason(e)
+            raise snapshot_error("unreadable", where, f"无法读取文件（{reason.zh}）", f"cannot read the file ({reason.en})", entry.name) from None
         if cipher.size != entry.size or cipher.sha256 != entry.sha256:
             raise self._archive.tampered(entry.name, "的内容与签名清单不符（被改动或损坏）", "does not match the signed manifest (altered or damaged)")
         return plain

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from qbdesk.domain.messages import os_reason
 from qbdesk.formats import agezip, keys, sshsig
 from qbdesk.formats.agezip import EntryFailure
 from qbdesk.formats.atomic import fsync_dir
@@ -101,8 +102,8 @@ class SnapshotWriter:
         return snapshot_error("invalid_input", self.where, f"无法生成：{zh}", f"cannot be built: {en or zh}")
 
     def _write_failed(self, e: BaseException) -> SnapshotError:
-        reason = getattr(e, "strerror", None) or str(e)
-        return snapshot_error("write_failed", self.where, f"写入失败（{reason}）", f"could not be written ({reason})")
+        reason = os_reason(e)
+        return snapshot_error("write_failed", self.where, f"写入失败（{reason.zh}）", f"could not be written ({reason.en})")
 
     def _check_fields(self, recipient: str, snapshot_id: str, round_id: int, round_name: str, year: int, expert_id: str) -> dict:
         try:

@@ -39,7 +39,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
 from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
@@ -90,7 +90,7 @@ class ScoreImportLine:
             head += f"  [{self.expert} #{self.sequence}]"
         details: list[str] = []
         if self.status == "accepted":
-            details.append(f"{self.scores} scores, {self.recusals} recusals; digest {self.digest}; key {self.fingerprint}"
+            details.append(f"{count_en(self.scores, 'score')}, {count_en(self.recusals, 'recusal')}; digest {self.digest}; key {self.fingerprint}"
                            if en else f"{self.scores} 项评分，{self.recusals} 项回避；摘要 {self.digest}；密钥 {self.fingerprint}")
             if self.superseded:
                 details.append(f"replaces the earlier file {self.superseded[:16]}…" if en
@@ -104,6 +104,11 @@ class ScoreImportLine:
 class ScoreImportReport:
     round_id: int
     lines: list[ScoreImportLine] = field(default_factory=list)
+    searched: tuple[Path, ...] = ()  # the files and folders given
+
+    @property
+    def nothing_found(self) -> bool:
+        return not self.lines
 
     @property
     def counts(self) -> dict[str, int]:
@@ -112,13 +117,16 @@ class ScoreImportReport:
 
     @property
     def ok(self) -> bool:
-        """No file was rejected (duplicates are fine: nothing to do for them)."""
-        return all(line.status != "rejected" for line in self.lines)
+        """Some file was found and none was rejected (duplicates are fine: nothing to do for them)."""
+        return not self.nothing_found and all(line.status != "rejected" for line in self.lines)
 
     def summary(self) -> Msg:
+        if self.nothing_found:
+            return Msg(f"在 {'、'.join(map(str, self.searched)) or '?'} 中没有找到评分文件（.qbscore）：未导入任何内容",
+                       f"no score files (.qbscore) found in {', '.join(map(str, self.searched)) or '?'}: nothing was imported")
         c = self.counts
         return Msg(f"共 {len(self.lines)} 个评分文件：导入 {c['accepted']}，重复 {c['duplicate']}，拒绝 {c['rejected']}",
-                   f"{len(self.lines)} score files: {c['accepted']} accepted, {c['duplicate']} duplicate, "
+                   f"{count_en(len(self.lines), 'score file')}: {c['accepted']} accepted, {c['duplicate']} duplicate, "
                    f"{c['rejected']} rejected")
 
 
@@ -270,7 +278,7 @@ def _read(path: Path) -> bytes:
         with open(path, "rb") as f:
             return f.read(scorefile.MAX_FILE + 1)
     except OSError as e:
-        raise reject("unreadable", f"无法读取文件：{e.strerror or e}", f"cannot read the file: {e.strerror or e}") from None
+        raise reject("unreadable", f"无法读取文件：{os_reason(e).zh}", f"cannot read the file: {os_reason(e).en}") from None
 
 
 def _open(path: Path, identity: str) -> _Opened:
@@ -467,7 +475,8 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
     """
     with sessions() as s:
         rnd = RoundContext(s, round_id)
-    report = ScoreImportReport(round_id)
+    paths = [Path(p) for p in paths]
+    report = ScoreImportReport(round_id, searched=tuple(paths))
     files = expand_paths(paths)
     opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers)
     with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises

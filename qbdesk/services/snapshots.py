@@ -30,7 +30,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
 from qbdesk.domain.rubric import content_hash, default_rubric
 from qbdesk.formats import keys as keyfiles
 from qbdesk.formats.atomic import atomic_write
@@ -108,7 +108,7 @@ class BuildReport:
         for b in self.snapshots:
             digest = " ".join(b.digest[i:i + 4] for i in range(0, 16, 4))
             out.append(f"{b.expert_external_id}  {b.expert_name}  {b.path.name}  "
-                       + (f"{b.applications} applications, {b.attachments} attachments, digest {digest}…"
+                       + (f"{count_en(b.applications, 'application')}, {count_en(b.attachments, 'attachment')}, digest {digest}…"
                           if lang == "en" else f"{b.applications} 份申报，{b.attachments} 个附件，摘要 {digest}…"))
         out.extend(m.text(lang) for m in self.skipped)
         return out
@@ -384,7 +384,7 @@ def build_snapshots(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise QbdeskError(Msg(f"无法创建文件夹 {out}：{e.strerror or e}", f"cannot create the folder {out}: {e.strerror or e}")) from None
+        raise QbdeskError(Msg(f"无法创建文件夹 {out}：{os_reason(e).zh}", f"cannot create the folder {out}: {os_reason(e).en}")) from None
     written: list[Path] = []
     results: list[_Result] = []
     cleaned = CleanedFiles()
@@ -445,8 +445,8 @@ def build_snapshots(
                               f"building the snapshots failed; the files written were removed: {e.msg.en}")) from None
     except OSError as e:
         _remove(written)
-        raise QbdeskError(Msg(f"写入失败，已删除本次写入的文件：{e.strerror or e}",
-                              f"writing failed; the files written were removed: {e.strerror or e}")) from None
+        raise QbdeskError(Msg(f"写入失败，已删除本次写入的文件：{os_reason(e).zh}",
+                              f"writing failed; the files written were removed: {os_reason(e).en}")) from None
     except SQLAlchemyError as e:  # e.g. the database is locked by another coordinator
         _remove(written)
         first = str(e).splitlines()[0][:200]
@@ -469,3 +469,18 @@ def _remove(paths: list[Path]) -> None:
             p.unlink(missing_ok=True)
         except OSError:
             pass  # nothing more to do; the report says the build failed
+
+
+def rebuild_warning(session: Session, round_id: int) -> Msg | None:
+    """Before a build: a warning when score files already came back for this round."""
+    from sqlalchemy import func
+
+    from qbdesk.store.models import ScoreFileRecord
+
+    n = session.scalar(select(func.count()).select_from(ScoreFileRecord).where(ScoreFileRecord.round_id == round_id)) or 0
+    if not n:
+        return None
+    return Msg(f"注意：本批次已收到 {n} 份评分文件。新生成的快照是新的快照：拿到它的专家须重新打开并评分，"
+               f"已收到的评分文件仍对应旧快照",
+               f"note: {count_en(n, 'score file')} already came back for this round. The snapshots built now are new "
+               f"ones: an expert given one opens and scores it afresh; the score files received belong to the old snapshots")

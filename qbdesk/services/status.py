@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qbdesk.domain.messages import Msg
+from qbdesk.domain.messages import Msg, count_en
 from qbdesk.domain.programs import program
 from qbdesk.services.qualification import qualification_counts
 from qbdesk.services.rounds import resolve_round
@@ -60,6 +60,16 @@ class ProgramStatus:
     shortfall: str = "pro_rata"
 
 
+@dataclass(frozen=True)
+class RecusalStatus:
+    """An expert stepped aside from an application (in a score file in force)."""
+
+    expert: str
+    application: str
+    program: str
+    reason: str
+
+
 @dataclass
 class RoundStatus:
     round_id: int
@@ -70,6 +80,7 @@ class RoundStatus:
     snapshots: int = 0
     score_files: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "superseded": 0})
     problems: list[Problem] = field(default_factory=list)
+    recusals: list[RecusalStatus] = field(default_factory=list)
     qualification: dict[str, int] = field(default_factory=dict)  # applications checked / missing_checks / vetoed
 
     @property
@@ -97,7 +108,9 @@ class RoundStatus:
                          "complete": self.applications > 0 and self.covered == self.applications},
             "scoring": {"snapshots": self.snapshots, "score_files": dict(self.score_files),
                         "assignments": self.assignments, "scored": self.scored,
+                        "recused": len(self.recusals),
                         "complete": self.assignments > 0 and self.scored == self.assignments},
+            "recusals": [asdict(x) for x in self.recusals],
             "qualification": dict(self.qualification),
             "problems": [p.to_json() for p in self.problems],
         }
@@ -130,6 +143,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
     st.experts = session.scalar(select(func.count()).select_from(Expert).where(Expert.round_id == r.id)) or 0
 
     _scoring(session, st)
+    _recusals(session, st)
     st.qualification = qualification_counts(session, r.id).to_json()
 
     cov = coverage(session, r.id)
@@ -145,7 +159,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
             st.problems.append(Problem("no_applications", Msg(f"{code} 没有申报", f"{code} has no applications"), code))
         elif ps.experts == 0:
             st.problems.append(Problem("no_panel", Msg(f"{code} 有 {ps.applications} 个申报，但没有评审专家",
-                                                       f"{code} has {ps.applications} applications but no experts"), code))
+                                                       f"{code} has {count_en(ps.applications, 'application')} but no experts"), code))
 
     blind = (select(Attachment.application_id).where(Attachment.blind.is_(True)))
     for ext_id, code in session.execute(select(Application.external_id, Application.program)
@@ -155,6 +169,37 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
                                    Msg(f"申报 {ext_id} 没有可供专家查看的脱敏材料", f"application {ext_id} has no blind attachment for experts"),
                                    code, ext_id))
     return st
+
+
+def _recusals(session: Session, st: RoundStatus) -> None:
+    """Recusals in the score files in force, and each application they leave with fewer experts
+    than the program asks for (its experts per application, else as many as were assigned)."""
+    rid = st.round_id
+    accepted = select(ScoreFileRecord.id).where(ScoreFileRecord.round_id == rid, ScoreFileRecord.status == "accepted")
+    rows = session.execute(
+        select(Expert.external_id, Application.external_id, Application.program, Recusal.reason, Application.id)
+        .join(Expert, Expert.id == Recusal.expert_id).join(Application, Application.id == Recusal.application_id)
+        .where(Recusal.score_file_id.in_(accepted)).order_by(Application.external_id, Expert.external_id)).all()
+    if not rows:
+        return
+    st.recusals = [RecusalStatus(e, a, p, reason) for e, a, p, reason, _ in rows]
+    recused_from = {}
+    for _, ext_id, code, _, app_id in rows:
+        recused_from.setdefault((app_id, ext_id, code), 0)
+        recused_from[(app_id, ext_id, code)] += 1
+    for (app_id, ext_id, code), n_recused in recused_from.items():
+        ps = st.programs.get(code)
+        if ps is None:
+            continue
+        assigned = session.scalar(select(func.count()).select_from(Assignment)
+                                  .where(Assignment.application_id == app_id)) or 0
+        wanted = ps.per_application or assigned  # no k configured: as many as were assigned
+        left = assigned - n_recused
+        if left < wanted:
+            st.problems.append(Problem("short_after_recusal", Msg(
+                f"申报 {ext_id} 有 {n_recused} 位专家回避，只剩 {left} 位评审专家（应为 {wanted} 位）：请补充分配",
+                f"application {ext_id} lost {count_en(n_recused, 'expert')} to recusal and has {left} left "
+                f"({wanted} wanted): assign another"), code, ext_id))
 
 
 def _scoring(session: Session, st: RoundStatus) -> None:
