@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+from qbdesk.cli.common import add_db_args
 from qbdesk.cli.lang import h
 from qbdesk.domain.messages import count_en
-
-from qbdesk.cli.common import add_db_args
 
 
 def register(sub) -> None:

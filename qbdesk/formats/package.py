@@ -21,13 +21,15 @@ import stat
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
-from qbdesk.domain.credit_code import CreditCodeError, validate as validate_credit_code
+from qbdesk.domain.credit_code import CreditCodeError
+from qbdesk.domain.credit_code import validate as validate_credit_code
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, program
 

@@ -27,9 +27,10 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from qbdesk.domain import credit_code
 from qbdesk.domain.messages import Msg, os_reason
@@ -289,7 +290,7 @@ def read_xlsx(path: Path) -> RosterParse:
             rows = list(wb.worksheets[0].iter_rows(values_only=True)) if wb.worksheets else []
         finally:
             wb.close()
-    except Exception as e:  # noqa: BLE001 - a damaged workbook fails in many ways; all mean the same to the user
+    except Exception as e:
         return _file_problem(f"{path.name}：不是有效的 xlsx 工作簿（{type(e).__name__}: {e}）",
                              f"{path.name}: not a valid xlsx workbook ({type(e).__name__}: {e})")
     return parse_rows(rows, path.name)

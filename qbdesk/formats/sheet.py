@@ -340,7 +340,7 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[list[Sequence[Any]], str]:
             wb.close()
     except SheetError:
         raise
-    except Exception:  # noqa: BLE001 - see above
+    except Exception:
         raise SheetError(Msg(f"{path} 不是有效的 .xlsx 文件（已损坏，或是其他格式改了扩展名）",
                              f"{path} is not a valid .xlsx file (damaged, or another format renamed)")) from None
     return rows, marker

@@ -8,8 +8,8 @@ missing, wrong or absent passphrase, and no application content in clear anywher
 from __future__ import annotations
 
 import csv
-import io
 import hashlib
+import io
 import random
 from pathlib import Path
 

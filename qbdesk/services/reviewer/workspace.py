@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ Clock = Callable[[], datetime]
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def open_snapshot(snapshot_path: str | os.PathLike[str], home: str | os.PathLike[str], passphrase: str, *,
@@ -246,7 +246,7 @@ class ReviewWorkspace:
     # --- changing it ------------------------------------------------------------------------
 
     def _now(self) -> str:
-        return self._clock().astimezone(timezone.utc).replace(microsecond=0).isoformat()
+        return self._clock().astimezone(UTC).replace(microsecond=0).isoformat()
 
     def _save(self) -> None:
         """Persist the state; on failure the disk stays the truth (reloaded), and the error is raised."""
