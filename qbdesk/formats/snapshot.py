@@ -38,6 +38,7 @@ from qbdesk.formats.snapshot_manifest import (
     SnapshotEntry,
     SnapshotError,
     SnapshotManifest,
+    content_hash,
     parse_json_object,
     snapshot_error,
 )
@@ -147,4 +148,15 @@ class SnapshotReader:
             )  # fmt: skip
         if meta.get("snapshot_id") != self.manifest.snapshot_id:
             raise self._archive.tampered(entry.name, "属于另一个快照", "belongs to another snapshot")
+        if self.manifest.format != FORMAT:
+            return meta  # qbdesk.snapshot/1: no per-code content hashes to check
+        try:
+            secret = bytes.fromhex(meta["binding_secret"])
+            found = {a["code"]: content_hash(secret, a) for a in meta.get("applications") or []}
+        except (KeyError, TypeError, ValueError):
+            found = None
+        expected = {code: b.content for code, b in self.manifest.applications.items()}
+        if found != expected:
+            raise self._archive.tampered(entry.name, "中的申报与签名清单所列的内容摘要不符",
+                                         "holds applications whose content hashes are not those the manifest signs")
         return meta

@@ -43,6 +43,7 @@ from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
 from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
+from qbdesk.services.code_binding import code_map_problems, pinned_manifest
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppContext, Rejection, check_scores, reject
 from qbdesk.services.snapshots import round_rubrics
@@ -156,8 +157,12 @@ class RoundContext:
                     raise reject("unknown_application", f"快照中的申报 {code} 已不在本批次中（已删除？）",
                                  f"application {code} of the snapshot is no longer in this round (deleted?)")
                 h = self.rubric_hash[app.program]
-                item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
-                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids)
+                if snap.items is None:  # built before snapshot-local item ids: the package's own
+                    item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
+                    out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids)
+                    continue
+                local = snap.items.get(code) or {}
+                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), tuple(local), dict(local))
             self._contexts[snap.id] = out
         return self._contexts[snap.id]
 
@@ -194,6 +199,47 @@ def check_binding_to_round(s: Session, rnd: RoundContext, data: dict[str, Any]) 
                      "the signing key is not bound to this expert's snapshot (key_binding does not verify): "
                      "the file was not signed by a workspace opened from that snapshot")
     return snap, expert
+
+
+def check_signed_binding(rnd: RoundContext, snap: Snapshot, data: dict[str, Any]) -> None:
+    """The file's commitment to each code's content is the snapshot manifest's, and the database's
+    code -> application map is the one that manifest binds (``code_binding``)."""
+    manifest = pinned_manifest(snap)
+    if isinstance(manifest, Msg):
+        raise Rejection("code_map", manifest)
+    committed = data.get("blind_content")
+    if manifest is None:  # a snapshot built before the bindings were kept: nothing to compare with
+        return
+    expected = {code: b.content for code, b in manifest.applications.items()}
+    if committed is not None and committed != expected:
+        raise reject("content_binding", "评分文件所承诺的各申报内容摘要（blind_content）与快照签名清单不符",
+                     "the content hashes the file commits to (blind_content) are not those of the snapshot's signed manifest")
+    problems = code_map_problems(snap, manifest, {a.id: a.external_id for a in rnd.apps.values()})
+    if problems:
+        raise reject("code_map", "数据库中的申报代码对照与快照签名清单的绑定不符（数据库被改动？）：" + problems[0].zh,
+                     "the database's code map is not what the snapshot's signed manifest binds (was the database "
+                     "altered?): " + problems[0].en)
+
+
+def check_in_force(s: Session, snap: Snapshot, expert: Expert, checked: Any) -> None:
+    """Scores only for pairs assigned now and free of conflicts (recusals are always welcome)."""
+    scored = {row[0] for row in checked.scores}
+    if not scored:
+        return
+    assigned = set(s.scalars(select(Assignment.application_id).where(Assignment.expert_id == expert.id,
+                                                                      Assignment.application_id.in_(scored))))
+    conflicted = {a: src for a, src in s.execute(select(Conflict.application_id, Conflict.source).where(
+        Conflict.expert_id == expert.id, Conflict.application_id.in_(scored)))}
+    ext = {app_id: code for code, app_id in (snap.codes or {}).items()}
+    for app_id in sorted(scored):
+        if app_id in conflicted:
+            raise reject("conflict", f"申报 {ext.get(app_id, app_id)} 与该专家存在回避关系（{conflicted[app_id]}），其评分不能导入",
+                         f"application {ext.get(app_id, app_id)} is in conflict with this expert ({conflicted[app_id]}); "
+                         f"its scores cannot be imported")
+    for app_id in sorted(scored - assigned):
+        raise reject("not_assigned", f"申报 {ext.get(app_id, app_id)} 目前未分配给该专家（分配已重新运行？），其评分不能导入",
+                     f"application {ext.get(app_id, app_id)} is not assigned to this expert now (was assign run "
+                     f"again?); its scores cannot be imported")
 
 
 def _order(snap_created: datetime | None, sequence: int) -> tuple[datetime, int]:
@@ -278,11 +324,20 @@ def _open(path: Path, identity: str) -> _Opened:
     return _Opened(content, data, score.digest, score.fingerprint)
 
 
-def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+           accept_superseded: str | None) -> ScoreImportLine:
     data = opened.data
     assert data is not None
     snap, expert = check_binding_to_round(s, rnd, data)
+    if snap.superseded_by is not None and accept_superseded is None:
+        raise reject("superseded_snapshot",
+                     f"快照 {snap.id} 已被重新生成的快照 {snap.superseded_by} 取代；来自旧快照的评分文件须由评审组织方"
+                     f"明确接受（scores import --accept-superseded --reason …）",
+                     f"snapshot {snap.id} was superseded by the rebuilt snapshot {snap.superseded_by}; a score file "
+                     f"from it needs the coordinator's explicit acceptance (scores import --accept-superseded --reason …)")
+    check_signed_binding(rnd, snap, data)
     checked = check_scores(data, rnd.contexts(snap))
+    check_in_force(s, snap, expert, checked)
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
     for old in replaced:
         old.status = "superseded"
@@ -310,18 +365,25 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
         note = Msg(f"签名密钥与此前的文件不同（此前为 {replaced[-1].key_fingerprint}）：该快照被重新打开过",
                    f"signed by another key than the earlier file ({replaced[-1].key_fingerprint}): "
                    f"the snapshot was opened again")
-    audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail={
+    recused = {app_id for app_id, _ in checked.recusals}
+    detail = {
         "file": path.name, "digest": opened.digest, "expert": expert.external_id, "snapshot": snap.id,
         "sequence": data["sequence"], "key": opened.fingerprint, "scores": len(checked.scores),
         "recusals": len(checked.recusals), "supersedes": [r.digest for r in replaced],
-    })
+        "recused": sorted(rnd.apps[a].external_id for a in recused if a in rnd.apps),
+    }
+    if snap.superseded_by is not None:
+        detail["accepted_superseded"] = {"snapshot": snap.id, "superseded_by": snap.superseded_by,
+                                         "reason": accept_superseded}
+    audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail=detail)
     return ScoreImportLine(path, "accepted", msg=note, expert=data["expert_id"], sequence=data["sequence"],
                            digest=opened.digest,
                            fingerprint=opened.fingerprint, superseded=superseded, record_id=record.id,
                            scores=len(checked.scores), recusals=len(checked.recusals))
 
 
-def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+                accept_superseded: str | None = None) -> ScoreImportLine:
     if opened.rejection is not None:
         return _rejected(path, *opened.rejection, opened)
     data = opened.data
@@ -339,7 +401,7 @@ def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, 
                     f"identical to a score file imported on {when} (same digest, {state[1]}); nothing was changed"),
                     expert=data["expert_id"], sequence=data["sequence"], digest=opened.digest,
                     fingerprint=opened.fingerprint, record_id=dup.id)
-            return _merge(s, rnd, path, opened, actor)
+            return _merge(s, rnd, path, opened, actor, accept_superseded)
     except Rejection as r:
         return _rejected(path, r.code, r.msg, opened)
     except SQLAlchemyError as e:  # e.g. another coordinator imported the same file a moment ago
@@ -450,13 +512,20 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: Iterable[Path | str], *,
-                       keys: CoordinatorKeys, actor: str = "", workers: int | None = None) -> ScoreImportReport:
+                       keys: CoordinatorKeys, actor: str = "", workers: int | None = None,
+                       accept_superseded: str | None = None) -> ScoreImportReport:
     """Import score files in the order given; one report line per file.
+
+    ``accept_superseded``: the coordinator's reason for accepting files made from a snapshot a
+    later build superseded (refused as ``superseded_snapshot`` otherwise); recorded in the audit log.
 
     ``workers``: processes that read and verify files ahead of the merge (None: one per CPU;
     0: all in this process; batches under ``PARALLEL_FROM`` files always are). The outcome is
     the same either way.
     """
+    if accept_superseded is not None and not accept_superseded.strip():
+        raise QbdeskError(Msg("接受被取代快照的评分文件须写明理由（--reason）",
+                              "accepting score files from superseded snapshots needs a reason (--reason)"))
     with sessions() as s:
         rnd = RoundContext(s, round_id)
     report = ScoreImportReport(round_id)
@@ -464,7 +533,7 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
     opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers)
     with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
         for one, path in zip(opened, files):
-            report.lines.append(_import_one(sessions, rnd, path, one, actor))
+            report.lines.append(_import_one(sessions, rnd, path, one, actor, accept_superseded))
     rejected = [line for line in report.lines if line.status == "rejected"]
     if rejected:  # a forged or foreign file being offered is worth a trace of its own
         with sessions.begin() as s:

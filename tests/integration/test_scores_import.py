@@ -31,6 +31,7 @@ from qbdesk.domain.rubric import load_rubric_data
 from qbdesk.formats import scorefile as sf
 from qbdesk.formats import sshsig
 from qbdesk.formats.snapshot import SnapshotReader
+from qbdesk.formats.snapshot_manifest import content_hash
 from qbdesk.services.coordinator_keys import load_or_create_keys
 from qbdesk.services.rounds import init_round
 from qbdesk.services.score_checks import DECLARATION_SHA256
@@ -153,6 +154,8 @@ class Env:
             "key_binding": sf.key_binding(bytes.fromhex(meta["binding_secret"]), line), "rubrics": declared,
             "declaration": {"accepted": True, "at": AT, "text_sha256": DECLARATION_SHA256, "conflicts_declared": ""},
             "scores": scores, "recusals": recusals, "edit_log": log, "log_head": sf.log_head(log),
+            "blind_content": {a["code"]: content_hash(bytes.fromhex(meta["binding_secret"]), a)
+                              for a in meta["applications"]},
         }
 
     def write(self, payload: dict, name: str = "s.qbscore", *, expert: str = "E01", key=None) -> Path:

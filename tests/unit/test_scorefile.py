@@ -61,6 +61,7 @@ def make_payload(key: Ed25519PrivateKey, *, apps: int = 1, criteria: int = 2, ex
         "declaration": {"accepted": True, "at": "2026-03-01T07:00:00+08:00", "text_sha256": "ef" * 32,
                         "conflicts_declared": "无"},
         "scores": scores, "recusals": [], "edit_log": log, "log_head": sf.log_head(log),
+        "blind_content": {"K7Q2M": "ab" * 32},
     }
 
 

@@ -94,6 +94,7 @@ def payload(key_line: str, binding_secret: bytes) -> dict:
         "recusals": [{"application": "B3M9X", "reason": "曾为该单位提供咨询"}],
         "edit_log": log,
         "log_head": sf.log_head(log),
+        "blind_content": {"A7K2Q": "b" * 64, "B3M9X": "c" * 64},
     }
 
 
