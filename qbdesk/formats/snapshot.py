@@ -1,4 +1,4 @@
-"""Snapshots (``.qbsnap``, format ``qbdesk.snapshot/1``): what one expert receives on a USB stick.
+"""Snapshots (``.qbsnap``, format ``qbdesk.snapshot/2``; ``/1`` still read): what one expert receives on a USB stick.
 
 A ZIP archive of STORED entries (docs/formats.md has the byte layout)::
 
@@ -32,6 +32,7 @@ from qbdesk.formats.agezip import EntryFailure
 from qbdesk.formats.snapshot_archive import Archive, decrypt_identity, openssh_clear, read_manifest, unwrap_key
 from qbdesk.formats.snapshot_manifest import (
     FORMAT,
+    FORMAT_V1,
     IDENTITY_KDF_ROUNDS,
     MAX_META,
     META_FORMAT,
@@ -45,7 +46,7 @@ from qbdesk.formats.snapshot_manifest import (
 from qbdesk.formats.snapshot_writer import SnapshotWriter
 
 __all__ = [
-    "FORMAT", "META_FORMAT", "IDENTITY_KDF_ROUNDS", "SnapshotEntry", "SnapshotManifest", "SnapshotError",
+    "FORMAT", "FORMAT_V1", "META_FORMAT", "IDENTITY_KDF_ROUNDS", "SnapshotEntry", "SnapshotManifest", "SnapshotError",
     "SnapshotWriter", "SnapshotReader", "read_manifest", "unwrap_identity",
 ]  # fmt: skip
 

@@ -27,7 +27,7 @@ from qbdesk.formats import scorefile as sf
 from qbdesk.formats import sshsig
 from qbdesk.formats.keys import load_public_key
 from qbdesk.formats.snapshot import (
-    FORMAT,
+    FORMAT_V1,
     IDENTITY_KDF_ROUNDS,
     META_FORMAT,
     SnapshotError,
@@ -88,7 +88,7 @@ def test_snapshot_vector_verifies_without_the_passphrase():
     # the magic: a local file header whose name is qbsnap/identity.key; the format string inside
     head = SNAP.read_bytes()[:64]
     assert head[:4] == b"PK\x03\x04" and head[30:49] == b"qbsnap/identity.key"
-    assert json.loads(m.raw)["format"] == FORMAT
+    assert json.loads(m.raw)["format"] == FORMAT_V1  # the committed vector: an old file that must still read
 
 
 def test_snapshot_and_score_vectors_share_one_coordinator():
