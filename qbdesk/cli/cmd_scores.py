@@ -16,6 +16,10 @@ def register(sub) -> None:
     add_db_args(imp)
     imp.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     add_keys_arg(imp)
+    imp.add_argument("--accept-superseded", action="store_true",
+                     help="accept files made from a snapshot a later build superseded (needs --reason; audited) / "
+                          "接受来自已被取代快照的评分文件")
+    imp.add_argument("--reason", help="why (with --accept-superseded) / 理由")
     imp.set_defaults(func=run_import)
     chk = a.add_parser("recheck", help="re-verify the stored score files against the scores in the database / 复核评分")
     add_db_args(chk)
@@ -30,10 +34,17 @@ def run_import(args, con) -> int:
 
     # Never created here (score files are sealed to the keys that built the snapshots), and the
     # signing key stays locked: importing only decrypts.
+    from qbdesk.domain.messages import Msg, QbdeskError
+
+    if args.accept_superseded and not (args.reason or "").strip():
+        raise QbdeskError(Msg("--accept-superseded 须同时以 --reason 写明理由", "--accept-superseded needs a --reason"))
+    if args.reason and not args.accept_superseded:
+        raise QbdeskError(Msg("--reason 只与 --accept-superseded 一起使用", "--reason goes with --accept-superseded only"))
     keys = load_keys(args.keys, signing=False)
     db = open_db(args)
     rid = current_round_id(db, args)
-    report = import_score_files(db.sessions, rid, args.paths, keys=keys)
+    report = import_score_files(db.sessions, rid, args.paths, keys=keys,
+                                accept_superseded=args.reason if args.accept_superseded else None)
     for line in report.lines:
         con.say(line.text(con.lang))
     con.say(report.summary())
@@ -60,6 +71,10 @@ def run_recheck(args, con) -> int:
         state = con.t("一致", "matches") if f.ok else con.t("不一致", "DIFFERS")
         con.say(f"{state}  {f.expert} #{f.sequence}  {f.digest[:16]}…")
         for p in f.problems:
+            con.say(f"    - {p.text(con.lang)}")
+    if report.round_problems:
+        con.say(con.t("与审计日志或签名绑定不符：", "differences from the audit log or the signed bindings:"))
+        for p in report.round_problems:
             con.say(f"    - {p.text(con.lang)}")
     con.say(report.summary())
     return 0 if report.ok else 1

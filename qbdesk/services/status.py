@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.programs import program
 from qbdesk.services.rounds import resolve_round
+from qbdesk.store import audit
 from qbdesk.store.models import (
     Application,
     Assignment,
@@ -65,6 +66,7 @@ class RoundStatus:
     snapshots: int = 0
     score_files: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "superseded": 0})
     problems: list[Problem] = field(default_factory=list)
+    audit_head: tuple[int, str] | None = None  # the audit chain's last entry (id, hash): keep it on paper
 
     @property
     def applications(self) -> int:
@@ -93,6 +95,7 @@ class RoundStatus:
                         "assignments": self.assignments, "scored": self.scored,
                         "complete": self.assignments > 0 and self.scored == self.assignments},
             "problems": [p.to_json() for p in self.problems],
+            "audit_head": None if self.audit_head is None else {"entry": self.audit_head[0], "hash": self.audit_head[1]},
         }
 
 
@@ -121,6 +124,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
     st.experts = session.scalar(select(func.count()).select_from(Expert).where(Expert.round_id == r.id)) or 0
 
     _scoring(session, st)
+    st.audit_head = audit.head(session)
 
     cov = coverage(session, r.id)
     for code, c in cov.items():
