@@ -117,29 +117,29 @@ def snapshots_as_built(session: Session, round_id: int) -> list[Msg]:
 
 
 def conflicts_as_recorded(session: Session, round_id: int) -> list[Msg]:
-    """The conflict rows against the last assignment's pairs and the recusals imported since."""
+    """The conflict rows against the last assignment's pairs (only ``assign`` makes rule conflicts)
+    and the recusals the imports recorded (the only other source)."""
     assigns = _entries(session, round_id, "assign")
-    if not assigns or "conflict_pairs" not in assigns[-1]:
-        return []  # assigned before the pairs were recorded: nothing to compare with
-    expected: set[tuple[str, str, str]] = {tuple(p) for p in assigns[-1]["conflict_pairs"]}  # type: ignore[misc]
-    for d in _entries(session, round_id, "scores.import"):
-        expected |= {(str(d.get("expert")), str(app), "recusal") for app in d.get("recused") or []}
-    present = set(session.execute(
-        select(Expert.external_id, Application.external_id, Conflict.source)
-        .join(Expert, Expert.id == Conflict.expert_id).join(Application, Application.id == Conflict.application_id)
-        .where(Application.round_id == round_id)).all())
-    return _named(expected - present, "已从数据库中删除", "was deleted from the database") + \
-        _named(present - expected - _old_recusals(session, round_id), "在审计日志中没有记录", "is not in the audit log")
-
-
-def _old_recusals(session: Session, round_id: int) -> set[tuple[str, str, str]]:
-    """Recusal conflicts from imports recorded before the recused list was (not checkable)."""
-    if all("recused" in d for d in _entries(session, round_id, "scores.import")):
-        return set()
-    return set(session.execute(
-        select(Expert.external_id, Application.external_id, Conflict.source)
-        .join(Expert, Expert.id == Conflict.expert_id).join(Application, Application.id == Conflict.application_id)
-        .where(Application.round_id == round_id, Conflict.source == "recusal")).all())
+    imports = _entries(session, round_id, "scores.import")
+    expected: dict[str, set[tuple[str, str, str]] | None] = {
+        "rule": {tuple(p) for p in assigns[-1]["conflict_pairs"]} if assigns and "conflict_pairs" in assigns[-1]  # type: ignore[misc]
+        else (None if assigns else set()),  # None: assigned before the pairs were recorded
+        "recusal": {(str(d.get("expert")), str(a), "recusal") for d in imports for a in d.get("recused") or []}
+        if all("recused" in d for d in imports) else None,
+    }
+    present: dict[str, set[tuple[str, str, str]]] = {"rule": set(), "recusal": set()}
+    for row in session.execute(
+            select(Expert.external_id, Application.external_id, Conflict.source)
+            .join(Expert, Expert.id == Conflict.expert_id).join(Application, Application.id == Conflict.application_id)
+            .where(Application.round_id == round_id)).all():
+        present["recusal" if row[2] == "recusal" else "rule"].add(tuple(row))
+    out: list[Msg] = []
+    for kind, want in expected.items():
+        if want is None:
+            continue
+        out += _named(want - present[kind], "已从数据库中删除", "was deleted from the database")
+        out += _named(present[kind] - want, "在审计日志中没有记录", "is not in the audit log")
+    return out
 
 
 def _named(pairs: Iterable[tuple[str, str, str]], zh: str, en: str) -> list[Msg]:

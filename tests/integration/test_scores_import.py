@@ -48,6 +48,8 @@ from qbdesk.store.models import (
     Blob,
     Conflict,
     Expert,
+    Panel,
+    PanelMember,
     Recusal,
     Round,
     Score,
@@ -58,6 +60,8 @@ from qbdesk.store.models import (
 AT = "2026-03-01T09:00:00+08:00"
 PDF = b"%PDF-1.4\n% blind test attachment\n%%EOF\n"
 PDF_SHA = hashlib.sha256(PDF).hexdigest()
+# Package item ids; the second application's is a credit code, as applicants type them.
+ITEM_IDS = (("C1", "C2"), ("91440304PD4WA4NG14",), ())
 
 
 def _make_round(db) -> int:
@@ -75,18 +79,22 @@ def _make_round(db) -> int:
             app = Application(
                 round_id=rid, external_id=f"2026-{program}-{i:04d}", program=program, year=2026, applicant_id=a.id,
                 title=f"申报{i}", requested_amount=50_000, summary="摘要", package_digest="0" * 64,
-                items=[{"id": f"C{k + 1}", "kind": "certificate", "title": f"证书{k + 1}", "reference": "X-1"}
+                items=[{"id": ITEM_IDS[i][k], "kind": "certificate", "title": f"证书{k + 1}", "reference": "X-1"}
                        for k in range(items)],
                 attachments=[Attachment(position=0, file="a.pdf", title="技术方案", blind=True,
                                         sha256=PDF_SHA, size=len(PDF))])
             s.add(app)
             apps.append(app)
         s.flush()
+        panels = {p: Panel(round_id=rid, program=p) for p in ("P3", "P8")}
+        s.add_all(panels.values())
         for ext in ("E01", "E02"):
             e = Expert(round_id=rid, external_id=ext, name=f"专家{ext}", organisation="某大学",
                        normalized_organisation="某大学", programs=["P3", "P8"])
             s.add(e)
             s.flush()
+            for panel in panels.values():
+                panel.members.append(PanelMember(expert_id=e.id))
             for app in apps if ext == "E01" else apps[:2]:
                 s.add(Assignment(round_id=rid, expert_id=e.id, application_id=app.id, seed=0))
     return rid
@@ -121,8 +129,10 @@ class Env:
     tmp: Path
     expert_keys: dict[str, Ed25519PrivateKey]
 
-    def payload(self, expert: str = "E01", *, sequence: int = 1, recuse: tuple[str, ...] = ()) -> dict:
-        """A complete, valid score.json for ``expert``: what a finalised workspace produces."""
+    def payload(self, expert: str = "E01", *, sequence: int = 1, recuse: tuple[str, ...] = (),
+                share: dict[str, float] | None = None) -> dict:
+        """A complete, valid score.json for ``expert``: what a finalised workspace produces
+        (every score at 70 % of its maximum, or at ``share[code]``)."""
         meta = self.metas[expert]
         key = self.expert_keys.setdefault(expert, Ed25519PrivateKey.generate())
         line = sshsig.public_key_openssh(key.public_key())
@@ -136,7 +146,7 @@ class Env:
             declared[code] = app["rubric"]
             for c in rubrics[app["rubric"]].criteria:
                 if c.kind == "score":
-                    rows = [("", round(c.max * 0.7 / c.step) * c.step)]
+                    rows = [("", round(c.max * (share or {}).get(code, 0.7) / c.step) * c.step)]
                 elif c.kind == "check":
                     rows = [("", True)]
                 elif c.kind == "items":
