@@ -196,6 +196,23 @@ def test_scores_for_a_pair_now_in_conflict_are_refused(env):
         assert round_status(s, env.rid).score_files["accepted"] == 0
 
 
+def test_status_names_scores_in_force_that_a_later_assign_put_in_conflict(env):
+    _accept(env, env.payload(), "e01.qbscore")
+    with env.db.sessions() as s:
+        assert not [p for p in round_status(s, env.rid).problems if p.code.startswith("scores_")]
+    with env.db.sessions.begin() as s:
+        app = s.scalars(select(Application).where(Application.external_id == "2026-P3-0000")).one()
+        e01 = s.scalars(select(Expert).where(Expert.external_id == "E01")).one()
+        e01.declared_conflicts = [{"kind": "credit_code", "value": app.applicant.credit_code}]
+    assign(env.db.sessions, env.rid, per_application=2)
+    with env.db.sessions() as s:
+        problems = {(p.code, p.application) for p in round_status(s, env.rid).problems}
+    assert ("scores_in_conflict", "2026-P3-0000") in problems
+    _rebuild(env)
+    with env.db.sessions() as s:
+        assert "superseded_in_force" in {p.code for p in round_status(s, env.rid).problems}
+
+
 def test_scores_for_a_pair_no_longer_assigned_are_refused(env):
     assign(env.db.sessions, env.rid, per_application=1, seed=3)
     with env.db.sessions() as s:
