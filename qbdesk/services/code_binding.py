@@ -5,7 +5,8 @@ keyed hash of that code's blind content and an HMAC under the snapshot's ``code_
 code, its application's package id, that content hash and its item-id map. The manifest's bytes
 are pinned by the snapshot digest that every score file from it carries under the expert's
 signature, so neither the manifest nor what it binds can be changed afterwards without the
-expert's key. ``code_map_problems`` re-derives each binding from the database (``snapshot.codes``,
+expert's key. ``check_signed_binding`` is the import's check (``code_map``, ``content_binding``);
+``code_map_problems`` re-derives each binding from the database (``snapshot.codes``,
 ``snapshot.items``) and names every code whose application or items changed — and, by trying the
 round's applications, which application the code really belongs to.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.formats.snapshot_manifest import SnapshotError, SnapshotManifest, code_binding, parse_pinned_manifest
+from qbdesk.services.score_checks import Rejection, reject
 from qbdesk.store.models import Snapshot
 
 
@@ -82,3 +84,23 @@ def _owner(key: bytes, code: str, content: str, binding: str, items: Mapping[str
         if code_binding(key, code, ext, content, dict(items)) == binding:
             return ext
     return None
+
+
+def check_signed_binding(snap: Snapshot, data: Mapping[str, Any], app_ids: Mapping[int, str]) -> None:
+    """The file's commitment to each code's content is the snapshot manifest's, and the database's
+    code -> application map is the one that manifest binds (``code_binding``)."""
+    manifest = pinned_manifest(snap)
+    if isinstance(manifest, Msg):
+        raise Rejection("code_map", manifest)
+    committed = data.get("blind_content")
+    if manifest is None:  # a snapshot built before the bindings were kept: nothing to compare with
+        return
+    expected = {code: b.content for code, b in manifest.applications.items()}
+    if committed is not None and committed != expected:
+        raise reject("content_binding", "评分文件所承诺的各申报内容摘要（blind_content）与快照签名清单不符",
+                     "the content hashes the file commits to (blind_content) are not those of the snapshot's signed manifest")
+    problems = code_map_problems(snap, manifest, app_ids)
+    if problems:
+        raise reject("code_map", "数据库中的申报代码对照与快照签名清单的绑定不符（数据库被改动？）：" + problems[0].zh,
+                     "the database's code map is not what the snapshot's signed manifest binds (was the database "
+                     "altered?): " + problems[0].en)

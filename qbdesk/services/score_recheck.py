@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from qbdesk.domain.messages import Msg
 from qbdesk.formats.scorefile import ScoreFileError, read_score_file
 from qbdesk.services.audit_crosscheck import crosscheck
-from qbdesk.services.code_binding import code_map_problems, pinned_manifest
+from qbdesk.services.code_binding import check_signed_binding, code_map_problems, pinned_manifest
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import Rejection, check_scores
-from qbdesk.services.scores import RoundContext, check_binding_to_round, check_signed_binding
+from qbdesk.services.scores import RoundContext, check_binding_to_round
 from qbdesk.store import audit
 from qbdesk.store.models import Expert, Recusal, Score, ScoreFileRecord, Snapshot
 
@@ -128,10 +128,10 @@ def _recheck(session: Session, rnd: RoundContext, rec: ScoreFileRecord, expert: 
                             f"for {expert}"))
         manifest = pinned_manifest(snap)
         if not isinstance(manifest, Msg) and manifest is not None:
-            mapped = code_map_problems(snap, manifest, {a.id: a.external_id for a in rnd.apps.values()})
+            mapped = code_map_problems(snap, manifest, rnd.app_ids)
             if mapped:
                 return done(*mapped)
-        check_signed_binding(rnd, snap, score.data)
+        check_signed_binding(snap, score.data, rnd.app_ids)
         checked = check_scores(score.data, rnd.contexts(snap))
     except Rejection as r:
         return done(Msg(f"保存的评分文件已不能通过导入检查：{r.msg.zh}", f"the stored file no longer passes the import checks: {r.msg.en}"))

@@ -43,9 +43,10 @@ from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
 from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
-from qbdesk.services.code_binding import code_map_problems, pinned_manifest
+from qbdesk.services.code_binding import check_signed_binding
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppContext, Rejection, check_scores, reject
+from qbdesk.services.score_pairs import check_in_force
 from qbdesk.services.snapshots import round_rubrics
 from qbdesk.store import audit
 from qbdesk.store.models import (
@@ -136,6 +137,7 @@ class RoundContext:
         apps = session.execute(select(Application.id, Application.external_id, Application.program, Application.items)
                                .where(Application.round_id == round_id)).all()
         self.apps = {a.id: a for a in apps}
+        self.app_ids = {a.id: a.external_id for a in apps}  # Application.id -> package id
         self.rubric_hash, contents = round_rubrics(session, round_id, {a.program for a in apps})
         self._contents = contents
         self._parsed: dict[str, Rubric] = {}
@@ -199,47 +201,6 @@ def check_binding_to_round(s: Session, rnd: RoundContext, data: dict[str, Any]) 
                      "the signing key is not bound to this expert's snapshot (key_binding does not verify): "
                      "the file was not signed by a workspace opened from that snapshot")
     return snap, expert
-
-
-def check_signed_binding(rnd: RoundContext, snap: Snapshot, data: dict[str, Any]) -> None:
-    """The file's commitment to each code's content is the snapshot manifest's, and the database's
-    code -> application map is the one that manifest binds (``code_binding``)."""
-    manifest = pinned_manifest(snap)
-    if isinstance(manifest, Msg):
-        raise Rejection("code_map", manifest)
-    committed = data.get("blind_content")
-    if manifest is None:  # a snapshot built before the bindings were kept: nothing to compare with
-        return
-    expected = {code: b.content for code, b in manifest.applications.items()}
-    if committed is not None and committed != expected:
-        raise reject("content_binding", "评分文件所承诺的各申报内容摘要（blind_content）与快照签名清单不符",
-                     "the content hashes the file commits to (blind_content) are not those of the snapshot's signed manifest")
-    problems = code_map_problems(snap, manifest, {a.id: a.external_id for a in rnd.apps.values()})
-    if problems:
-        raise reject("code_map", "数据库中的申报代码对照与快照签名清单的绑定不符（数据库被改动？）：" + problems[0].zh,
-                     "the database's code map is not what the snapshot's signed manifest binds (was the database "
-                     "altered?): " + problems[0].en)
-
-
-def check_in_force(s: Session, snap: Snapshot, expert: Expert, checked: Any) -> None:
-    """Scores only for pairs assigned now and free of conflicts (recusals are always welcome)."""
-    scored = {row[0] for row in checked.scores}
-    if not scored:
-        return
-    assigned = set(s.scalars(select(Assignment.application_id).where(Assignment.expert_id == expert.id,
-                                                                      Assignment.application_id.in_(scored))))
-    conflicted = {a: src for a, src in s.execute(select(Conflict.application_id, Conflict.source).where(
-        Conflict.expert_id == expert.id, Conflict.application_id.in_(scored)))}
-    ext = {app_id: code for code, app_id in (snap.codes or {}).items()}
-    for app_id in sorted(scored):
-        if app_id in conflicted:
-            raise reject("conflict", f"申报 {ext.get(app_id, app_id)} 与该专家存在回避关系（{conflicted[app_id]}），其评分不能导入",
-                         f"application {ext.get(app_id, app_id)} is in conflict with this expert ({conflicted[app_id]}); "
-                         f"its scores cannot be imported")
-    for app_id in sorted(scored - assigned):
-        raise reject("not_assigned", f"申报 {ext.get(app_id, app_id)} 目前未分配给该专家（分配已重新运行？），其评分不能导入",
-                     f"application {ext.get(app_id, app_id)} is not assigned to this expert now (was assign run "
-                     f"again?); its scores cannot be imported")
 
 
 def _order(snap_created: datetime | None, sequence: int) -> tuple[datetime, int]:
@@ -335,7 +296,7 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
                      f"明确接受（scores import --accept-superseded --reason …）",
                      f"snapshot {snap.id} was superseded by the rebuilt snapshot {snap.superseded_by}; a score file "
                      f"from it needs the coordinator's explicit acceptance (scores import --accept-superseded --reason …)")
-    check_signed_binding(rnd, snap, data)
+    check_signed_binding(snap, data, rnd.app_ids)
     checked = check_scores(data, rnd.contexts(snap))
     check_in_force(s, snap, expert, checked)
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])

@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 from sqlalchemy import select
-from test_scores_import import ITEM_IDS, Env, cli, env, template  # noqa: F401  (fixtures)
+import test_scores_import as base
 
 from qbdesk.formats.sheet import export_sheet
 from qbdesk.formats.snapshot import SnapshotReader
@@ -24,6 +24,9 @@ from qbdesk.services.score_recheck import recheck_scores
 from qbdesk.services.snapshots import build_snapshots
 from qbdesk.services.status import round_status
 from qbdesk.store.models import Application, AuditEntry, Expert, Score, ScoreFileRecord, Snapshot
+
+ITEM_IDS, Env, cli = base.ITEM_IDS, base.Env, base.cli
+template, env = base.template, base.env  # the fixtures: the same round, built once for this module
 
 
 def _sql(env: Env, *statements: str, params: tuple = ()) -> None:
