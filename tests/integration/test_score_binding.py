@@ -378,3 +378,31 @@ def test_recheck_of_an_untouched_round_matches_everything(env):
     report = _recheck(env)
     assert report.ok, _text(report)
     assert report.audit_head is not None and report.audit_head[1] in report.summary().en
+
+
+def test_migration_0003_keeps_snapshots_and_their_score_files_linked(tmp_path):
+    """The four new snapshot columns are added in place: no rebuild, so no SET NULL on score_file."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from qbdesk.store.engine import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    command.upgrade(alembic_config(engine), "0002")
+    with engine.begin() as c:
+        c.execute(text("insert into round (id,name,year,created_at,settings) values (1,'r',2026,'2026-01-01','{}')"))
+        c.execute(text("insert into expert (id,round_id,external_id,name,organisation,normalized_organisation,title,"
+                       "phone,programs,declared_conflicts) values (1,1,'E1','n','o','o','','','[]','[]')"))
+        c.execute(text("insert into snapshot (id,round_id,expert_id,created_at,digest,binding_secret,codes,"
+                       "coordinator_fingerprint,file_name) values ('s1',1,1,'2026-01-01','d','00','{}','f','x.qbsnap')"))
+        c.execute(text("insert into score_file (id,round_id,expert_id,snapshot_id,digest,sequence,key_fingerprint,"
+                       "status,received_at,content) values (1,1,1,'s1','d',1,'f','accepted','2026-01-01',x'00')"))
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as c:
+        assert c.execute(text("select snapshot_id from score_file")).scalar() == "s1"
+        row = c.execute(text("select manifest, code_key, items, superseded_by from snapshot")).one()
+        assert tuple(row) == (None, None, None, None)
+    command.downgrade(alembic_config(engine), "0002")
+    with engine.connect() as c:
+        assert c.execute(text("select snapshot_id from score_file")).scalar() == "s1"
+    engine.dispose()
