@@ -298,7 +298,7 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
                      f"from it needs the coordinator's explicit acceptance (scores import --accept-superseded --reason …)")
     check_signed_binding(snap, data, rnd.app_ids)
     checked = check_scores(data, rnd.contexts(snap))
-    check_in_force(s, snap, expert, checked)
+    check_in_force(s, snap, expert, checked, rnd.app_ids)
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
     for old in replaced:
         old.status = "superseded"

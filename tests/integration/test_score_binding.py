@@ -193,7 +193,7 @@ def test_scores_for_a_pair_now_in_conflict_are_refused(env):
     assign(env.db.sessions, env.rid, per_application=2)
     report = env.run(env.write(env.payload(), "old.qbscore"))
     line = report.lines[0]
-    assert line.reason == "conflict" and "in conflict with this expert" in line.msg.en, line.text("en")
+    assert line.reason == "conflict" and "(2026-P3-0000) is in conflict with this expert" in line.msg.en, line.text("en")
     assert env.count(Score) == 0
     with env.db.sessions() as s:
         assert round_status(s, env.rid).score_files["accepted"] == 0
