@@ -38,6 +38,12 @@ def run(args, con) -> int:
                       f"（被取代 {st.score_files['superseded']} 份），{st.scored}/{st.assignments} 项评审任务已完成",
                       f"scoring: {st.snapshots} snapshots built, {st.score_files['accepted']} score files in force "
                       f"({st.score_files['superseded']} superseded), {st.scored}/{st.assignments} assignments done"))
+    q = st.qualification
+    if q.get("applications"):
+        con.say(con.t(f"资格审查：{q['checked']}/{q['applications']} 个申报已全部审查，{q['missing_checks']} 个缺审查项，"
+                      f"{q['vetoed']} 个一票否决（qbdesk applications check --list）",
+                      f"qualification check: {q['checked']}/{q['applications']} applications fully checked, "
+                      f"{q['missing_checks']} missing checks, {q['vetoed']} vetoed (qbdesk applications check --list)"))
     if st.problems:
         con.say(con.t(f"发现 {len(st.problems)} 个问题：", f"{len(st.problems)} problems found:"))
         for pr in st.problems:

@@ -34,7 +34,7 @@ from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.programs import Program, ProgramSettings, program
 
 # Machine-readable reasons an amount is below the program rule (or zero).
-CAP_CODES = ("gate", "threshold", "no_items", "year_cap", "tier_unknown", "requested", "budget")
+CAP_CODES = ("veto", "gate", "threshold", "no_items", "year_cap", "tier_unknown", "requested", "budget")
 
 # Measure words for the item names in programs.json; the seed says
 # "每获一张认证证书", "每获得一个……认可资质", "每个项目". Unknown items fall back to 项.
@@ -184,8 +184,12 @@ def recommend(
     requested_amount: int | None = None,
     prior_grants: PriorGrants = PriorGrants(),
     remaining_budget: int | None = None,
+    veto: Sequence[Msg] | Msg = (),
 ) -> FundingDecision:
     """The recommended amount for one application, and why.
+
+    ``veto`` holds the reasons of the coordinator's failed veto checks (一票否决,
+    ``services.qualification.failed_vetoes``): any gives 0 whatever the scores.
 
     ``accepted_items`` counts for per-item programs (P3, P4, P6) only;
     ``tier`` for tiered programs (P5, P7) only. ``prior_grants`` is what the
@@ -207,6 +211,10 @@ def recommend(
         reasons.append(Msg("建议资助0元", "Recommended: 0 yuan"))
         return FundingDecision(p.code, 0, 0, items, tuple(reasons), tuple(capped))
 
+    if veto:  # 0. the qualification check's veto list comes before anything the experts decided
+        capped.append("veto")
+        reasons.extend(Msg(f"{v.zh}，不予资助", f"{v.en}: not funded") for v in ((veto,) if isinstance(veto, Msg) else veto))
+        return zero()
     if not gate_passed:
         capped.append("gate")
         reasons.append(Msg("资格审查项未通过，不予资助", "An eligibility check failed: not funded"))

@@ -164,6 +164,9 @@ GUIDE_INTRO = (
     "value 留空表示保持原值不变；导入时逐格校验，有任何错误则不导入任何内容，并指出行、列和原因。",
     "An empty value leaves the value as it is. Import checks every cell; if anything is wrong, nothing is imported and each problem is named by row, column and reason.",
     "本文件以明文保存在本机，导入后请删除。 This file is stored in clear on this computer: delete it after importing.",
+    "资格审查（信用记录、重大事故、抽查、重复申报、以往资助结项、材料真伪）由评审组织方完成，结果见评审窗口或 qbdesk review status，"
+    "本表不含（它以明文保存）。 The coordinator's qualification check (credit records, accidents, spot checks, double "
+    "funding, earlier grants, forged material) is shown in the review window and by qbdesk review status, not in this file.",
 )
 GUIDE_HEADER = ("项目 Program", "评分项 criterion", "名称", "Name", "类型 Kind", "满分 Max", "步长 Step",
                 "填写方法", "How to fill in", "评分指引", "Guidance")

@@ -173,6 +173,7 @@ def application_meta(
     items: Sequence[Mapping[str, Any]],
     attachments: Iterable[BlindAttachment],
     redact: Redactor,
+    qualification: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """One application as the expert sees it (the ``applications[]`` element of meta.json)."""
     blind_items = []
@@ -193,4 +194,8 @@ def application_meta(
         "items": blind_items,
         "attachments": [{"entry": a.entry, "title": redact(a.title), "size": a.size, "sha256": a.sha256}
                         for a in attachments],
+        # the coordinator's qualification check, read-only for the expert (never its note or who checked)
+        "qualification": [{"check": q["check"], "label": dict(q["label"]), "veto": bool(q["veto"]),
+                           "result": q["result"], "date": q["date"], "source": redact(str(q["source"]))}
+                          for q in qualification],
     }

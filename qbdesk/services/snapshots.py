@@ -39,6 +39,7 @@ from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotError, Snapshot
 from qbdesk.formats.snapshot_manifest import canonical_json
 from qbdesk.reports.slips import HandoverSlip, render_handover_pdf
 from qbdesk.services.coordinator_keys import CoordinatorKeys
+from qbdesk.services.qualification import snapshot_facts
 from qbdesk.services.snapshot_meta import (
     DECLARATION,
     BlindAttachment,
@@ -137,6 +138,7 @@ class _Application:
     items: list[Any]
     attachments: tuple[_Attachment, ...]
     redact: Redactor
+    qualification: tuple[dict[str, Any], ...] = ()  # services.qualification.snapshot_facts
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
     hashes, rubrics = round_rubrics(session, round_id, {a.program for a in apps.values()})
     applicants = {a.id: a for a in session.scalars(select(Applicant).where(
         Applicant.id.in_({a.applicant_id for a in apps.values()})))}
+    facts = snapshot_facts(session, apps)
     blind: dict[int, tuple[_Attachment, ...]] = {}
     redactors: dict[int, Redactor] = {}
     views: dict[int, _Application] = {}
@@ -210,7 +213,7 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
         blind[app.id] = tuple(_Attachment(a.title, a.sha256, a.size) for a in app.attachments if a.blind)
         views[app.id] = _Application(app.id, app.external_id, app.program, hashes[app.program], app.title, app.summary,
                                      app.requested_amount, app.tier, list(app.items or []), blind[app.id],
-                                     redactors[who.id])
+                                     redactors[who.id], tuple(facts.get(app.id, ())))
     plans, idle = [], []
     for e in experts:
         ids = sorted(assigned.get(e.id, []))
@@ -287,7 +290,7 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
         application_meta(code=code, program=app.program, rubric_hash=app.rubric_hash, title=app.title,
                          summary=app.summary, requested_amount=app.requested_amount, tier=app.tier, items=app.items,
                          attachments=[BlindAttachment(entries[a.sha256], a.title, a.size, a.sha256) for a in app.attachments],
-                         redact=app.redact)
+                         redact=app.redact, qualification=app.qualification)
         for code, app in zip(codes, apps)
     ]
     meta = {

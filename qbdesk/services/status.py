@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.programs import program
+from qbdesk.services.qualification import qualification_counts
 from qbdesk.services.rounds import resolve_round
 from qbdesk.store import audit
 from qbdesk.store.models import (
@@ -67,6 +68,7 @@ class RoundStatus:
     snapshots: int = 0
     score_files: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "superseded": 0})
     problems: list[Problem] = field(default_factory=list)
+    qualification: dict[str, int] = field(default_factory=dict)  # applications checked / missing_checks / vetoed
     audit_head: tuple[int, str] | None = None  # the audit chain's last entry (id, hash): keep it on paper
 
     @property
@@ -95,6 +97,7 @@ class RoundStatus:
             "scoring": {"snapshots": self.snapshots, "score_files": dict(self.score_files),
                         "assignments": self.assignments, "scored": self.scored,
                         "complete": self.assignments > 0 and self.scored == self.assignments},
+            "qualification": dict(self.qualification),
             "problems": [p.to_json() for p in self.problems],
             "audit_head": None if self.audit_head is None else {"entry": self.audit_head[0], "hash": self.audit_head[1]},
         }
@@ -126,6 +129,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
 
     _scoring(session, st)
     st.audit_head = audit.head(session)
+    st.qualification = qualification_counts(session, r.id).to_json()
 
     cov = coverage(session, r.id)
     for code, c in cov.items():

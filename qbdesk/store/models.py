@@ -8,12 +8,13 @@ The schema is created and upgraded only by the Alembic migrations in ``db/``;
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -285,6 +286,26 @@ class Recusal(Base):
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"))
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class QualificationRecord(Base):
+    """One result of the coordinator's qualification check (资格审查) of an application.
+
+    ``check`` is an id of ``domain.qualification.CHECKS``; no row means "not checked".
+    Setting a check again replaces its row (the audit log keeps the earlier value).
+    """
+
+    __tablename__ = "qualification_check"
+    __table_args__ = (UniqueConstraint("application_id", "check"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    check: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str] = mapped_column(String(10))  # pass | fail
+    source: Mapped[str] = mapped_column(String(300))
+    checked_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class AuditEntry(Base):

@@ -40,6 +40,26 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class QualificationFact:
+    """One result of the coordinator's qualification check (资格审查), read-only for the expert."""
+
+    check: str
+    label: Msg
+    veto: bool  # a failed veto gives 0 whatever the scores
+    result: str  # pass | fail
+    date: str  # ISO date of the check
+    source: str  # where the coordinator looked it up (redacted)
+
+    def text(self, lang: str = "zh") -> str:
+        passed = self.result == "pass"
+        if lang == "en":
+            return (f"{self.label.en}: {'pass' if passed else 'FAIL'}" + (" (veto)" if self.veto and not passed else "")
+                    + f" — checked {self.date}, {self.source}")
+        return (f"{self.label.zh}：{'通过' if passed else '不通过'}" + ("（一票否决）" if self.veto and not passed else "")
+                + f"——{self.date} 核查，来源：{self.source}")
+
+
+@dataclass(frozen=True)
 class ApplicationView:
     """One application as the expert sees it: opaque code, blind content, no applicant identity."""
 
@@ -52,6 +72,7 @@ class ApplicationView:
     tier: str | None
     items: tuple[ItemView, ...]
     attachments: tuple[AttachmentView, ...]
+    qualification: tuple[QualificationFact, ...] = ()  # absent from snapshots built before the check existed
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -155,6 +176,20 @@ def parse_meta(meta: Mapping[str, Any]) -> Blind:
         raise _bad("meta.json") from None
 
 
+def _qualification(raw: Any, where: str) -> tuple[QualificationFact, ...]:
+    facts = []
+    for q in raw:
+        label = q["label"]
+        fact = QualificationFact(_str(q, "check", f"{where}.qualification", empty=False),
+                                 Msg(_str(label, "zh", f"{where}.qualification"), _str(label, "en", f"{where}.qualification")),
+                                 q["veto"], _str(q, "result", f"{where}.qualification"),
+                                 _str(q, "date", f"{where}.qualification"), _str(q, "source", f"{where}.qualification"))
+        if fact.result not in ("pass", "fail") or not isinstance(fact.veto, bool):
+            raise _bad(f"{where}.qualification")
+        facts.append(fact)
+    return tuple(facts)
+
+
 def _parse(meta: Mapping[str, Any]) -> Blind:
     rubrics: dict[str, Rubric] = {}
     for h, content in meta["rubrics"].items():
@@ -182,7 +217,7 @@ def _parse(meta: Mapping[str, Any]) -> Blind:
         tier = a.get("tier")
         apps.append(ApplicationView(code, _str(a, "program", where, empty=False), a["rubric"], _str(a, "title", where),
                                     _str(a, "summary", where), amount, tier if isinstance(tier, str) else None,
-                                    items, attachments))
+                                    items, attachments, _qualification(a.get("qualification") or [], where)))
     decl = meta["declaration"]
     text = Msg(_str(decl, "zh", "declaration", empty=False), _str(decl, "en", "declaration", empty=False))
     expert, rnd = meta["expert"], meta["round"]
