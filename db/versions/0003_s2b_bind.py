@@ -1,7 +1,7 @@
 """s2b_bind: what binds a snapshot's codes to their applications, item ids, superseded snapshots
 
 Revision ID: 0003_s2b_bind
-Revises: 0003_s2d_check
+Revises: 0003_s2d_rules
 Create Date: 2026-12-01 21:40:00
 
 Four nullable columns on ``snapshot`` (rows built before this version keep NULL and are
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_s2b_bind'
-down_revision = '0003_s2d_check'
+down_revision = '0003_s2d_rules'
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,9 @@
 
 One ``.qbsnap`` per expert with assignments: the expert's applications under opaque
 codes in an order shuffled for that expert, their blind metadata (snapshot_meta.py),
-the blind attachments streamed from the database, the rubrics by hash, the declaration,
-and a fresh binding secret. Each snapshot gets its own generated passphrase, printed on
+the blind attachments cleaned (blind_files.py) but for those the coordinator excluded,
+the rubrics by hash, the declaration, and a fresh binding secret. Nothing is built while
+the identity-leak scan (leaks.py) has an open finding. Each snapshot gets its own generated passphrase, printed on
 ``handover.pdf`` (one page per expert) and, if asked, in a CSV; passphrases are never
 stored in the database.
 
@@ -38,7 +39,9 @@ from qbdesk.formats.scorefile import audit_principal
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotError, SnapshotWriter
 from qbdesk.formats.snapshot_manifest import canonical_json
 from qbdesk.reports.slips import HandoverSlip, render_handover_pdf
+from qbdesk.services.blind_files import CleanedFiles, clean_all
 from qbdesk.services.coordinator_keys import CoordinatorKeys
+from qbdesk.services.leaks import excluded_attachments, is_excluded, require_no_open_leaks
 from qbdesk.services.qualification import snapshot_facts
 from qbdesk.services.snapshot_meta import (
     DECLARATION,
@@ -47,6 +50,7 @@ from qbdesk.services.snapshot_meta import (
     application_meta,
     local_item_ids,
     make_codes,
+    programs_meta,
 )
 from qbdesk.store import audit
 from qbdesk.store.models import (
@@ -54,6 +58,7 @@ from qbdesk.store.models import (
     Application,
     Assignment,
     Blob,
+    CleanedPdf,
     Expert,
     ProgramConfig,
     Round,
@@ -121,8 +126,9 @@ class BuildReport:
 @dataclass(frozen=True)
 class _Attachment:
     title: str
-    sha256: str
+    sha256: str  # of the original; snapshots carry its cleaned form (blind_files.py)
     size: int
+    file: str
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,7 @@ class _RoundPlan:
     rubrics: dict[str, dict[str, Any]]  # hash -> canonical content
     experts: tuple[_ExpertPlan, ...]
     without_assignments: tuple[tuple[str, str], ...]  # (external id, name)
+    programs: dict[str, Any] = field(default_factory=dict)  # code -> ProgramSettings
 
 
 def round_rubrics(session: Session, round_id: int, programs: set[str]) -> tuple[dict[str, str], dict[str, dict]]:
@@ -202,6 +209,7 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
     hashes, rubrics = round_rubrics(session, round_id, {a.program for a in apps.values()})
     applicants = {a.id: a for a in session.scalars(select(Applicant).where(
         Applicant.id.in_({a.applicant_id for a in apps.values()})))}
+    excluded = excluded_attachments(session, round_id)  # by the coordinator, after the leak scan
     facts = snapshot_facts(session, apps)
     blind: dict[int, tuple[_Attachment, ...]] = {}
     redactors: dict[int, Redactor] = {}
@@ -210,7 +218,8 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
         who = applicants[app.applicant_id]
         if who.id not in redactors:
             redactors[who.id] = Redactor.for_applicant(who.name, who.credit_code, who.contact or {})
-        blind[app.id] = tuple(_Attachment(a.title, a.sha256, a.size) for a in app.attachments if a.blind)
+        blind[app.id] = tuple(_Attachment(a.title, a.sha256, a.size, a.file) for a in app.attachments
+                              if a.blind and not is_excluded(excluded, a))
         views[app.id] = _Application(app.id, app.external_id, app.program, hashes[app.program], app.title, app.summary,
                                      app.requested_amount, app.tier, list(app.items or []), blind[app.id],
                                      redactors[who.id], tuple(facts.get(app.id, ())))
@@ -222,7 +231,11 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
             continue
         plans.append(_ExpertPlan(e.id, e.external_id, audit_principal(e.external_id), e.name,
                                  tuple(views[i] for i in ids)))
-    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle))
+    from qbdesk.services.rounds import program_settings
+
+    settings = {pc.program: program_settings(pc) for pc in session.scalars(
+        select(ProgramConfig).where(ProgramConfig.round_id == round_id))}
+    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle), settings)
 
 
 def _file_names(plan: _RoundPlan) -> dict[int, str]:
@@ -269,7 +282,7 @@ class _Result:
     code_map: str  # code_map_hash of the snapshot's codes
 
 
-def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Path, keys: CoordinatorKeys,
+def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, path: Path, keys: CoordinatorKeys,
                rng: random.Random, kdf_rounds: int, tick: Callable[[str], None],
                cancel: Callable[[], bool]) -> _Result | None:
     apps = list(expert.applications)
@@ -289,7 +302,8 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
     meta_apps = [
         application_meta(code=code, program=app.program, rubric_hash=app.rubric_hash, title=app.title,
                          summary=app.summary, requested_amount=app.requested_amount, tier=app.tier, items=app.items,
-                         attachments=[BlindAttachment(entries[a.sha256], a.title, a.size, a.sha256) for a in app.attachments],
+                         attachments=[BlindAttachment(entries[a.sha256], a.title, cleaned[a.sha256].size,
+                                                      cleaned[a.sha256].sha256) for a in app.attachments],
                          redact=app.redact, qualification=app.qualification)
         for code, app in zip(codes, apps)
     ]
@@ -299,9 +313,9 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
         "binding_secret": secret.hex(),
         "rubrics": {h: plan.rubrics[h] for h in sorted({app.rubric_hash for app in apps})},
         "declaration": dict(DECLARATION),
+        "programs": programs_meta({c: plan.programs[c] for c in {app.program for app in apps} if c in plan.programs}),
         "applications": meta_apps,
     }
-    sizes = {a.sha256: a.size for app in apps for a in app.attachments}
     with SnapshotWriter(path, signing_key=keys.require_signing_key(), receiving_recipient=keys.receiving_recipient,
                         passphrase=passphrase, snapshot_id=snapshot_id, round_id=plan.round_id,
                         round_name=plan.name, round_year=plan.year, expert_id=expert.manifest_id,
@@ -313,10 +327,10 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
             if cancel():
                 writer.abort()
                 return None
-            with _open_blob(session, sha) as source:
+            with cleaned.open(sha) as source:
                 name = writer.add_attachment(source)
             got = writer.plaintext[name]
-            if name != expected or got.sha256 != sha or got.size != sizes[sha]:
+            if name != expected or got.sha256 != cleaned[sha].sha256 or got.size != cleaned[sha].size:
                 writer.abort()
                 raise QbdeskError(Msg(f"附件 {sha[:12]}… 在数据库中的内容与其摘要不符（数据库被改动？），未生成快照",
                                       f"attachment {sha[:12]}… in the database does not match its hash (was the "
@@ -332,7 +346,9 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
                code_key=code_key.hex(), items=items)
     code_map = code_map_hash({code: app.external_id for code, app in zip(codes, apps)})
     slip = HandoverSlip(plan.name, plan.year, expert.external_id, expert.name, path.name, passphrase, keys.fingerprint,
-                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"))
+                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"),
+                        tuple(sorted({a.program for a in apps if a.program in plan.programs
+                                      and not plan.programs[a.program].blind}, key=lambda c: int(c[1:]))))
     return _Result(built, row, slip, passphrase, code_map)
 
 
@@ -413,6 +429,7 @@ def build_snapshots(
         raise QbdeskError(Msg(f"无法创建文件夹 {out}：{e.strerror or e}", f"cannot create the folder {out}: {e.strerror or e}")) from None
     written: list[Path] = []
     results: list[_Result] = []
+    cleaned = CleanedFiles()
     try:
         with sessions() as s:
             plan = _plan(s, round_id)
@@ -421,6 +438,10 @@ def build_snapshots(
             if not plan.experts:
                 raise QbdeskError(Msg("本批次还没有分配评审任务，请先运行 qbdesk assign",
                                       "nothing is assigned in this round yet: run qbdesk assign first"))
+            # Every blind PDF cleaned first (one that cannot be is named), then no open leak finding.
+            clean_all(cleaned, ((a.sha256, app.external_id, a.file) for e in plan.experts for app in e.applications
+                                for a in app.attachments), lambda sha: _open_blob(s, sha))
+            require_no_open_leaks(s, round_id)
             names = _file_names(plan)
             csv_path = Path(passphrases_out) if passphrases_out is not None else None
             _refuse_existing([out / n for n in names.values()] + [out / HANDOVER_FILE] + ([csv_path] if csv_path else []))
@@ -436,7 +457,7 @@ def build_snapshots(
                 if cancel():
                     break
                 path = out / names[expert.id]
-                result = _build_one(s, plan, expert, path, keys, rng, kdf_rounds, tick, cancel)
+                result = _build_one(cleaned, plan, expert, path, keys, rng, kdf_rounds, tick, cancel)
                 if result is None:
                     break
                 written.append(path)
@@ -454,6 +475,8 @@ def build_snapshots(
             replaced, report.warnings = _supersede(s, round_id, results)
             for r in results:
                 s.add(Snapshot(**r.row))
+            for row in cleaned.rows():
+                s.merge(CleanedPdf(**row))
             audit.record(s, "snapshots.build", round_id=round_id, actor=actor, detail={
                 "out_dir": str(out), "coordinator": keys.fingerprint,
                 "snapshots": [{"id": r.built.snapshot_id, "expert": r.built.expert_external_id, "file": r.built.path.name,
@@ -476,6 +499,8 @@ def build_snapshots(
     except BaseException:
         _remove(written)
         raise
+    finally:
+        cleaned.close()
     report.snapshots = [r.built for r in results]
     report.handover = out / HANDOVER_FILE
     report.passphrases_csv = csv_path

@@ -56,6 +56,10 @@ class ProgramStatus:
     scored: int = 0  # assignments an accepted score file covers (scored or recused)
     budget: int | None = None
     per_application: int | None = None
+    mode: str = "scored"  # verified (核准类) | scored (评审类)
+    blind: bool = True
+    pass_threshold: float | None = None  # None: verified, no pass line
+    shortfall: str = "pro_rata"
 
 
 @dataclass
@@ -110,7 +114,9 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
     st = RoundStatus(round_id=r.id, name=r.name, year=r.year)
     for pc in session.scalars(select(ProgramConfig).where(ProgramConfig.round_id == r.id).order_by(ProgramConfig.program)):
         p = program(pc.program)
-        st.programs[pc.program] = ProgramStatus(pc.program, p.zh, p.en, budget=pc.budget, per_application=pc.per_application)
+        st.programs[pc.program] = ProgramStatus(pc.program, p.zh, p.en, budget=pc.budget, per_application=pc.per_application,
+                                                mode=pc.mode, blind=pc.blind, pass_threshold=pc.pass_threshold,
+                                                shortfall=pc.shortfall)
     st.programs = dict(sorted(st.programs.items(), key=lambda kv: int(kv[0][1:])))
 
     for code, n in session.execute(select(Application.program, func.count()).where(Application.round_id == r.id)

@@ -15,6 +15,7 @@ import random
 
 import openpyxl
 import pytest
+from leak_pdfs import text_pdf
 from sqlalchemy import select
 
 from qbdesk.cli.main import main
@@ -41,7 +42,7 @@ from qbdesk.store.models import (
     QualificationRecord,
 )
 
-PDF = b"%PDF-1.4\n% blind test attachment\n%%EOF\n"
+PDF = text_pdf(("blind test attachment",))  # a real PDF: snapshots build cleans it
 APPS = (("P8", "卓越绩效模式导入与标杆培育"), ("P3", "光伏逆变器绿色产品认证推广"), ("P9", "高价值品牌培育"))
 IDS = tuple(f"2026-{p}-{i:04d}" for i, (p, _) in enumerate(APPS))
 

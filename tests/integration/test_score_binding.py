@@ -402,7 +402,7 @@ def test_migration_0003_keeps_snapshots_and_their_score_files_linked(tmp_path):
         assert c.execute(text("select snapshot_id from score_file")).scalar() == "s1"
         row = c.execute(text("select manifest, code_key, items, superseded_by from snapshot")).one()
         assert tuple(row) == (None, None, None, None)
-    command.downgrade(alembic_config(engine), "0003_s2d_check")
+    command.downgrade(alembic_config(engine), "0003_s2d_rules")
     with engine.connect() as c:
         assert c.execute(text("select snapshot_id from score_file")).scalar() == "s1"
     engine.dispose()

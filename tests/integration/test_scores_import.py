@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from leak_pdfs import text_pdf
 from sqlalchemy import func, select
 
 from qbdesk.domain import credit_code
@@ -58,7 +59,7 @@ from qbdesk.store.models import (
 )
 
 AT = "2026-03-01T09:00:00+08:00"
-PDF = b"%PDF-1.4\n% blind test attachment\n%%EOF\n"
+PDF = text_pdf(("blind test attachment",))  # a real PDF: snapshots build cleans it
 PDF_SHA = hashlib.sha256(PDF).hexdigest()
 # Package item ids; the second application's is a credit code, as applicants type them.
 ITEM_IDS = (("C1", "C2"), ("91440304PD4WA4NG14",), ())
@@ -132,7 +133,7 @@ class Env:
     def payload(self, expert: str = "E01", *, sequence: int = 1, recuse: tuple[str, ...] = (),
                 share: dict[str, float] | None = None) -> dict:
         """A complete, valid score.json for ``expert``: what a finalised workspace produces
-        (every score at 70 % of its maximum, or at ``share[code]``)."""
+        (every score at 70 % of its maximum, or at ``share[code]`` with a reason, as extremes need)."""
         meta = self.metas[expert]
         key = self.expert_keys.setdefault(expert, Ed25519PrivateKey.generate())
         line = sshsig.public_key_openssh(key.public_key())
@@ -154,7 +155,8 @@ class Env:
                 else:
                     rows = [("", "材料齐全，论证充分，" * (c.min_length // 5 + 1))]
                 for item, value in rows:
-                    row = {"application": code, "criterion": c.id, "item": item, "value": value, "comment": ""}
+                    why = "评分理由：见申报材料" if share and code in share and not item and c.kind == "score" else ""
+                    row = {"application": code, "criterion": c.id, "item": item, "value": value, "comment": why}
                     scores.append(row)
                     sf.append_edit(log, row, AT)
         return {
