@@ -13,6 +13,8 @@ def register(sub) -> None:
     scan = a.add_parser("scan", help="scan every blind attachment and field / 检查全部脱敏附件和申报信息")
     add_db_args(scan)
     scan.add_argument("--json", action="store_true", help="machine-readable output / JSON 输出")
+    scan.add_argument("--all-programs", action="store_true",
+                      help="scan open (non-blind) programs too / 同时检查非盲评（公开）项目的材料")
     scan.set_defaults(func=run_scan)
     acc = a.add_parser("accept", help="accept an application's open findings as reviewed / 确认某申报的检查结果")
     add_db_args(acc)
@@ -29,12 +31,13 @@ def register(sub) -> None:
 
 def run_scan(args, con) -> int:
     from qbdesk.cli.common import current_round_id, open_db
-    from qbdesk.services.leaks import scan_round
+    from qbdesk.services.leaks import all_blind, scan_round
 
     db = open_db(args)
     rid = current_round_id(db, args)
     with db.sessions() as s:
-        report = scan_round(s, rid, progress=None if args.json else con.progress)
+        report = scan_round(s, rid, is_blind=all_blind if args.all_programs else None,
+                            progress=None if args.json else con.progress)
     if args.json:
         con.say(json.dumps([f.to_json() for f in report.findings], ensure_ascii=False, indent=2))
         return 1 if report.findings else 0
