@@ -71,4 +71,8 @@ def run(args, con) -> int:
             con.say(f"  - {pr.msg.text(con.lang)}")
     else:
         con.say(con.t("未发现问题", "no problems found"))
+    if st.audit_head is not None:
+        entry, digest = st.audit_head
+        con.say(con.t(f"审计日志链头：#{entry} {digest}（请记录在纸面上，以便日后核对）",
+                      f"audit chain head: #{entry} {digest} (keep it on paper to compare later)"))
     return 0

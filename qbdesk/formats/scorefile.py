@@ -1,6 +1,9 @@
-"""Score files (``.qbscore``), format ``qbdesk.score/1``: an expert's signed scores, sealed for the coordinator.
+"""Score files (``.qbscore``), format ``qbdesk.score/2``: an expert's signed scores, sealed for the coordinator.
 
-Layout (docs/formats.md, "Score file — qbdesk.score/1"): an age file (binary, X25519) to the
+``/2`` adds ``blind_content``, the expert's commitment to each code's content hash as the signed
+snapshot manifest gives it; ``/1`` files (without it) are still read.
+
+Layout (docs/formats.md, "Score file — qbdesk.score/2"): an age file (binary, X25519) to the
 coordinator's receiving recipient whose plaintext is a STORED zip of exactly two entries::
 
     score.json       canonical JSON payload (sorted keys, UTF-8, no spaces, no NaN)
@@ -43,6 +46,9 @@ from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.keys import KeyFileError, load_public_key
 from qbdesk.formats.scorefile_shape import (  # noqa: F401  (re-exported: the score file's public names)
+    FORMAT,
+    FORMAT_V1,
+    FORMATS,
     MAX_ID,
     MAX_TEXT,
     ZERO_HASH,
@@ -55,7 +61,6 @@ from qbdesk.formats.scorefile_shape import (  # noqa: F401  (re-exported: the sc
     shape_problem,
 )
 
-FORMAT = "qbdesk.score/1"
 JSON_ENTRY = "score.json"
 SIG_ENTRY = "score.json.sig"
 AGE_MAGIC = b"age-encryption.org/v1\n"
@@ -177,12 +182,12 @@ def _parse_json(raw: bytes | str, seen: list[bool] | None = None, *, strict: boo
 
 def _check_format(data: Mapping[str, Any]) -> None:
     found = data.get("format")
-    if found != FORMAT:
+    if found not in FORMATS:
         shown = repr(found)[:60] if found is not None else "（无）"
         shown_en = repr(found)[:60] if found is not None else "(none)"
         raise ScoreFileError(
-            Msg(f"不认识的评分文件格式 {shown}（本程序读取 {FORMAT}）；可能由更新版本的 qbdesk 生成",
-                f"unknown score file format {shown_en} (this program reads {FORMAT}); a newer qbdesk may have made it"),
+            Msg(f"不认识的评分文件格式 {shown}（本程序读取 {'、'.join(FORMATS)}）；可能由更新版本的 qbdesk 生成",
+                f"unknown score file format {shown_en} (this program reads {', '.join(FORMATS)}); a newer qbdesk may have made it"),
             "unknown_format",
         )
 

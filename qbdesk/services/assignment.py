@@ -174,6 +174,9 @@ def assign(session_factory: sessionmaker[Session], round_id: int, *, per_applica
         audit.record(s, "assign", round_id=round_id, detail={
             "seed": seed, "per_application": modes, "assignments": report.assignments,
             "conflicts": report.conflicts, "uncovered": [u.application for u in report.uncovered],
+            # Each pair, so that `scores recheck` can find a conflict deleted from the database later.
+            "conflict_pairs": sorted([ext_expert[c.expert_id], ext_app[c.application_id], c.source]
+                                     for c in result.conflicts),
         })
     return report
 

@@ -43,8 +43,10 @@ from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
 from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
+from qbdesk.services.code_binding import check_signed_binding
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppContext, Rejection, check_scores, reject
+from qbdesk.services.score_pairs import check_in_force
 from qbdesk.services.snapshots import round_rubrics
 from qbdesk.store import audit
 from qbdesk.store.models import (
@@ -144,6 +146,7 @@ class RoundContext:
         apps = session.execute(select(Application.id, Application.external_id, Application.program, Application.items)
                                .where(Application.round_id == round_id)).all()
         self.apps = {a.id: a for a in apps}
+        self.app_ids = {a.id: a.external_id for a in apps}  # Application.id -> package id
         self.rubric_hash, contents = round_rubrics(session, round_id, {a.program for a in apps})
         self._contents = contents
         self._parsed: dict[str, Rubric] = {}
@@ -171,9 +174,13 @@ class RoundContext:
                     raise reject("unknown_application", f"快照中的申报 {code} 已不在本批次中（已删除？）",
                                  f"application {code} of the snapshot is no longer in this round (deleted?)")
                 h = self.rubric_hash[app.program]
-                item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
-                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids,
-                                       self.tiers.get(app.program, frozenset()))
+                tiers = self.tiers.get(app.program, frozenset())
+                if snap.items is None:  # built before snapshot-local item ids: the package's own
+                    item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
+                    out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids, tiers)
+                    continue
+                local = snap.items.get(code) or {}
+                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), tuple(local), tiers, dict(local))
             self._contexts[snap.id] = out
         return self._contexts[snap.id]
 
@@ -294,11 +301,20 @@ def _open(path: Path, identity: str) -> _Opened:
     return _Opened(content, data, score.digest, score.fingerprint)
 
 
-def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+           accept_superseded: str | None) -> ScoreImportLine:
     data = opened.data
     assert data is not None
     snap, expert = check_binding_to_round(s, rnd, data)
+    if snap.superseded_by is not None and accept_superseded is None:
+        raise reject("superseded_snapshot",
+                     f"快照 {snap.id} 已被重新生成的快照 {snap.superseded_by} 取代；来自旧快照的评分文件须由评审组织方"
+                     f"明确接受（scores import --accept-superseded --reason …）",
+                     f"snapshot {snap.id} was superseded by the rebuilt snapshot {snap.superseded_by}; a score file "
+                     f"from it needs the coordinator's explicit acceptance (scores import --accept-superseded --reason …)")
+    check_signed_binding(snap, data, rnd.app_ids)
     checked = check_scores(data, rnd.contexts(snap))
+    check_in_force(s, snap, expert, checked, rnd.app_ids)
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
     for old in replaced:
         old.status = "superseded"
@@ -326,18 +342,25 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
         note = Msg(f"签名密钥与此前的文件不同（此前为 {replaced[-1].key_fingerprint}）：该快照被重新打开过",
                    f"signed by another key than the earlier file ({replaced[-1].key_fingerprint}): "
                    f"the snapshot was opened again")
-    audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail={
+    recused = {app_id for app_id, _ in checked.recusals}
+    detail = {
         "file": path.name, "digest": opened.digest, "expert": expert.external_id, "snapshot": snap.id,
         "sequence": data["sequence"], "key": opened.fingerprint, "scores": len(checked.scores),
         "recusals": len(checked.recusals), "supersedes": [r.digest for r in replaced],
-    })
+        "recused": sorted(rnd.apps[a].external_id for a in recused if a in rnd.apps),
+    }
+    if snap.superseded_by is not None:
+        detail["accepted_superseded"] = {"snapshot": snap.id, "superseded_by": snap.superseded_by,
+                                         "reason": accept_superseded}
+    audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail=detail)
     return ScoreImportLine(path, "accepted", msg=note, expert=data["expert_id"], sequence=data["sequence"],
                            digest=opened.digest,
                            fingerprint=opened.fingerprint, superseded=superseded, record_id=record.id,
                            scores=len(checked.scores), recusals=len(checked.recusals))
 
 
-def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+                accept_superseded: str | None = None) -> ScoreImportLine:
     if opened.rejection is not None:
         return _rejected(path, *opened.rejection, opened)
     data = opened.data
@@ -355,7 +378,7 @@ def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, 
                     f"identical to a score file imported on {when} (same digest, {state[1]}); nothing was changed"),
                     expert=data["expert_id"], sequence=data["sequence"], digest=opened.digest,
                     fingerprint=opened.fingerprint, record_id=dup.id)
-            return _merge(s, rnd, path, opened, actor)
+            return _merge(s, rnd, path, opened, actor, accept_superseded)
     except Rejection as r:
         return _rejected(path, r.code, r.msg, opened)
     except SQLAlchemyError as e:  # e.g. another coordinator imported the same file a moment ago
@@ -466,13 +489,20 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: Iterable[Path | str], *,
-                       keys: CoordinatorKeys, actor: str = "", workers: int | None = None) -> ScoreImportReport:
+                       keys: CoordinatorKeys, actor: str = "", workers: int | None = None,
+                       accept_superseded: str | None = None) -> ScoreImportReport:
     """Import score files in the order given; one report line per file.
+
+    ``accept_superseded``: the coordinator's reason for accepting files made from a snapshot a
+    later build superseded (refused as ``superseded_snapshot`` otherwise); recorded in the audit log.
 
     ``workers``: processes that read and verify files ahead of the merge (None: one per CPU;
     0: all in this process; batches under ``PARALLEL_FROM`` files always are). The outcome is
     the same either way.
     """
+    if accept_superseded is not None and not accept_superseded.strip():
+        raise QbdeskError(Msg("接受被取代快照的评分文件须写明理由（--reason）",
+                              "accepting score files from superseded snapshots needs a reason (--reason)"))
     with sessions() as s:
         rnd = RoundContext(s, round_id)
     paths = [Path(p) for p in paths]
@@ -481,7 +511,7 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
     opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers)
     with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
         for one, path in zip(opened, files):
-            report.lines.append(_import_one(sessions, rnd, path, one, actor))
+            report.lines.append(_import_one(sessions, rnd, path, one, actor, accept_superseded))
     rejected = [line for line in report.lines if line.status == "rejected"]
     if rejected:  # a forged or foreign file being offered is worth a trace of its own
         with sessions.begin() as s:

@@ -16,6 +16,7 @@ wrote, so no snapshot exists whose passphrase nobody has.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import random
 import secrets
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +37,7 @@ from qbdesk.formats import keys as keyfiles
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.scorefile import audit_principal
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotError, SnapshotWriter
+from qbdesk.formats.snapshot_manifest import canonical_json
 from qbdesk.reports.slips import HandoverSlip, render_handover_pdf
 from qbdesk.services.blind_files import CleanedFiles, clean_all
 from qbdesk.services.coordinator_keys import CoordinatorKeys
@@ -46,6 +48,7 @@ from qbdesk.services.snapshot_meta import (
     BlindAttachment,
     Redactor,
     application_meta,
+    local_item_ids,
     make_codes,
     programs_meta,
 )
@@ -60,6 +63,7 @@ from qbdesk.store.models import (
     ProgramConfig,
     Round,
     Rubric,
+    ScoreFileRecord,
     Snapshot,
 )
 
@@ -88,6 +92,7 @@ class BuildReport:
     coordinator_fingerprint: str
     snapshots: list[BuiltSnapshot] = field(default_factory=list)
     skipped: list[Msg] = field(default_factory=list)  # experts without assignments
+    warnings: list[Msg] = field(default_factory=list)  # e.g. score files already back from the snapshots replaced
     handover: Path | None = None
     passphrases_csv: Path | None = None
     cancelled: bool = False
@@ -111,6 +116,7 @@ class BuildReport:
                        + (f"{count_en(b.applications, 'application')}, {count_en(b.attachments, 'attachment')}, digest {digest}…"
                           if lang == "en" else f"{b.applications} 份申报，{b.attachments} 个附件，摘要 {digest}…"))
         out.extend(m.text(lang) for m in self.skipped)
+        out.extend(m.text(lang) for m in self.warnings)
         return out
 
 
@@ -273,6 +279,7 @@ class _Result:
     row: dict[str, Any]  # Snapshot columns
     slip: HandoverSlip
     passphrase: str
+    code_map: str  # code_map_hash of the snapshot's codes
 
 
 def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, path: Path, keys: CoordinatorKeys,
@@ -283,6 +290,7 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
     codes = make_codes(len(apps), rng)
     snapshot_id = str(uuid.uuid4())
     secret = secrets.token_bytes(32)
+    code_key = secrets.token_bytes(32)  # keys each code's binding in the manifest; stays in the database
     passphrase = keyfiles.generate_passphrase()
     now = datetime.now(UTC).replace(microsecond=0)
 
@@ -313,6 +321,8 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
                         round_name=plan.name, round_year=plan.year, expert_id=expert.manifest_id,
                         rounds=kdf_rounds, created_at=now) as writer:
         writer.write_meta(meta)
+        items = {code: local_item_ids(app.items) for code, app in zip(codes, apps)}
+        writer.bind_codes(code_key, {code: (app.external_id, items[code]) for code, app in zip(codes, apps)})
         for n, (sha, expected) in enumerate(entries.items(), start=1):
             if cancel():
                 writer.abort()
@@ -332,12 +342,44 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
                           len(entries), path.stat().st_size)
     row = dict(id=snapshot_id, round_id=plan.round_id, expert_id=expert.id, created_at=now, digest=manifest.digest,
                binding_secret=secret.hex(), codes={code: app.id for code, app in zip(codes, apps)},
-               coordinator_fingerprint=keys.fingerprint, file_name=path.name)
+               coordinator_fingerprint=keys.fingerprint, file_name=path.name, manifest=manifest.raw,
+               code_key=code_key.hex(), items=items)
+    code_map = code_map_hash({code: app.external_id for code, app in zip(codes, apps)})
     slip = HandoverSlip(plan.name, plan.year, expert.external_id, expert.name, path.name, passphrase, keys.fingerprint,
                         manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"),
                         tuple(sorted({a.program for a in apps if a.program in plan.programs
                                       and not plan.programs[a.program].blind}, key=lambda c: int(c[1:]))))
-    return _Result(built, row, slip, passphrase)
+    return _Result(built, row, slip, passphrase, code_map)
+
+
+def code_map_hash(codes: dict[str, str]) -> str:
+    """SHA-256 of the canonical code -> application package id map: what the build's audit entry records."""
+    return hashlib.sha256(canonical_json(codes)).hexdigest()
+
+
+def _supersede(s: Session, round_id: int, results: list[_Result]) -> tuple[dict[str, list[str]], list[Msg]]:
+    """Mark each expert's earlier snapshots superseded by the new one; warn about score files already
+    back from them (they stay in force until the expert's file from the new snapshot arrives)."""
+    replaced: dict[str, list[str]] = {}
+    warnings: list[Msg] = []
+    for r in results:
+        old = list(s.scalars(select(Snapshot.id).where(Snapshot.round_id == round_id,
+                                                       Snapshot.expert_id == r.built.expert_id,
+                                                       Snapshot.superseded_by.is_(None))))
+        if not old:
+            continue
+        s.execute(update(Snapshot).where(Snapshot.id.in_(old)).values(superseded_by=r.built.snapshot_id))
+        replaced[r.built.snapshot_id] = old
+        back = s.scalar(select(ScoreFileRecord.id).where(ScoreFileRecord.snapshot_id.in_(old)).limit(1))
+        if back is not None:
+            who = f"{r.built.expert_external_id} {r.built.expert_name}"
+            warnings.append(Msg(
+                f"注意：{who} 已交回来自旧快照的评分文件；旧快照现已被取代，今后来自旧快照的评分文件将被拒绝"
+                f"（除非以 scores import --accept-superseded --reason … 明确接受），请让该专家用新快照重新评分",
+                f"warning: {who} already returned a score file from an earlier snapshot, now superseded; further "
+                f"files from it will be refused (unless accepted with scores import --accept-superseded --reason …): "
+                f"have the expert score again from the new snapshot"))
+    return replaced, warnings
 
 
 def _refuse_existing(targets: list[Path]) -> None:
@@ -430,6 +472,7 @@ def build_snapshots(
             atomic_write(csv_path, _passphrase_csv(results))  # 0600: it holds the passphrases
             written.append(csv_path)
         with sessions.begin() as s:
+            replaced, report.warnings = _supersede(s, round_id, results)
             for r in results:
                 s.add(Snapshot(**r.row))
             for row in cleaned.rows():
@@ -437,7 +480,8 @@ def build_snapshots(
             audit.record(s, "snapshots.build", round_id=round_id, actor=actor, detail={
                 "out_dir": str(out), "coordinator": keys.fingerprint,
                 "snapshots": [{"id": r.built.snapshot_id, "expert": r.built.expert_external_id, "file": r.built.path.name,
-                               "digest": r.built.digest, "applications": r.built.applications} for r in results],
+                               "digest": r.built.digest, "applications": r.built.applications, "code_map": r.code_map,
+                               "supersedes": replaced.get(r.built.snapshot_id, [])} for r in results],
             })
     except SnapshotError as e:
         _remove(written)

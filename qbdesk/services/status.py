@@ -15,10 +15,12 @@ from qbdesk.domain.messages import Msg, count_en
 from qbdesk.domain.programs import program
 from qbdesk.services.qualification import qualification_counts
 from qbdesk.services.rounds import resolve_round
+from qbdesk.store import audit
 from qbdesk.store.models import (
     Application,
     Assignment,
     Attachment,
+    Conflict,
     Expert,
     Panel,
     PanelMember,
@@ -82,6 +84,7 @@ class RoundStatus:
     problems: list[Problem] = field(default_factory=list)
     recusals: list[RecusalStatus] = field(default_factory=list)
     qualification: dict[str, int] = field(default_factory=dict)  # applications checked / missing_checks / vetoed
+    audit_head: tuple[int, str] | None = None  # the audit chain's last entry (id, hash): keep it on paper
 
     @property
     def applications(self) -> int:
@@ -113,6 +116,7 @@ class RoundStatus:
             "recusals": [asdict(x) for x in self.recusals],
             "qualification": dict(self.qualification),
             "problems": [p.to_json() for p in self.problems],
+            "audit_head": None if self.audit_head is None else {"entry": self.audit_head[0], "hash": self.audit_head[1]},
         }
 
 
@@ -144,6 +148,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
 
     _scoring(session, st)
     _recusals(session, st)
+    st.audit_head = audit.head(session)
     st.qualification = qualification_counts(session, r.id).to_json()
 
     cov = coverage(session, r.id)
@@ -214,6 +219,7 @@ def _scoring(session: Session, st: RoundStatus) -> None:
                                   .where(Score.score_file_id.in_(accepted)).distinct()).all())
     covered |= set(session.execute(select(Recusal.expert_id, Recusal.application_id)
                                    .where(Recusal.score_file_id.in_(accepted))).all())
+    _scores_out_of_force(session, st, accepted)
     if not covered:
         return
     for code, expert_id, app_id in session.execute(
@@ -221,3 +227,33 @@ def _scoring(session: Session, st: RoundStatus) -> None:
             .join(Application, Application.id == Assignment.application_id).where(Assignment.round_id == rid)):
         if (expert_id, app_id) in covered and code in st.programs:
             st.programs[code].scored += 1
+
+
+def _scores_out_of_force(session: Session, st: RoundStatus, accepted: Any) -> None:
+    """Scores in force on a pair now in conflict or no longer assigned (assign ran again after the
+    import), and files in force from a snapshot a later build superseded: each a problem to decide."""
+    scored = set(session.execute(select(Score.expert_id, Score.application_id)
+                                 .where(Score.score_file_id.in_(accepted)).distinct()).all())
+    if scored:
+        assigned = set(session.execute(select(Assignment.expert_id, Assignment.application_id)
+                                       .where(Assignment.round_id == st.round_id)).all())
+        conflicted = set(session.execute(select(Conflict.expert_id, Conflict.application_id)).all())
+        names = dict(session.execute(select(Expert.id, Expert.external_id).where(Expert.round_id == st.round_id)).all())
+        apps = dict(session.execute(select(Application.id, Application.external_id)
+                                    .where(Application.round_id == st.round_id)).all())
+        for expert_id, app_id in sorted(scored):
+            who, what = names.get(expert_id, expert_id), apps.get(app_id, app_id)
+            if (expert_id, app_id) in conflicted:
+                st.problems.append(Problem("scores_in_conflict", Msg(
+                    f"专家 {who} 对申报 {what} 的有效评分与现有回避关系冲突", f"expert {who}'s scores in force on "
+                    f"application {what} conflict with a conflict of interest recorded since"), application=str(what)))
+            elif (expert_id, app_id) not in assigned:
+                st.problems.append(Problem("scores_not_assigned", Msg(
+                    f"专家 {who} 对申报 {what} 的有效评分不在当前分配中", f"expert {who}'s scores in force on "
+                    f"application {what} are not for a current assignment"), application=str(what)))
+    n = session.scalar(select(func.count()).select_from(ScoreFileRecord).join(Snapshot, Snapshot.id == ScoreFileRecord.snapshot_id)
+                       .where(ScoreFileRecord.id.in_(accepted), Snapshot.superseded_by.is_not(None))) or 0
+    if n:
+        st.problems.append(Problem("superseded_in_force", Msg(
+            f"{n} 个有效评分文件来自已被取代的快照（快照已重新生成）", f"{n} score files in force come from superseded "
+            f"snapshots (the snapshots were rebuilt)")))

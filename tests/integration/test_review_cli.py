@@ -133,7 +133,7 @@ def fill(path: Path, *, skip: tuple[str, str] | None = None) -> list[str]:
         elif c.kind == "check":
             row[3].value = "通过"
         elif c.kind == "items":
-            row[3].value, row[4].value = ("reject", "证书不在有效期内") if row[2].value == "C2" else ("accept", None)
+            row[3].value, row[4].value = ("reject", "证书不在有效期内") if row[2].value == "I2" else ("accept", None)  # I2: the package's C2
         else:
             row[3].value = OPINION * 2
     wb.save(path)
@@ -189,7 +189,7 @@ def test_an_expert_session_end_to_end(coordinator_side, tmp_path, capsys):
     assert d["key_binding"] == key_binding(c["secret"], d["expert_key"])
     assert d["recusals"] == [{"application": recused, "reason": "曾为该单位提供咨询服务"}]
     assert {s["application"] for s in d["scores"]} == set(codes) - {recused}
-    assert any(s["item"] == "C2" and s["value"] == {"accepted": False, "reason": "证书不在有效期内"} for s in d["scores"])
+    assert any(s["item"] == "I2" and s["value"] == {"accepted": False, "reason": "证书不在有效期内"} for s in d["scores"])
 
     # the coordinator takes it in; then a second finalise replaces it with sequence 2
     db_copy = tmp_path / "round.sqlite"
