@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) \
     | getattr(os, "O_BINARY", 0)
@@ -71,8 +71,8 @@ def open_regular(path: str | os.PathLike[str], max_bytes: int | None = None, *, 
     except IsADirectoryError:
         raise not_regular(where, stat.S_IFDIR) from None
     except OSError as e:
-        why = e.strerror or str(e)
-        raise FileRefused(Msg(f"无法读取 {where}：{why}", f"cannot read {where}: {why}"), "unreadable", where) from None
+        why = os_reason(e)
+        raise FileRefused(Msg(f"无法读取 {where}：{why.zh}", f"cannot read {where}: {why.en}"), "unreadable", where) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -94,8 +94,8 @@ def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         try:
             data = f.read(max_bytes + 1)
         except OSError as e:
-            why = e.strerror or str(e)
-            raise FileRefused(Msg(f"无法读取 {where}：{why}", f"cannot read {where}: {why}"), "unreadable", where) from None
+            why = os_reason(e)
+            raise FileRefused(Msg(f"无法读取 {where}：{why.zh}", f"cannot read {where}: {why.en}"), "unreadable", where) from None
     if len(data) > max_bytes:
         raise too_large(where, len(data), max_bytes)
     return data

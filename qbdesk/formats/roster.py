@@ -27,9 +27,10 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from qbdesk.domain import credit_code
 from qbdesk.domain.messages import Msg
@@ -96,6 +97,7 @@ class RosterProblem:
 class RosterParse:
     rows: list[RosterRow] = field(default_factory=list)
     problems: list[RosterProblem] = field(default_factory=list)
+    columns: tuple[str, ...] = ()  # the columns found, by their English key
 
     @property
     def ok(self) -> bool:
@@ -165,6 +167,7 @@ def parse_table(header: Sequence[Any], body: Iterable[tuple[int, Sequence[Any]]]
         result.problems.append(RosterProblem(header_row, "", Msg(
             "表头缺少必需的列：" + "、".join(f"{_ZH_FIELD[k]}（{k}）" for k in missing),
             "the header lacks required columns: " + ", ".join(f"{k} ({_ZH_FIELD[k]})" for k in missing))))
+    result.columns = tuple(columns)
     if result.problems:
         return result
 
@@ -300,7 +303,7 @@ def read_xlsx(path: Path, data: bytes | None = None) -> RosterParse:
             rows = list(wb.worksheets[0].iter_rows(values_only=True)) if wb.worksheets else []
         finally:
             wb.close()
-    except Exception as e:  # noqa: BLE001 - a damaged workbook fails in many ways; all mean the same to the user
+    except Exception as e:
         return _file_problem(f"{path.name}：不是有效的 xlsx 工作簿（{type(e).__name__}: {e}）",
                              f"{path.name}: not a valid xlsx workbook ({type(e).__name__}: {e})")
     return parse_rows(rows, path.name)

@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 from pyrage import x25519
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.formats import keys as keyfiles
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
@@ -293,7 +293,7 @@ def _create(folder: Path, passphrase: str | None, kdf_rounds: int = KDF_ROUNDS) 
         raise CoordinatorKeyError(e.msg, "weak_passphrase" if e.reason == "weak_passphrase" else "passphrase") from None
     except OSError as e:
         raise CoordinatorKeyError(
-            Msg(f"无法在 {folder} 中创建密钥：{e.strerror or e}", f"cannot create the keys in {folder}: {e.strerror or e}"),
+            Msg(f"无法在 {folder} 中创建密钥：{os_reason(e).zh}", f"cannot create the keys in {folder}: {os_reason(e).en}"),
             "unwritable",
         ) from None
     return CoordinatorKeys(folder, key.public_key(), str(identity), str(identity.to_public()), True,
