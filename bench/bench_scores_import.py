@@ -161,7 +161,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        keys = load_or_create_keys(work / "keys")
+        keys = load_or_create_keys(work / "keys", passphrase="BENCH-ONLY coordinator passphrase 2026", kdf_rounds=1)
         rid, rubric_hash, snapshots = setup_round(f"sqlite:///{work / 'template.sqlite'}", 2 * n)
         jobs = [(work / f"{e}.qbscore", rid, rubric_hash, e, snap, keys.receiving_recipient, i)
                 for i, (e, snap) in enumerate(sorted(snapshots.items()))]

@@ -42,3 +42,9 @@ def need_tool():
         return path
 
     return _need
+
+
+# Coordinator keys are always made encrypted (no passphrase, no keys): the suite's scripts set the
+# passphrase as a coordinator's script would. TEST ONLY.
+TEST_COORDINATOR_PASSPHRASE = "TEST-ONLY coordinator passphrase 2026"
+os.environ.setdefault("QBDESK_COORDINATOR_PASSPHRASE", TEST_COORDINATOR_PASSPHRASE)

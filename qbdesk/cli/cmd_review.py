@@ -72,10 +72,13 @@ def register(sub) -> None:
 
 def passphrase(args, con) -> str:
     from qbdesk.domain.messages import Msg, QbdeskError, os_reason
+    from qbdesk.formats.regular import FileRefused, read_regular
 
     if args.passphrase_file is not None:
-        try:
-            text = args.passphrase_file.read_text(encoding="utf-8-sig")
+        try:  # a regular file only: a FIFO must not hang the command, /dev/zero not fill memory
+            text = read_regular(args.passphrase_file, 64 * 1024).decode("utf-8-sig")
+        except FileRefused as e:
+            raise QbdeskError(Msg(f"无法读取口令文件：{e.msg.zh}", f"cannot read the passphrase file: {e.msg.en}")) from None
         except (OSError, UnicodeDecodeError) as e:
             why = os_reason(e) if isinstance(e, OSError) else Msg("不是 UTF-8 文本", "not UTF-8 text")
             raise QbdeskError(Msg(f"无法读取口令文件 {args.passphrase_file}：{why.zh}",

@@ -45,6 +45,8 @@ def run_import(args, con) -> int:
     db = open_db(args)
     rid = current_round_id(db, args)
     keys = load_keys(args.keys, signing=False)
+    for note in keys.notes:
+        con.say(note)
     report = import_score_files(db.sessions, rid, args.paths, keys=keys,
                                 accept_superseded=args.reason if args.accept_superseded else None)
     if report.nothing_found:

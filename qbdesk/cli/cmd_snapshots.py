@@ -25,9 +25,35 @@ def register(sub) -> None:
     b.set_defaults(func=run_build)
 
 
+def coordinator_passphrase(keys_dir, con) -> str | None:
+    """The signing key's passphrase typed on a terminal (twice when the keys are new), when
+    ${QBDESK_COORDINATOR_PASSPHRASE} is not set; None otherwise (the service then says what is needed)."""
+    import getpass
+    import os
+    import sys
+
+    from qbdesk.domain.messages import Msg, QbdeskError
+    from qbdesk.services.coordinator_keys import PASSPHRASE_ENV, passphrase_needed
+
+    if os.environ.get(PASSPHRASE_ENV) or not sys.stdin.isatty():
+        return None
+    need = passphrase_needed(keys_dir)
+    if need == "unlock":
+        return getpass.getpass(con.t("评审组织方签名密钥的口令：", "coordinator signing key passphrase: ")) or None
+    if need == "create":
+        con.say(con.t("将创建评审组织方密钥：请为签名密钥设置一个口令（至少 12 个字符，务必牢记）",
+                      "creating the coordinator keys: choose a passphrase for the signing key "
+                      "(at least 12 characters; do not lose it)"))
+        first = getpass.getpass(con.t("新口令：", "new passphrase: "))
+        if getpass.getpass(con.t("再次输入：", "again: ")) != first:
+            raise QbdeskError(Msg("两次输入的口令不一致，未创建密钥", "the two passphrases differ; no keys were made"))
+        return first or None
+    return None
+
+
 def run_build(args, con) -> int:
     from qbdesk.cli.common import current_round_id, open_db
-    from qbdesk.services.coordinator_keys import PASSPHRASE_ENV, load_or_create_keys
+    from qbdesk.services.coordinator_keys import load_or_create_keys
     from qbdesk.services.snapshots import build_snapshots, rebuild_warning
 
     db = open_db(args)
@@ -36,15 +62,13 @@ def run_build(args, con) -> int:
         warning = rebuild_warning(s, rid)
     if warning is not None:
         print(warning.text(con.lang), file=con.err)
-    keys = load_or_create_keys(args.keys)
+    keys = load_or_create_keys(args.keys, passphrase=coordinator_passphrase(args.keys, con))
+    for note in keys.notes:
+        con.say(note)
     if keys.created:
-        con.say(con.t(f"已在 {keys.directory} 创建评审组织方密钥，指纹 {keys.fingerprint}；请备份此文件夹",
-                      f"created the coordinator keys in {keys.directory}, fingerprint {keys.fingerprint}; "
-                      f"back this folder up"))
-        if not keys.encrypted:
-            con.say(con.t(f"注意：签名密钥未加密保存（仅本账户可读）；如需口令保护，请在首次生成前设置 {PASSPHRASE_ENV}",
-                          f"note: the signing key is stored unencrypted (readable by this account only); to protect "
-                          f"it with a passphrase, set {PASSPHRASE_ENV} before the first build"))
+        con.say(con.t(f"已在 {keys.directory} 创建评审组织方密钥，指纹 {keys.fingerprint}；签名密钥已用口令加密。请备份此文件夹",
+                      f"created the coordinator keys in {keys.directory}, fingerprint {keys.fingerprint}; the signing "
+                      f"key is encrypted with the passphrase. Back this folder up"))
     report = build_snapshots(db.sessions, rid, args.out, keys=keys, passphrases_out=args.passphrases_out,
                              progress=con.progress)
     for line in report.lines(con.lang):

@@ -24,8 +24,10 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 2, as argparse does, in the chosen language
+        from qbdesk.cli.output import escape_controls
+
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: {h('usage error: ', '用法错误：')}{message}", file=sys.stderr)
+        print(escape_controls(f"{self.prog}: {h('usage error: ', '用法错误：')}{message}"), file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 

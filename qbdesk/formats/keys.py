@@ -8,7 +8,9 @@ Generated passphrases are groups of 5 characters from Crockford's base32
 alphabet (no I, L, O, U: nothing to confuse with 1 and 0, no accidental
 words), e.g. ``7KQ2M-XW9DA-4HT0R-GZ5``: 5 bits per character, read aloud
 from a printed slip. Typed passphrases go through :func:`normalize_passphrase`
-first, so case, spaces and hyphens do not matter.
+first, so case, spaces and hyphens do not matter. That is for generated passphrases only: a
+passphrase a person chose (the coordinator's) is used exactly as typed (``canonical=False``) and
+must be strong (:func:`chosen_passphrase_problem`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.formats.atomic import atomic_write
+from qbdesk.formats.regular import FileRefused, open_regular
 from qbdesk.formats.sshsig import public_key_blob
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
@@ -96,6 +99,37 @@ def normalize_passphrase(typed: str) -> str:
     return text
 
 
+MIN_CHOSEN_CHARS = 12
+MIN_CHOSEN_DISTINCT = 6
+# What a chosen passphrase must be more than: the commonest passwords and what they are built of.
+_COMMON = ("password", "passwort", "qwerty", "asdfgh", "zxcvbn", "admin", "letmein", "welcome", "iloveyou",
+           "abc123", "123456", "654321", "111111", "000000", "888888", "qbdesk", "coordinator", "secret")
+
+
+def chosen_passphrase_problem(passphrase: str) -> Msg | None:
+    """Why a passphrase a person chose (not a generated one) is too weak to protect a key, or None.
+
+    The rule, as the message says it: at least 12 characters, at least 6 different ones, not a
+    run or repetition (``aaaa…``, ``1234…``, ``abcabc…``), and not mostly a common password.
+    """
+    rule = Msg(f"口令至少 {MIN_CHOSEN_CHARS} 个字符，至少含 {MIN_CHOSEN_DISTINCT} 个不同字符，不能是重复或连续的字符"
+               f"（如 aaaa…、1234…、abcabc…），也不能主要由常见口令（如 password、123456、qwerty）构成",
+               f"a passphrase needs at least {MIN_CHOSEN_CHARS} characters, at least {MIN_CHOSEN_DISTINCT} different "
+               f"ones, no run or repetition (aaaa…, 1234…, abcabc…), and not mostly a common password "
+               f"(password, 123456, qwerty…)")
+    folded = passphrase.casefold()
+    steps = [ord(b) - ord(a) for a, b in zip(folded, folded[1:])]
+    run = sum(1 for d in steps if abs(d) <= 1) >= 0.75 * max(len(steps), 1)  # 1234…, abcd…, aabb…
+    repeated = any(len(folded) % k == 0 and folded == folded[:k] * (len(folded) // k) for k in range(1, len(folded) // 2 + 1))
+    rest = folded
+    for word in _COMMON:
+        rest = rest.replace(word, "")
+    if (len(passphrase) < MIN_CHOSEN_CHARS or len(set(folded)) < MIN_CHOSEN_DISTINCT or repeated
+            or run or len(set(rest)) < MIN_CHOSEN_DISTINCT):
+        return Msg(f"口令太弱：{rule.zh}", f"the passphrase is too weak: {rule.en}")
+    return None
+
+
 def passphrase_entropy_bits(passphrase: str) -> float:
     """Entropy of a passphrase *as the generator makes them*: 5 bits per symbol.
 
@@ -116,17 +150,27 @@ def generate_private_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
+def _secret(passphrase: str, canonical: bool) -> str:
+    """What encrypts the key: a generated passphrase typed from paper in its canonical form
+    (:func:`normalize_passphrase`); a chosen one exactly as given, never folded."""
+    return normalize_passphrase(passphrase) if canonical else passphrase
+
+
 def private_key_bytes(
-    key: Ed25519PrivateKey, passphrase: str, *, kdf_rounds: int = DEFAULT_KDF_ROUNDS
+    key: Ed25519PrivateKey, passphrase: str, *, kdf_rounds: int = DEFAULT_KDF_ROUNDS, canonical: bool = True
 ) -> bytes:
     """The encrypted OpenSSH private key file content (aes256-ctr, bcrypt KDF) for ``key``.
 
     ``kdf_rounds`` fixes the work factor, so opening costs the same on any machine
     (the cost grows linearly: 16 rounds ≈ 0.12 s on the dev machine, 64 ≈ 0.5 s).
+    ``canonical=False`` for a passphrase a person chose: it is used exactly as given, and must
+    pass :func:`chosen_passphrase_problem`.
     """
     if not 1 <= kdf_rounds <= MAX_KDF_ROUNDS:
         raise ValueError(f"kdf_rounds must be within 1..{MAX_KDF_ROUNDS}, not {kdf_rounds}")
-    secret = normalize_passphrase(passphrase)
+    secret = _secret(passphrase, canonical)
+    if not canonical and (weak := chosen_passphrase_problem(secret)) is not None:
+        raise KeyFileError(weak, "weak_passphrase")
     if len(secret) < MIN_PASSPHRASE_CHARS:
         raise KeyFileError(
             Msg(
@@ -171,13 +215,13 @@ def save_private_key(
 def load_private_key(path: str | os.PathLike[str], passphrase: str) -> Ed25519PrivateKey:
     """Read and decrypt a key written by :func:`save_private_key` (or ``ssh-keygen -t ed25519``)."""
     source = Path(path)
-    try:
-        with open(source, "rb") as f:
+    try:  # a regular file only (a FIFO would block); a larger file is not a key and is refused below
+        with open_regular(source) as f:
             data = f.read(_MAX_KEY_FILE + 1)
-    except FileNotFoundError:
-        raise KeyFileError(
-            Msg(f"找不到密钥文件：{source}", f"key file not found: {source}"), "missing"
-        ) from None
+    except FileRefused as e:
+        if e.code == "not_found":
+            raise KeyFileError(Msg(f"找不到密钥文件：{source}", f"key file not found: {source}"), "missing") from None
+        raise KeyFileError(Msg(f"无法读取密钥文件：{e.msg.zh}", f"cannot read the key file: {e.msg.en}"), "unreadable") from None
     except OSError as e:
         raise KeyFileError(
             Msg(f"无法读取密钥文件 {source}：{os_reason(e).zh}", f"cannot read the key file {source}: {os_reason(e).en}"),
@@ -186,8 +230,11 @@ def load_private_key(path: str | os.PathLike[str], passphrase: str) -> Ed25519Pr
     return private_key_from_bytes(data, passphrase, where=str(source))
 
 
-def private_key_from_bytes(data: bytes, passphrase: str, *, where: str = "") -> Ed25519PrivateKey:
-    """Decrypt key file content; every failure is a :class:`KeyFileError` naming ``where``."""
+def private_key_from_bytes(data: bytes, passphrase: str, *, where: str = "", canonical: bool = True) -> Ed25519PrivateKey:
+    """Decrypt key file content; every failure is a :class:`KeyFileError` naming ``where``.
+
+    ``canonical=False``: the passphrase is used exactly as given (a chosen one, see
+    :func:`private_key_bytes`)."""
     label = where or "密钥"
     label_en = where or "the key"
     corrupt = KeyFileError(
@@ -202,7 +249,7 @@ def private_key_from_bytes(data: bytes, passphrase: str, *, where: str = "") -> 
     header = _read_header(data)
     if header is None or header.rounds > MAX_KDF_ROUNDS:
         raise corrupt
-    secret = normalize_passphrase(passphrase).encode("utf-8")
+    secret = _secret(passphrase, canonical).encode("utf-8")
     try:
         key = load_ssh_private_key(data, password=secret)
     except TypeError as e:

@@ -32,6 +32,7 @@ from qbdesk.domain.credit_code import CreditCodeError
 from qbdesk.domain.credit_code import validate as validate_credit_code
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, program
+from qbdesk.formats.regular import FileRefused, check_regular
 
 FORMAT = "qbdesk.application/1"
 MANIFEST = "application.json"
@@ -58,8 +59,11 @@ class Limits:
     max_file_bytes: int = 256 << 20
     max_total_bytes: int = 1 << 30
     max_files: int = 500
-    max_ratio: int = 100  # uncompressed/compressed above which a big zip entry is a bomb
-    ratio_floor: int = 1 << 20  # entries smaller than this are never called bombs
+    max_ratio: int = 100  # uncompressed/compressed above which a zip entry is a bomb
+    ratio_floor: int = 64 << 10  # entries smaller than this are never called bombs
+    # The whole zip: many entries each under the floor, or each just under max_ratio, add up.
+    max_package_ratio: int = 20  # uncompressed total / compressed total; PDFs barely compress
+    package_ratio_floor: int = 8 << 20  # a package expanding to less than this is never called a bomb
 
 
 @dataclass(frozen=True)
@@ -322,7 +326,7 @@ def _zip_source(path: Path, limits: Limits) -> _Source:
         bad(_problem("too_many_files", f"zip 中文件超过 {limits.max_files} 个", f"the zip holds more than {limits.max_files} entries"))
         return src
     entries: dict[str, zipfile.ZipInfo] = {}
-    total = 0
+    total = packed = 0
     for info in infos:
         name = _nfc(_zip_name(info))
         if info.filename.endswith("/"):  # a folder (ZipInfo.is_dir() raises on an empty name)
@@ -337,10 +341,16 @@ def _zip_source(path: Path, limits: Limits) -> _Source:
             src.refused.add(name)
             continue
         total += info.file_size
+        packed += info.compress_size
         entries[name] = info
     if total > limits.max_total_bytes:
         bad(_problem("too_large", f"zip 解压后共 {total} 字节，超过上限 {limits.max_total_bytes}",
                      f"the zip expands to {total} bytes, above the limit of {limits.max_total_bytes}"))
+        return src
+    if total > limits.package_ratio_floor and total > limits.max_package_ratio * max(packed, 1):
+        bad(_problem("zip_bomb", f"zip 整体压缩比异常（{packed} → {total} 字节，超过 {limits.max_package_ratio} 倍），疑似压缩炸弹",
+                     f"the zip as a whole expands from {packed} to {total} bytes (more than {limits.max_package_ratio} "
+                     f"times): a likely zip bomb"))
         return src
     # The package root: the zip root, or its single top folder.
     prefix = ""
@@ -693,10 +703,15 @@ def check_package(path: Path, rules: RoundRules) -> PackageCheck:
     try:
         if path.is_dir():
             src = _folder_source(path, rules.limits)
-        elif path.is_file():
-            src = _zip_source(path, rules.limits)
-        else:
+        elif not path.exists():
             return PackageCheck(path, None, (_problem("not_found", "找不到此路径", "no such file or folder"),))
+        else:
+            try:  # a regular file only: a FIFO or a device is refused before it is opened as a zip
+                check_regular(path)
+            except FileRefused as e:
+                code = {"not_found": "not_found", "not_regular": "not_regular"}.get(e.code, "unreadable")
+                return PackageCheck(path, None, (PackageProblem(code, e.msg),))
+            src = _zip_source(path, rules.limits)
     except OSError as e:
         return PackageCheck(path, None, (_problem("unreadable", f"无法读取（{os_reason(e).zh}）", f"cannot be read ({os_reason(e).en})"),))
     problems.extend(src.problems)

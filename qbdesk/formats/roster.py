@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from qbdesk.domain import credit_code
-from qbdesk.domain.messages import Msg, os_reason
+from qbdesk.domain.messages import Msg
 from qbdesk.domain.programs import PROGRAM_CODES
+from qbdesk.formats.regular import FileRefused, read_regular
+from qbdesk.formats.xlsx_limits import XlsxLimits, xlsx_problem
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "编号", "专家编号"),
@@ -46,6 +48,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "conflicts": ("conflicts", "conflict", "回避", "回避单位", "申明回避"),
 }
 REQUIRED = ("id", "name", "organisation")
+MAX_FILE = 16 * 1024 * 1024  # a roster of a few thousand experts is well under 1 MB
+# A roster workbook is small: a few hundred rows of short text.
+XLSX_LIMITS = XlsxLimits(max_part_bytes=16 << 20, max_total_bytes=32 << 20, max_strings=100_000)
 MAX_LENGTH = {"id": 64, "name": 100, "organisation": 300, "title": 100, "phone": 40}
 _ZH_FIELD = {"id": "编号", "name": "姓名", "organisation": "单位", "title": "职称", "phone": "电话",
              "programs": "评审项目", "conflicts": "回避"}
@@ -281,11 +286,19 @@ def read_csv(data: bytes, name: str = "roster.csv") -> RosterParse:
     return parse_rows(records, name)
 
 
-def read_xlsx(path: Path) -> RosterParse:
+def read_xlsx(path: Path, data: bytes | None = None) -> RosterParse:
     from openpyxl import load_workbook  # only when a workbook is read
 
+    if data is None:
+        try:
+            data = read_regular(path, MAX_FILE)
+        except FileRefused as e:
+            return _file_problem(e.msg.zh, e.msg.en)
+    bomb = xlsx_problem(data, path.name, XLSX_LIMITS)  # sizes and string counts, before openpyxl sees it
+    if bomb is not None:
+        return _file_problem(bomb.zh, bomb.en)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             rows = list(wb.worksheets[0].iter_rows(values_only=True)) if wb.worksheets else []
         finally:
@@ -297,18 +310,18 @@ def read_xlsx(path: Path) -> RosterParse:
 
 
 def read_roster(path: Path | str) -> RosterParse:
-    """Read and check a roster file (.csv or .xlsx)."""
+    """Read and check a roster file (.csv or .xlsx): a regular file of at most ``MAX_FILE`` bytes."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx"):
         return _file_problem(f"{path.name}：不支持的文件类型（应为 .csv 或 .xlsx）",
                              f"{path.name}: unsupported file type (expected .csv or .xlsx)")
-    if not path.is_file():
-        return _file_problem(f"找不到文件：{path}", f"no such file: {path}")
+    try:  # a FIFO or a device is refused at once, a huge file before it is read
+        data = read_regular(path, MAX_FILE)
+    except FileRefused as e:
+        if e.code == "not_found":
+            return _file_problem(f"找不到文件：{path}", f"no such file: {path}")
+        return _file_problem(e.msg.zh, e.msg.en)
     if suffix == ".xlsx":
-        return read_xlsx(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        return _file_problem(f"无法读取 {path.name}：{os_reason(e).zh}", f"cannot read {path.name}: {os_reason(e).en}")
+        return read_xlsx(path, data)
     return read_csv(data, path.name)

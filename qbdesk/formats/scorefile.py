@@ -45,6 +45,7 @@ from qbdesk.domain.rubric import canonical_json as _rubric_canonical_json
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.keys import KeyFileError, load_public_key
+from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.scorefile_shape import (  # noqa: F401  (re-exported: the score file's public names)
     FORMAT,
     FORMAT_V1,
@@ -70,16 +71,22 @@ MAX_FILE = MAX_JSON + 1024 * 1024  # ciphertext: the zip plus age's ~0.03 % over
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the plaintext depends on the payload only
 _PRINCIPAL = re.compile(r"[A-Za-z0-9._@+-]{1,128}")  # what allowed_signers accepts unquoted
 
-READ_CODES = frozenset({"not_a_score_file", "cannot_decrypt", "corrupt", "bad_signature", "unknown_format", "malformed"})
+_ZIP_OVERHEAD = 4096  # two local headers, the central directory and its end record, with room
+_AGE_HEADER = 64 * 1024  # an age header with one recipient is ~300 bytes; generous for grease stanzas
+DENSITY = 32  # honest score.json has under one '{' or '[' per 60 bytes; a flood of {} is one per 3
+
+READ_CODES = frozenset({"not_a_score_file", "cannot_decrypt", "corrupt", "bad_signature", "unknown_format", "malformed",
+                        "too_large"})
 # Writing can fail for two more reasons the reader never gives.
-WRITE_CODES = frozenset({"unknown_format", "malformed", "bad_recipient", "unwritable"})
+WRITE_CODES = frozenset({"unknown_format", "malformed", "bad_recipient", "unwritable", "too_large"})
 
 
 class ScoreFileError(QbdeskError):
     """A score file that cannot be used; ``code`` is stable for callers and tests.
 
     Reading: ``not_a_score_file``, ``cannot_decrypt``, ``corrupt``, ``bad_signature``,
-    ``unknown_format``, ``malformed``. Writing also: ``bad_recipient``, ``unwritable``.
+    ``unknown_format``, ``malformed``, ``too_large`` (larger than the reader's bound, e.g. what the
+    round's snapshots can hold). Writing also: ``bad_recipient``, ``unwritable``.
     """
 
     def __init__(self, msg: Msg, code: str):
@@ -307,8 +314,10 @@ def write_score_file(
     *,
     expert_key: Ed25519PrivateKey,
     receiving_recipient: str,
+    max_payload: int = MAX_JSON,
 ) -> ScorePayload:
     """Validate, sign, zip, encrypt and write ``payload`` atomically; the file is read back.
+    ``max_payload``: what the snapshot can hold (``payload_capacity``), refused as ``too_large``.
 
     The writer cannot decrypt (only the coordinator can), so it verifies what it can: the
     signature over the exact bytes, the age framing and size, and the bytes on disk.
@@ -324,6 +333,10 @@ def write_score_file(
     raw = canonical_json(payload)
     if len(raw) > MAX_JSON:
         raise _malformed(f"{JSON_ENTRY} 超过 {MAX_JSON} 字节", f"{JSON_ENTRY} is larger than {MAX_JSON} bytes")
+    if len(raw) > max_payload:  # the coordinator's import would refuse it: say so here, where it can be fixed
+        raise _too_large(f"{JSON_ENTRY} 有 {len(raw)} 字节，超过此快照能容纳的 {max_payload} 字节；请缩短过长的意见或说明",
+                         f"{JSON_ENTRY} is {len(raw)} bytes, more than this snapshot can hold ({max_payload} bytes); "
+                         f"shorten the longest opinions or comments")
     signature = sshsig.sign(expert_key, raw, sshsig.SCORE_NAMESPACE)
     sshsig.verify(signature, raw, sshsig.SCORE_NAMESPACE, public_key=public)
     target = Path(path)
@@ -345,19 +358,38 @@ def _corrupt(zh: str, en: str) -> ScoreFileError:
     return ScoreFileError(Msg(f"评分文件已损坏：{zh}", f"the score file is damaged: {en}"), "corrupt")
 
 
-def _read_bytes(source: str | os.PathLike[str] | bytes | bytearray | memoryview) -> bytes:
+CAPACITY_BASE = 256 * 1024  # round, snapshot, key, declaration, rubric hashes
+CAPACITY_PER_APPLICATION = 256 * 1024  # its opinions and recusal reason, with their edits
+CAPACITY_PER_ROW = 32 * 1024  # one criterion or item: the score, its comment, its edits
+
+
+def payload_capacity(applications: int, rows: int) -> int:
+    """The largest score.json an expert can honestly write for a snapshot of ``applications``
+    applications and ``rows`` scorable values (criteria, plus one per item), at most ``MAX_JSON``."""
+    return min(MAX_JSON, CAPACITY_BASE + applications * CAPACITY_PER_APPLICATION + rows * CAPACITY_PER_ROW)
+
+
+def max_file_bytes(max_payload: int) -> int:
+    """The largest .qbscore whose score.json can be at most ``max_payload`` bytes: age's size is exact."""
+    return _AGE_HEADER + _age_payload_size(max_payload + MAX_SIG + _ZIP_OVERHEAD)
+
+
+def _too_large(zh: str, en: str) -> ScoreFileError:
+    return ScoreFileError(Msg(f"评分文件过大：{zh}", f"the score file is too large: {en}"), "too_large")
+
+
+def _read_bytes(source: str | os.PathLike[str] | bytes | bytearray | memoryview, max_payload: int) -> bytes:
+    limit = max_file_bytes(max_payload)
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     else:
         where = Path(source)
         try:
-            with open(where, "rb") as f:
-                data = f.read(MAX_FILE + 1)
-        except FileNotFoundError:
-            raise _not_a_score_file(f"找不到文件 {where}", f"file not found: {where}") from None
-        except OSError as e:
-            why = os_reason(e)
-            raise _not_a_score_file(f"无法读取 {where}：{why.zh}", f"cannot read {where}: {why.en}") from None
+            data = read_regular(where, MAX_FILE)
+        except FileRefused as e:
+            if e.code == "too_large":
+                raise _not_a_score_file(f"文件超过 {MAX_FILE} 字节", f"the file is larger than {MAX_FILE} bytes") from None
+            raise ScoreFileError(Msg(f"不是评分文件：{e.msg.zh}", f"not a score file: {e.msg.en}"), "not_a_score_file") from None
     if len(data) > MAX_FILE:
         raise _not_a_score_file(f"文件超过 {MAX_FILE} 字节", f"the file is larger than {MAX_FILE} bytes")
     if not data.startswith(AGE_MAGIC):
@@ -366,6 +398,10 @@ def _read_bytes(source: str | os.PathLike[str] | bytes | bytearray | memoryview)
                                     "this is a ZIP file (a snapshot?); a score file is an age-encrypted file")
         raise _not_a_score_file("不是 age 加密文件（开头不是 age-encryption.org/v1）",
                                 "not an age-encrypted file (it does not start with age-encryption.org/v1)")
+    if len(data) > limit:
+        raise _too_large(f"{len(data)} 字节，而评分内容至多 {max_payload} 字节（本批次的快照能容纳的评分不会更多）",
+                         f"{len(data)} bytes, while its scores can be at most {max_payload} bytes "
+                         f"(no more than this round's snapshots can hold)")
     return data
 
 
@@ -384,9 +420,30 @@ def _identity(text: str) -> x25519.Identity:
         ) from None
 
 
-def _decrypt(data: bytes, identity: x25519.Identity) -> bytes:
+class _Overflow(Exception):
+    pass
+
+
+class _CappedBuffer(io.BytesIO):
+    """Where the decryption streams to: refuses to grow past ``cap`` bytes."""
+
+    def __init__(self, cap: int):
+        super().__init__()
+        self.cap = cap
+
+    def write(self, b) -> int:  # type: ignore[override]
+        if self.tell() + len(b) > self.cap:
+            raise _Overflow()
+        return super().write(b)
+
+
+def _decrypt(data: bytes, identity: x25519.Identity, cap: int) -> bytes:
+    """Stream-decrypt into memory, never more than ``cap`` bytes of plaintext."""
+    out = _CappedBuffer(cap)
     try:
-        return pyrage.decrypt(data, [identity])
+        pyrage.decrypt_io(io.BytesIO(data), out, [identity])
+    except _Overflow:
+        raise _too_large(f"解密后超过 {cap} 字节", f"it decrypts to more than {cap} bytes") from None
     except Exception as e:  # pyrage raises DecryptError, and OSError for payload damage; all end here
         if "no matching keys" in str(e).lower():
             raise ScoreFileError(
@@ -397,9 +454,10 @@ def _decrypt(data: bytes, identity: x25519.Identity) -> bytes:
             ) from None
         raise _corrupt(f"解密失败（{e}），文件被改动或截断",
                        f"decryption failed ({e}); the file was altered or truncated") from None
+    return out.getvalue()
 
 
-def _unzip(plain: bytes) -> tuple[bytes, bytes]:
+def _unzip(plain: bytes, max_payload: int) -> tuple[bytes, bytes]:
     """score.json and score.json.sig: exactly those two entries, in that order, STORED, bounded."""
     try:
         with zipfile.ZipFile(io.BytesIO(plain)) as zf:
@@ -411,6 +469,10 @@ def _unzip(plain: bytes) -> tuple[bytes, bytes]:
             for info, limit in zip(infos, (MAX_JSON, MAX_SIG)):
                 if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
                     raise _corrupt(f"{info.filename} 被压缩或加密", f"{info.filename} is compressed or encrypted")
+                if limit == MAX_JSON and max_payload < info.file_size <= MAX_JSON:
+                    raise _too_large(f"{JSON_ENTRY} 有 {info.file_size} 字节，而本批次的快照能容纳的评分至多 {max_payload} 字节",
+                                     f"{JSON_ENTRY} is {info.file_size} bytes, while this round's snapshots can hold "
+                                     f"at most {max_payload} bytes of scores")
                 if info.file_size > limit:
                     raise _corrupt(f"{info.filename} 超过 {limit} 字节", f"{info.filename} is larger than {limit} bytes")
             raw, sig = zf.read(infos[0]), zf.read(infos[1])
@@ -419,30 +481,59 @@ def _unzip(plain: bytes) -> tuple[bytes, bytes]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError,
             NotImplementedError, RuntimeError, OverflowError, IndexError) as e:
         raise _corrupt(f"内部 ZIP 结构无效（{e}）", f"its inner ZIP is invalid ({e})") from None
-    if len(raw) > MAX_JSON or len(sig) > MAX_SIG:  # a lying header must not get past the limits
+    if len(raw) > min(MAX_JSON, max_payload) or len(sig) > MAX_SIG:  # a lying header must not get past the limits
         raise _corrupt("内部条目大小与声明不符", "an inner entry's size differs from its header")
     return raw, sig
 
 
-def read_score_file(
-    path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview, *, receiving_identity: str
-) -> ScorePayload:
-    """Decrypt, unzip, parse strictly, verify the signature against score.json's own expert_key
-    and validate the shape. Every failure is a :class:`ScoreFileError`."""
-    data = _read_bytes(path_or_bytes)
-    raw, sig = _unzip(_decrypt(data, _identity(receiving_identity)))
-    text = _decode(raw)
-    integral_floats: list[bool] = []
-    payload = _parse_json(text, integral_floats, strict=False)
-    _check_format(payload)
-    public = _payload_key(payload)
+def _verified_signer(raw: bytes, sig: bytes) -> Ed25519PublicKey:
+    """The key that signed the raw bytes of score.json (the key inside the signature); checked
+    before a byte is parsed, so unsigned bytes never reach the JSON parser."""
     try:
-        sshsig.verify(sig, raw, sshsig.SCORE_NAMESPACE, public_key=public)
+        return sshsig.verify(sig, raw, sshsig.SCORE_NAMESPACE)
     except sshsig.SignatureError as e:
         raise ScoreFileError(
             Msg(f"评分文件签名校验失败：{e.msg.zh}", f"the score file's signature does not verify: {e.msg.en}"),
             "bad_signature",
         ) from None
+
+
+def _check_density(raw: bytes) -> None:
+    """Refuse, before parsing, a score.json with far more objects and lists than honest scores have:
+    each costs ~100 bytes of memory parsed, so a flood of ``{}`` would need ~30 times its size."""
+    containers = raw.count(b"{") + raw.count(b"[")
+    if containers > len(raw) // DENSITY + 64:
+        raise _malformed(f"{JSON_ENTRY} 中的对象和列表过多（{containers} 个，{len(raw)} 字节），不是评分内容",
+                         f"{JSON_ENTRY} holds far too many objects and lists for its size "
+                         f"({containers} in {len(raw)} bytes); these are not scores")
+
+
+def read_score_file(
+    path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview, *, receiving_identity: str,
+    max_payload: int = MAX_JSON,
+) -> ScorePayload:
+    """Decrypt (streaming, at most ``max_payload`` bytes of score.json), unzip, verify the signature
+    over the raw bytes, then parse strictly, check that the signing key is score.json's own
+    expert_key and validate the shape. Every failure is a :class:`ScoreFileError`."""
+    max_payload = min(max_payload, MAX_JSON)
+    data = _read_bytes(path_or_bytes, max_payload)
+    cap = max_payload + MAX_SIG + _ZIP_OVERHEAD
+    raw, sig = _unzip(_decrypt(data, _identity(receiving_identity), cap), max_payload)
+    signer = _verified_signer(raw, sig)
+    _check_density(raw)
+    text = _decode(raw)
+    integral_floats: list[bool] = []
+    payload = _parse_json(text, integral_floats, strict=False)
+    _check_format(payload)
+    public = _payload_key(payload)
+    if sshsig.public_key_blob(public) != sshsig.public_key_blob(signer):
+        raise ScoreFileError(
+            Msg(f"评分文件签名校验失败：签名来自 {sshsig.fingerprint(signer)}，而不是文件中的专家公钥 "
+                f"{sshsig.fingerprint(public)}",
+                f"the score file's signature does not verify: signed by {sshsig.fingerprint(signer)}, "
+                f"not by the expert key the file names ({sshsig.fingerprint(public)})"),
+            "bad_signature",
+        )
     if not _is_canonical(payload, text, bool(integral_floats)):
         _parse_json(text)  # names a repeated key, if that is why
         raise _malformed(f"{JSON_ENTRY} 不是规范 JSON 形式", f"{JSON_ENTRY} is not in canonical JSON form")

@@ -22,11 +22,15 @@ and WPS show the Chinese) and read as UTF-8, UTF-16 or GB18030 (what WPS saves o
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import math
+import shutil
+import tempfile
+import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -36,6 +40,8 @@ from typing import Any, Protocol
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import Criterion, Rubric
 from qbdesk.formats.atomic import atomic_write
+from qbdesk.formats.regular import FileRefused, read_regular
+from qbdesk.formats.xlsx_limits import xlsx_problem
 
 COLUMNS = ("application", "criterion", "item", "value", "comment")
 # Read-only context after the contract columns (criterion ids such as ``eligibility`` recur across
@@ -291,6 +297,29 @@ def _csv(ws: SheetWorkspace, rows: list[tuple[str, str, str, Any, str]]) -> byte
     return buf.getvalue().encode("utf-8-sig")  # the BOM: Excel and WPS then read UTF-8
 
 
+_TEMP_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _temp_files_inside(folder: Path) -> Iterator[None]:
+    """openpyxl writes each worksheet to a temporary file (``tempfile``'s default folder) before
+    zipping it: while the workbook is built, that default is a fresh 0700 folder inside ``folder``
+    (the workspace HOME), removed afterwards, so none of the expert's work lands in $TMPDIR."""
+    try:
+        private = tempfile.mkdtemp(prefix=".sheet-", dir=folder)
+    except OSError as e:
+        raise SheetError(Msg(f"无法在 {folder} 中创建临时文件夹：{e.strerror or e}",
+                             f"cannot make a temporary folder in {folder}: {e.strerror or e}")) from None
+    with _TEMP_LOCK:
+        before = tempfile.tempdir
+        tempfile.tempdir = private
+        try:
+            yield
+        finally:
+            tempfile.tempdir = before
+            shutil.rmtree(private, ignore_errors=True)
+
+
 def export_sheet(ws: SheetWorkspace, path: str | Path) -> int:
     """Write the sheet (``.xlsx`` or ``.csv`` by the name) atomically; return the number of rows."""
     target = Path(path)
@@ -298,7 +327,11 @@ def export_sheet(ws: SheetWorkspace, path: str | Path) -> int:
     if suffix not in (".xlsx", ".csv"):
         raise SheetError(Msg(f"评分表须为 .xlsx 或 .csv 文件：{target.name}", f"a score sheet is an .xlsx or .csv file: {target.name}"))
     rows = sheet_rows(ws)
-    data = _xlsx(ws, rows) if suffix == ".xlsx" else _csv(ws, rows)
+    if suffix == ".xlsx":
+        with _temp_files_inside(Path(getattr(ws, "home", None) or target.parent)):
+            data = _xlsx(ws, rows)
+    else:
+        data = _csv(ws, rows)
     try:
         atomic_write(target, data, mode=0o600)
     except OSError as e:
@@ -310,22 +343,21 @@ def export_sheet(ws: SheetWorkspace, path: str | Path) -> int:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE + 1)
-    except FileNotFoundError:
-        raise SheetError(Msg(f"找不到文件 {path}", f"file not found: {path}")) from None
-    except OSError as e:
-        raise SheetError(Msg(f"无法读取 {path}：{os_reason(e).zh}", f"cannot read {path}: {os_reason(e).en}")) from None
-    if len(data) > MAX_FILE:
-        raise SheetError(Msg(f"{path} 过大（超过 {MAX_FILE // 1048576} MB），不是评分表", f"{path} is too large for a score sheet"))
-    return data
+    try:  # a regular file only (a FIFO or /dev/zero is refused at once), bounded
+        return read_regular(path, MAX_FILE)
+    except FileRefused as e:
+        if e.code == "too_large":
+            raise SheetError(Msg(f"{path} 过大（超过 {MAX_FILE // 1048576} MB），不是评分表", f"{path} is too large for a score sheet")) from None
+        raise SheetError(e.msg) from None
 
 
 def _read_xlsx(data: bytes, path: Path) -> tuple[list[Sequence[Any]], str]:
     from openpyxl import load_workbook
 
     rows: list[Sequence[Any]] = []
+    bomb = xlsx_problem(data, str(path))  # sizes and string counts inside the zip, before openpyxl sees it
+    if bomb is not None:
+        raise SheetError(bomb)
     # openpyxl raises many kinds of exception on a damaged file (zip, XML, KeyError, …): all mean the same here.
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

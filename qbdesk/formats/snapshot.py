@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from qbdesk.domain.messages import os_reason
 from qbdesk.formats import agezip
 from qbdesk.formats.agezip import EntryFailure
+from qbdesk.formats.json_limits import structure_problem
 from qbdesk.formats.snapshot_archive import Archive, decrypt_identity, openssh_clear, read_manifest, unwrap_key
 from qbdesk.formats.snapshot_manifest import (
     FORMAT,
@@ -37,6 +38,7 @@ from qbdesk.formats.snapshot_manifest import (
     IDENTITY_KDF_ROUNDS,
     MAX_META,
     META_FORMAT,
+    META_LIMITS,
     SnapshotEntry,
     SnapshotError,
     SnapshotManifest,
@@ -142,7 +144,15 @@ class SnapshotReader:
         where = self._archive.where
         if entry.size > MAX_META:
             raise self._archive.tampered(entry.name, "过大", "is too large")
-        meta = parse_json_object(self._decrypt(entry))
+        raw = self._decrypt(entry)
+        problem = structure_problem(raw, META_LIMITS)  # before parsing: depth, objects, strings
+        if problem is not None:
+            raise snapshot_error(
+                "unknown_format", where, f"评审数据 {entry.name} 的结构超出上限（{problem.zh}），不是 qbdesk 生成的快照",
+                f"the review data {entry.name} is beyond the limits of its format ({problem.en}); "
+                f"qbdesk did not build this snapshot", entry.name,
+            )  # fmt: skip
+        meta = parse_json_object(raw, META_LIMITS)
         if meta is None or meta.get("format") != META_FORMAT:
             raise snapshot_error(
                 "unknown_format", where, f"评审数据 {entry.name} 的格式无法识别（应为 {META_FORMAT}）",

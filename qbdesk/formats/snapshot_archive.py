@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from qbdesk.domain.messages import os_reason
 from qbdesk.formats import agezip, keys, sshsig
 from qbdesk.formats.agezip import EntryFailure
+from qbdesk.formats.regular import FileRefused, open_regular
 from qbdesk.formats.snapshot_manifest import (
     CLEAR_NAMES,
     IDENTITY_NAME,
@@ -54,12 +55,12 @@ class Archive:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         self.where = str(self.path)
-        try:
-            self.file: BinaryIO = open(self.path, "rb", buffering=0)
-        except FileNotFoundError:
-            raise snapshot_error("unreadable", self.where, "文件不存在", "the file does not exist") from None
-        except OSError as e:
-            raise self._unreadable(e) from None
+        try:  # a regular file only: /dev/zero or a FIFO is refused before a byte is read
+            self.file: BinaryIO = open_regular(self.path, buffering=0)
+        except FileRefused as e:
+            if e.code == "not_found":
+                raise snapshot_error("unreadable", self.where, "文件不存在", "the file does not exist") from None
+            raise snapshot_error("unreadable", self.where, e.msg.zh, e.msg.en) from None
         try:
             self.zip = self._open_zip()
         except BaseException:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.formats import keys, sshsig
+from qbdesk.formats.json_limits import JsonLimits, structure_problem
 
 FORMAT = "qbdesk.snapshot/2"
 FORMAT_V1 = "qbdesk.snapshot/1"  # no per-code bindings; still read
@@ -43,7 +44,12 @@ KINDS = ("meta", "attachment")
 MAX_MANIFEST = 32 * 1024 * 1024  # ~150 bytes per entry: room for 200,000 attachments
 MAX_SIGNATURE = 64 * 1024
 MAX_IDENTITY = 64 * 1024
-MAX_META = 256 * 1024 * 1024  # decrypted into memory whole
+MAX_META = 64 * 1024 * 1024  # decrypted into memory whole; 300 applications' blind metadata is a few MB
+# meta.json's structure, checked before it is parsed: rubrics nest a handful of levels, and 300
+# applications with their items and attachments are some tens of thousands of objects.
+META_LIMITS = JsonLimits(max_depth=32, max_containers=200_000, max_strings=1_000_000)
+MAX_APPLICATIONS = 5_000  # in one snapshot
+MAX_APPLICATION_ENTRIES = 2_000  # items, or attachments, of one application
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 ID_PATTERN = re.compile(r"[A-Za-z0-9._@+-]{1,128}")  # snapshot and expert ids
@@ -145,8 +151,11 @@ def canonical_json(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-def parse_json_object(raw: bytes) -> dict | None:
-    """A JSON object, strictly (UTF-8, no duplicate keys, no NaN); None if it is anything else."""
+def parse_json_object(raw: bytes, limits: JsonLimits = JsonLimits()) -> dict | None:
+    """A JSON object, strictly (UTF-8, no duplicate keys, no NaN, within ``limits`` of depth and
+    counts, checked before parsing); None if it is anything else."""
+    if structure_problem(raw, limits) is not None:
+        return None
 
     def pairs(items: list[tuple[str, Any]]) -> dict:
         out = dict(items)

@@ -19,17 +19,20 @@ from typing import Any, BinaryIO
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from qbdesk.domain.messages import os_reason
+from qbdesk.domain.messages import Msg, os_reason
 from qbdesk.formats import agezip, keys, sshsig
 from qbdesk.formats.agezip import EntryFailure
 from qbdesk.formats.atomic import fsync_dir
+from qbdesk.formats.json_limits import structure_problem
 from qbdesk.formats.snapshot_archive import read_manifest
 from qbdesk.formats.snapshot_manifest import (
     ID_PATTERN,
     IDENTITY_KDF_ROUNDS,
     IDENTITY_NAME,
     MANIFEST_NAME,
+    MAX_META,
     META_FORMAT,
+    META_LIMITS,
     META_NAME,
     SIGNATURE_NAME,
     CodeBinding,
@@ -177,6 +180,11 @@ class SnapshotWriter:
             data = canonical_json(meta)
         except (TypeError, ValueError) as e:
             raise self._invalid(f"评审数据无法写成 JSON：{e}", f"meta.json cannot be written as JSON: {e}") from None
+        problem = structure_problem(data, META_LIMITS)  # what every reader would refuse is never built
+        room = MAX_META - (MAX_META >> 12) - 65536  # age adds 16 bytes per 64 KiB chunk and a header
+        if problem is not None or len(data) > room:
+            why = problem or Msg(f"超过 {room} 字节", f"larger than {room} bytes")
+            raise self._invalid(f"评审数据超出快照格式的上限：{why.zh}", f"meta.json is beyond the snapshot format's limits: {why.en}")
         self._meta = self._guard(lambda: self._encrypt(META_NAME, io.BytesIO(data), "meta"))
         self._meta_data = meta
 

@@ -160,8 +160,8 @@ def find_packages(paths: Iterable[Path]) -> list[tuple[Path, PackageProblem | No
                 walk(p, 0)
         elif p.is_file() and p.name == MANIFEST:
             add(p.parent)
-        elif p.is_file():
-            add(p)  # any file given by name is tried as a zip; check_package says if it is not
+        elif p.exists():
+            add(p)  # any file given by name is tried as a zip; check_package says if it is not (or not a file)
         else:
             add(p, _problem("not_found", "找不到此路径", "no such file or folder"))
     return found

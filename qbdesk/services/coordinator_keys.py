@@ -8,11 +8,18 @@
 The signing key signs every snapshot manifest; score files are encrypted to the
 receiving key. KEYDIR defaults to ``<user data dir>/coordinator-keys``.
 
-The signing key is encrypted with the passphrase in ``QBDESK_COORDINATOR_PASSPHRASE``
-when that is set at creation; otherwise it is stored unencrypted, readable by the
-owner only (0600), like an SSH key without a passphrase: the office PC's account is
-then what protects it. The receiving key is always a plain age identity file (0600),
+The signing key is always created encrypted (OpenSSH format, bcrypt with the same 64 rounds as
+the expert's key) with a passphrase the coordinator chose: given by the caller (the CLI prompts
+on a terminal) or in ``QBDESK_COORDINATOR_PASSPHRASE`` for scripts; with neither, creating keys
+is refused, never done unencrypted. The passphrase is used exactly as typed (never folded to the
+canonical form generated passphrases get, so ``password`` and ``PASSW0RD`` are different) and must
+be strong (``keys.chosen_passphrase_problem``). A signing key left unencrypted by an earlier
+qbdesk still works, with a warning. The receiving key is always a plain age identity file (0600),
 so that ``age -d -i receiving.agekey`` works for an auditor.
+
+The folder is kept 0700 and the private key files 0600: a folder or key file that others may
+read or write (a pre-existing folder made 0777, a copy from a USB stick) is fixed on load, and
+the keys' ``notes`` say so.
 
 Keys are created only when the folder holds neither; a folder with one key and not the
 other is refused rather than completed, because a new receiving key would silently make
@@ -30,18 +37,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    load_ssh_private_key,
-)
+from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 from pyrage import x25519
 
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.formats import keys as keyfiles
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
+from qbdesk.formats.regular import FileRefused, read_regular
+from qbdesk.formats.snapshot_manifest import IDENTITY_KDF_ROUNDS
 
 SIGNING_KEY_FILE = "signing_ed25519"
 SIGNING_PUBLIC_FILE = "signing_ed25519.pub"
@@ -50,11 +54,12 @@ RECEIVING_PUBLIC_FILE = "receiving.pub"
 PASSPHRASE_ENV = "QBDESK_COORDINATOR_PASSPHRASE"
 COMMENT = "qbdesk-coordinator"
 _MAX_FILE = 64 * 1024
+KDF_ROUNDS = IDENTITY_KDF_ROUNDS  # the same work factor as the expert's key (64)
 
 
 class CoordinatorKeyError(QbdeskError):
     """The coordinator's keys cannot be loaded or created; ``reason`` is a stable code:
-    ``missing``, ``incomplete``, ``passphrase``, ``corrupt``, ``unwritable``."""
+    ``missing``, ``incomplete``, ``passphrase``, ``weak_passphrase``, ``corrupt``, ``unwritable``."""
 
     def __init__(self, msg: Msg, reason: str):
         super().__init__(msg)
@@ -70,6 +75,7 @@ class CoordinatorKeys:
     encrypted: bool  # the signing key file is passphrase-protected
     signing_key: Ed25519PrivateKey | None = None  # None when loaded without it (signing=False)
     created: bool = False  # made just now by load_or_create_keys
+    notes: tuple[Msg, ...] = ()  # what the user should hear: modes fixed, an unencrypted key
 
     def require_signing_key(self) -> Ed25519PrivateKey:
         if self.signing_key is None:
@@ -100,12 +106,30 @@ def _passphrase(given: str | None) -> str | None:
     return value if value else None
 
 
-def load_or_create_keys(directory: Path | str | None = None, *, passphrase: str | None = None) -> CoordinatorKeys:
-    """The keys in ``directory`` (default :func:`default_key_dir`), created there on first use."""
+def passphrase_needed(directory: Path | str | None = None) -> str | None:
+    """``"create"`` when the folder holds no keys yet (a new passphrase is needed), ``"unlock"``
+    when its signing key is encrypted, else None: what a face should prompt for."""
     folder = Path(directory) if directory is not None else default_key_dir()
     signing, receiving = folder / SIGNING_KEY_FILE, folder / RECEIVING_KEY_FILE
     if not signing.exists() and not receiving.exists():
-        return _create(folder, _passphrase(passphrase))
+        return "create"
+    try:
+        return "unlock" if _is_encrypted(_read(signing)) else None
+    except CoordinatorKeyError:
+        return None  # loading says what is wrong
+
+
+def load_or_create_keys(directory: Path | str | None = None, *, passphrase: str | None = None,
+                        kdf_rounds: int = KDF_ROUNDS) -> CoordinatorKeys:
+    """The keys in ``directory`` (default :func:`default_key_dir`), created there on first use.
+
+    Creating needs a strong passphrase (``passphrase``, else ``QBDESK_COORDINATOR_PASSPHRASE``);
+    ``kdf_rounds`` is for tests only (the work factor of a new signing key).
+    """
+    folder = Path(directory) if directory is not None else default_key_dir()
+    signing, receiving = folder / SIGNING_KEY_FILE, folder / RECEIVING_KEY_FILE
+    if not signing.exists() and not receiving.exists():
+        return _create(folder, _passphrase(passphrase), kdf_rounds)
     return load_keys(folder, passphrase=passphrase)
 
 
@@ -135,6 +159,7 @@ def load_keys(directory: Path | str | None = None, *, passphrase: str | None = N
                 f"not made automatically, as it would make the snapshots or score files already out unusable"),
             "incomplete",
         )
+    notes = _secure(folder)
     identity, recipient = _load_receiving(receiving)
     secret = _passphrase(passphrase)
     public_file = folder / SIGNING_PUBLIC_FILE
@@ -143,9 +168,38 @@ def load_keys(directory: Path | str | None = None, *, passphrase: str | None = N
             public = keyfiles.load_public_key(_read(public_file).decode("utf-8", "replace").strip())
         except keyfiles.KeyFileError:
             raise _corrupt(public_file) from None
-        return CoordinatorKeys(folder, public, identity, recipient, True)
+        return CoordinatorKeys(folder, public, identity, recipient, True, notes=tuple(notes))
     key, encrypted = _load_signing(signing_file, secret)
-    return CoordinatorKeys(folder, key.public_key(), identity, recipient, encrypted, signing_key=key)
+    if not encrypted:
+        notes.append(Msg(f"警告：签名密钥 {signing_file} 未加密保存（由较早版本的 qbdesk 生成）。它仍可使用；"
+                         f"建议用 ssh-keygen -p -f {signing_file} 为其设置一个强口令",
+                         f"warning: the signing key {signing_file} is stored unencrypted (made by an earlier qbdesk). "
+                         f"It still works; protect it with a strong passphrase: ssh-keygen -p -f {signing_file}"))
+    return CoordinatorKeys(folder, key.public_key(), identity, recipient, encrypted, signing_key=key, notes=tuple(notes))
+
+
+def _secure(folder: Path) -> list[Msg]:
+    """Make the folder 0700 and the private key files 0600 where others could read or write them;
+    say what was changed (POSIX only: Windows has no such modes)."""
+    notes: list[Msg] = []
+    if os.name != "posix":
+        return notes
+    for path, mode in ((folder, 0o700), (folder / SIGNING_KEY_FILE, 0o600), (folder / RECEIVING_KEY_FILE, 0o600)):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if st.st_mode & 0o077:
+            try:
+                os.chmod(path, mode)
+            except OSError as e:
+                notes.append(Msg(f"警告：{path} 其他用户可以访问（权限 {st.st_mode & 0o777:o}），且无法改为 {mode:o}：{e.strerror or e}",
+                                 f"warning: others can access {path} (mode {st.st_mode & 0o777:o}), and it could not be "
+                                 f"changed to {mode:o}: {e.strerror or e}"))
+                continue
+            notes.append(Msg(f"{path} 的权限为 {st.st_mode & 0o777:o}（其他用户可以访问），已改为 {mode:o}",
+                             f"{path} had mode {st.st_mode & 0o777:o} (others could access it); changed it to {mode:o}"))
+    return notes
 
 
 def _is_encrypted(data: bytes) -> bool:
@@ -159,14 +213,10 @@ def _is_encrypted(data: bytes) -> bool:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read(_MAX_FILE + 1)
-    except OSError as e:
-        raise CoordinatorKeyError(
-            Msg(f"无法读取密钥文件 {path}：{os_reason(e).zh}", f"cannot read the key file {path}: {os_reason(e).en}"),
-            "corrupt",
-        ) from None
+    try:  # a regular file only: a FIFO in the key folder must not hang the command
+        return read_regular(path, _MAX_FILE)
+    except FileRefused as e:
+        raise CoordinatorKeyError(Msg(f"无法读取密钥文件：{e.msg.zh}", f"cannot read the key file: {e.msg.en}"), "corrupt") from None
 
 
 def _corrupt(path: Path) -> CoordinatorKeyError:
@@ -189,12 +239,13 @@ def _load_signing(path: Path, passphrase: str | None) -> tuple[Ed25519PrivateKey
         raise _corrupt(path) from None
     if passphrase is None:
         raise CoordinatorKeyError(
-            Msg(f"签名密钥 {path} 受口令保护：请设置环境变量 {PASSPHRASE_ENV}",
-                f"the signing key {path} is passphrase-protected: set the environment variable {PASSPHRASE_ENV}"),
+            Msg(f"签名密钥 {path} 受口令保护：请在终端中运行以输入口令，或设置环境变量 {PASSPHRASE_ENV}",
+                f"the signing key {path} is passphrase-protected: run this in a terminal to type the passphrase, "
+                f"or set the environment variable {PASSPHRASE_ENV}"),
             "passphrase",
         )
-    try:
-        return keyfiles.private_key_from_bytes(data, passphrase, where=str(path)), True
+    try:  # exactly as typed: a chosen passphrase is never folded
+        return keyfiles.private_key_from_bytes(data, passphrase, where=str(path), canonical=False), True
     except keyfiles.KeyFileError as e:
         reason = "passphrase" if e.reason == "passphrase" else "corrupt"
         hint = Msg(f"（检查环境变量 {PASSPHRASE_ENV}）", f" (check {PASSPHRASE_ENV})") if reason == "passphrase" else Msg("", "")
@@ -213,15 +264,24 @@ def _load_receiving(path: Path) -> tuple[str, str]:
     return lines[0], str(identity.to_public())
 
 
-def _create(folder: Path, passphrase: str | None) -> CoordinatorKeys:
+def _create(folder: Path, passphrase: str | None, kdf_rounds: int = KDF_ROUNDS) -> CoordinatorKeys:
+    if passphrase is None:
+        raise CoordinatorKeyError(
+            Msg(f"创建评审组织方密钥需要一个口令来加密签名密钥：请在终端中运行以输入口令，或（脚本中）设置环境变量 "
+                f"{PASSPHRASE_ENV}。签名密钥不会以未加密形式保存",
+                f"creating the coordinator keys needs a passphrase to encrypt the signing key: run this in a terminal "
+                f"to type one, or (in a script) set {PASSPHRASE_ENV}. The signing key is never stored unencrypted"),
+            "passphrase",
+        )
+    weak = keyfiles.chosen_passphrase_problem(passphrase)
+    if weak is not None:
+        raise CoordinatorKeyError(weak, "weak_passphrase")
     key = keyfiles.generate_private_key()
     identity = x25519.Identity.generate()
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if passphrase is not None:
-            private = keyfiles.private_key_bytes(key, passphrase)
-        else:
-            private = key.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
+        notes = _secure(folder)  # a folder that was there already, made 0777 by someone
+        private = keyfiles.private_key_bytes(key, passphrase, kdf_rounds=kdf_rounds, canonical=False)
         public_line = sshsig.public_key_openssh(key.public_key(), COMMENT)
         # The receiving key goes first: a crash between the two leaves a folder that is
         # refused as incomplete, never a signing key whose score files nobody can read.
@@ -229,15 +289,15 @@ def _create(folder: Path, passphrase: str | None) -> CoordinatorKeys:
         _write(folder / RECEIVING_PUBLIC_FILE, f"{identity.to_public()}\n".encode(), 0o644)
         _write(folder / SIGNING_PUBLIC_FILE, f"{public_line}\n".encode(), 0o644)
         _write(folder / SIGNING_KEY_FILE, private, 0o600)
-    except keyfiles.KeyFileError as e:  # a passphrase too short to use
-        raise CoordinatorKeyError(e.msg, "passphrase") from None
+    except keyfiles.KeyFileError as e:  # a passphrase too weak to use
+        raise CoordinatorKeyError(e.msg, "weak_passphrase" if e.reason == "weak_passphrase" else "passphrase") from None
     except OSError as e:
         raise CoordinatorKeyError(
             Msg(f"无法在 {folder} 中创建密钥：{os_reason(e).zh}", f"cannot create the keys in {folder}: {os_reason(e).en}"),
             "unwritable",
         ) from None
-    return CoordinatorKeys(folder, key.public_key(), str(identity), str(identity.to_public()), passphrase is not None,
-                           signing_key=key, created=True)
+    return CoordinatorKeys(folder, key.public_key(), str(identity), str(identity.to_public()), True,
+                           signing_key=key, created=True, notes=tuple(notes))
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:

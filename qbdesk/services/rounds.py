@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, Tier, default_pass_fraction, program
+from qbdesk.formats.regular import FileRefused, check_regular, read_regular
 from qbdesk.paths import resource_path
 from qbdesk.store import audit
 from qbdesk.store.models import ProgramConfig, Round, Rubric
@@ -54,6 +55,10 @@ def _tiers(code: str, raw: Any, errors: list[Msg]) -> dict[str, Tier] | None:
         else:
             out[key] = Tier(key, int(amount), base.zh, base.en)
     return out
+
+
+MAX_CONFIG = 1 << 20  # a round configuration is a few KB
+MAX_RUBRIC = 4 << 20  # a rubric file is tens of KB
 
 
 def _whole(code: str, p: dict, key: str, errors: list[Msg]) -> int | None:
@@ -106,9 +111,11 @@ def _check_rubric(code: str, file: Path | None, s: ProgramSettings, errors: list
 
 def load_round_config(path: Path) -> RoundConfig:
     """Read a round configuration (TOML or JSON); report every problem together, each naming its field."""
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # a regular file only: a FIFO or a device is refused at once
+        text = read_regular(path, MAX_CONFIG).decode("utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except FileRefused as e:
+        raise QbdeskError(e.msg) from None
     except OSError as e:
         raise QbdeskError(Msg(f"无法读取配置文件 {path}：{os_reason(e).zh}", f"cannot read config file {path}: {os_reason(e).en}")) from None
     except UnicodeDecodeError:
@@ -172,6 +179,12 @@ def load_round_config(path: Path) -> RoundConfig:
                 settings[code] = s
                 continue
             rubrics[code] = file
+            try:  # resolve_rubric_file found a regular file; a huge one is refused before it is read
+                check_regular(file, MAX_RUBRIC)
+            except FileRefused as e:
+                errors.append(Msg(f"programs.{code}.rubric：{e.msg.zh}", f"programs.{code}.rubric: {e.msg.en}"))
+                settings[code] = s
+                continue
         _check_rubric(code, file, s, errors)
         settings[code] = s
     if errors:

@@ -39,9 +39,10 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
+from qbdesk.domain.messages import Msg, QbdeskError, count_en
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
+from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
 from qbdesk.services.code_binding import check_signed_binding
 from qbdesk.services.coordinator_keys import CoordinatorKeys
@@ -164,6 +165,22 @@ class RoundContext:
             self._parsed[h] = load_rubric_data(self._contents[h], f"rubric {h[:12]}")
         return self._parsed[h]
 
+    def capacity(self, session: Session) -> int:
+        """The largest score.json any snapshot of the round can hold (``scorefile.payload_capacity``
+        of its applications and their criteria and items); bounds every file before it is decrypted."""
+        best = 0
+        for codes in session.scalars(select(Snapshot.codes).where(Snapshot.round_id == self.id)):
+            rows = 0
+            for app_id in (codes or {}).values():
+                app = self.apps.get(app_id)
+                if app is None:
+                    continue
+                rubric = self.rubric(self.rubric_hash[app.program])
+                items = sum(1 for i in (app.items or []) if isinstance(i, dict))
+                rows += sum(items if c.kind == "items" else 1 for c in rubric.criteria)
+            best = max(best, scorefile.payload_capacity(len(codes or {}), rows))
+        return best or scorefile.payload_capacity(0, 0)
+
     def contexts(self, snap: Snapshot) -> dict[str, AppContext]:
         """The snapshot's codes, each with what its application is scored against."""
         if snap.id not in self._contexts:
@@ -280,19 +297,23 @@ class _Opened:
     rejection: tuple[str, Msg] | None = None  # code and why, when the file itself is unusable
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, max_payload: int) -> bytes:
     try:
-        with open(path, "rb") as f:
-            return f.read(scorefile.MAX_FILE + 1)
-    except OSError as e:
-        raise reject("unreadable", f"无法读取文件：{os_reason(e).zh}", f"cannot read the file: {os_reason(e).en}") from None
+        return read_regular(path, scorefile.max_file_bytes(max_payload))
+    except FileRefused as e:
+        code = "too_large" if e.code == "too_large" else "unreadable"
+        if code == "too_large":
+            raise reject(code, f"{e.msg.zh}（本批次的快照能容纳的评分至多 {max_payload} 字节）",
+                         f"{e.msg.en} (this round's snapshots hold at most {max_payload} bytes of scores)") from None
+        raise reject(code, e.msg.zh, e.msg.en) from None
 
 
-def _open(path: Path, identity: str) -> _Opened:
-    """Read, decrypt and verify one file (runs in a worker process in a batch)."""
+def _open(path: Path, identity: str, max_payload: int = scorefile.MAX_JSON) -> _Opened:
+    """Read, decrypt and verify one file (runs in a worker process in a batch); at most
+    ``max_payload`` bytes of score.json are ever decrypted."""
     try:
-        content = _read(path)
-        score = read_score_file(content, receiving_identity=identity)
+        content = _read(path, max_payload)
+        score = read_score_file(content, receiving_identity=identity, max_payload=max_payload)
     except Rejection as r:
         return _Opened(rejection=(r.code, r.msg))
     except ScoreFileError as e:
@@ -434,32 +455,32 @@ def _start_pool(workers: int) -> ProcessPoolExecutor | None:
         return None
 
 
-def _opened_in_order(paths: list[Path], identity: str, workers: int) -> Iterator[_Opened]:
+def _opened_in_order(paths: list[Path], identity: str, workers: int, cap: int) -> Iterator[_Opened]:
     """Each path read and verified, in order. With workers, a few files ahead are read in worker
     processes meanwhile (bounded, so memory does not grow with the batch); if the pool cannot start
     or breaks, the rest are read here."""
     workers = min(workers, len(paths))
     pool = _start_pool(workers) if workers > 0 and len(paths) >= PARALLEL_FROM else None
     if pool is None:
-        yield from (_open(p, identity) for p in paths)
+        yield from (_open(p, identity, cap) for p in paths)
         return
     ahead: deque[Future[_Opened]] = deque()
     queue = iter(paths)
     done = 0
     try:
         for p in queue:
-            ahead.append(pool.submit(_open, p, identity))  # the first submit forks the workers
+            ahead.append(pool.submit(_open, p, identity, cap))  # the first submit forks the workers
             if len(ahead) >= 2 * workers:
                 break
         while ahead:
             opened = ahead.popleft().result()
             following = next(queue, None)
             if following is not None:
-                ahead.append(pool.submit(_open, following, identity))
+                ahead.append(pool.submit(_open, following, identity, cap))
             done += 1
             yield opened
     except BrokenProcessPool:  # a worker died (out of memory?): read what is left here
-        yield from (_open(p, identity) for p in paths[done:])
+        yield from (_open(p, identity, cap) for p in paths[done:])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -505,10 +526,11 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
                               "accepting score files from superseded snapshots needs a reason (--reason)"))
     with sessions() as s:
         rnd = RoundContext(s, round_id)
+        cap = rnd.capacity(s)
     paths = [Path(p) for p in paths]
     report = ScoreImportReport(round_id, searched=tuple(paths))
     files = expand_paths(paths)
-    opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers)
+    opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers, cap)
     with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
         for one, path in zip(opened, files):
             report.lines.append(_import_one(sessions, rnd, path, one, actor, accept_superseded))

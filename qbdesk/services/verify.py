@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from qbdesk.domain.messages import Msg, os_reason
+from qbdesk.formats.regular import FileRefused, open_regular, read_regular
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 
 Status = Literal["intact", "damaged", "unverified", "unknown"]
@@ -81,9 +82,11 @@ def describe_file(path: Path | str, *, keys: CoordinatorKeys | None = None) -> F
     path = Path(path)
     if path.is_dir():
         return _package(path)
-    try:
-        with open(path, "rb") as f:
+    try:  # a regular file only: a FIFO would block, /dev/zero never end
+        with open_regular(path) as f:
             head = f.read(_HEAD)
+    except FileRefused as e:
+        return FileReport(path, "unknown", "unknown", e.msg)
     except OSError as e:
         return FileReport(path, "unknown", "unknown", Msg(f"无法读取：{os_reason(e).zh}", f"cannot be read: {os_reason(e).en}"))
     from qbdesk.formats.scorefile import AGE_MAGIC
@@ -189,13 +192,13 @@ def _package_year(path: Path) -> int:
         if path.is_dir():
             candidates = [path / MANIFEST] + [d / MANIFEST for d in sorted(path.iterdir()) if d.is_dir()]
             found = next((c for c in candidates if c.is_file()), None)
-            raw = found.read_bytes()[:_MAX_JSON] if found else None
+            raw = read_regular(found, _MAX_JSON) if found else None
         else:
             with zipfile.ZipFile(path) as zf:
                 name = next((n for n in zf.namelist() if n == MANIFEST or n.count("/") == 1 and n.endswith("/" + MANIFEST)), None)
                 raw = zf.read(name)[:_MAX_JSON] if name else None
         year = json.loads(raw.decode("utf-8-sig")).get("year") if raw else None
-    except (OSError, ValueError, zipfile.BadZipFile, AttributeError, EOFError):
+    except (OSError, ValueError, zipfile.BadZipFile, AttributeError, EOFError, FileRefused):
         year = None
     return year if isinstance(year, int) and not isinstance(year, bool) else date.today().year
 
@@ -231,9 +234,9 @@ def _json(path: Path) -> FileReport:
     from qbdesk.formats.package import FORMAT as PACKAGE_FORMAT
 
     try:
-        data = json.loads(path.read_bytes()[:_MAX_JSON].decode("utf-8-sig"))
+        data = json.loads(read_regular(path, _MAX_JSON).decode("utf-8-sig"))
         fmt = data.get("format") if isinstance(data, dict) else None
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError, RecursionError, FileRefused):
         fmt = None
     if fmt == PACKAGE_FORMAT:
         return _package(path.parent)

@@ -107,7 +107,7 @@ def template(tmp_path_factory):
     root = tmp_path_factory.mktemp("scores")
     db = open_database(f"sqlite:///{root / 'round.sqlite'}")
     rid = _make_round(db)
-    keys = load_or_create_keys(root / "keys")
+    keys = load_or_create_keys(root / "keys", kdf_rounds=1)  # TEST ONLY: cheap to unlock
     build_snapshots(db.sessions, rid, root / "snap", keys=keys, passphrases_out=root / "pp.csv",
                     rng=random.Random(1), kdf_rounds=1)
     metas, digests = {}, {}
@@ -275,7 +275,7 @@ def test_any_changed_byte_is_rejected(env):
 
 
 def test_file_for_another_coordinator_cannot_be_decrypted(env, tmp_path):
-    other = load_or_create_keys(tmp_path / "other-keys")
+    other = load_or_create_keys(tmp_path / "other-keys", kdf_rounds=1)
     rejected(env.run(env.write(env.payload()), keys=other), "cannot_decrypt", "not encrypted to this coordinator",
              "不是加密给本评审组织方")
 
@@ -719,10 +719,10 @@ def test_cli_verify_packages_rubrics_and_strangers(capsys, tmp_path, monkeypatch
 def test_coordinator_keys_are_created_once_with_private_modes(tmp_path, monkeypatch, need_tool):
     from qbdesk.services.coordinator_keys import PASSPHRASE_ENV, load_keys
 
-    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+    monkeypatch.setenv(PASSPHRASE_ENV, "office pc passphrase 2026")
     folder = tmp_path / "keys"
     first = load_or_create_keys(folder)
-    assert first.created and not first.encrypted
+    assert first.created and first.encrypted
     again = load_or_create_keys(folder)
     assert not again.created and again.fingerprint == first.fingerprint
     assert again.receiving_recipient == first.receiving_recipient and again.receiving_recipient.startswith("age1")
@@ -772,3 +772,34 @@ def test_incomplete_key_folder_is_refused_not_completed(tmp_path):
         load_or_create_keys(folder)
     assert e.value.reason == "incomplete" and "receiving.agekey" in e.value.msg.en
     assert not (folder / "receiving.agekey").exists()
+
+
+def test_a_file_larger_than_the_rounds_snapshots_can_hold_is_refused_before_decryption(env, monkeypatch):
+    """Issue 7, item 6: anyone can seal a file to the receiving key; its size alone is judged
+    first, against what the round's largest snapshot (applications × criteria) can hold."""
+    with env.db.sessions() as s:
+        from qbdesk.services.scores import RoundContext
+
+        cap = RoundContext(s, env.rid).capacity(s)
+    assert cap < 4 * 1024 * 1024  # three applications: far below the format's 48 MB ceiling
+    payload = {"pad": "x" * (cap + 256 * 1024)}  # signed, sparse: only its size is wrong
+    path = env.seal(payload, "huge.qbscore", sign_with=Ed25519PrivateKey.generate())
+    decrypted = []
+    monkeypatch.setattr(sf.pyrage, "decrypt_io", lambda *a: decrypted.append(a))
+    line = rejected(env.run(path), "too_large", "this round's snapshots hold at most", "本批次的快照能容纳的评分至多")
+    assert decrypted == [] and line.digest is None
+    nothing_imported(env)
+    monkeypatch.undo()
+    assert env.run(env.write(env.payload())).ok  # an honest file of the same round still goes in
+
+
+def test_a_file_just_over_the_bound_is_refused_from_its_entry_size(env):
+    """Within the file-size slack (header, signature, zip framing), the declared size of
+    score.json inside the decrypted zip is judged before the entry is read."""
+    with env.db.sessions() as s:
+        from qbdesk.services.scores import RoundContext
+
+        cap = RoundContext(s, env.rid).capacity(s)
+    path = env.seal({"pad": "x" * (cap + 10)}, "over.qbscore", sign_with=Ed25519PrivateKey.generate())
+    rejected(env.run(path), "too_large", "this round's snapshots can hold", "本批次的快照能容纳的评分")
+    nothing_imported(env)

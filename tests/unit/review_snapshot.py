@@ -40,11 +40,12 @@ def coordinator() -> Coordinator:
 
 
 def make_snapshot(path: Path, coord: Coordinator, *, passphrase: str = PASSPHRASE, expert_id: str = "E01",
-                  codes: tuple[str, ...] = ("K7Q2M", "01234", "ZX9DA")) -> tuple[SnapshotManifest, dict]:
+                  codes: tuple[str, ...] = ("K7Q2M", "01234", "ZX9DA"),
+                  round_name: str = "2026年第一批") -> tuple[SnapshotManifest, dict]:
     snapshot_id = str(uuid.uuid4())
     rubrics = {p: shipped_rubric(p, "2026.1") for p in ("P3", "P8")}  # the machinery, on the archived rubrics
     with SnapshotWriter(path, signing_key=coord.signing_key, receiving_recipient=coord.receiving_recipient,
-                        passphrase=passphrase, snapshot_id=snapshot_id, round_id=1, round_name="2026年第一批",
+                        passphrase=passphrase, snapshot_id=snapshot_id, round_id=1, round_name=round_name,
                         round_year=2026, expert_id=expert_id, rounds=1) as w:
         entry = w.add_attachment(io.BytesIO(PDF))
         attachment = {"entry": entry, "title": "技术方案", "size": len(PDF), "sha256": w.plaintext[entry].sha256}
@@ -53,7 +54,7 @@ def make_snapshot(path: Path, coord: Coordinator, *, passphrase: str = PASSPHRAS
                   {"id": "C2", "kind": "certificate", "title": "低碳产品认证证书"}], [],
                  [{"id": "C1", "kind": "certificate", "title": "碳足迹核查证书"}])
         meta = {
-            "round": {"id": 1, "name": "2026年第一批", "year": 2026},
+            "round": {"id": 1, "name": round_name, "year": 2026},
             "expert": {"id": expert_id, "name": "张专家"},
             "binding_secret": secrets.token_hex(32),
             "rubrics": {r.content_hash: r.to_data() for r in rubrics.values()},

@@ -370,3 +370,24 @@ def test_a_failed_write_gives_its_sequence_number_back_but_a_crash_mid_write_doe
     monkeypatch.undo()
     with load(tmp / "home") as ws:  # reserved before the write, so never given to a second file
         assert ws.sequence == 2 and ws.finalize(tmp / "s3.qbscore").sequence == 3
+
+
+def test_finalize_refuses_a_file_larger_than_the_coordinator_will_accept(env):
+    """Issue 7, item 6: the import bounds a file by what its snapshot can hold; the expert learns
+    it at finalising, where the fix (shorter texts) is possible, not at the coordinator's."""
+    from qbdesk.services.reviewer.finalize import capacity
+
+    tmp, coord, manifest, meta = env
+    with load(home := tmp / "home") as ws:
+        complete(ws)
+        ws.declare(True, "无")
+        cap = capacity(ws._blind)
+        opinions = [(a.code, c.id) for a in ws.applications for c in ws.rubric(a.code).criteria if c.kind == "opinion"]
+        assert opinions
+        for round_ in range(cap // (len(opinions) * 3 * 90_000) + 2):  # each edit is logged whole
+            ws.apply([(code, cid, "", f"{round_}意见" + "论证充分" * 22_000, "") for code, cid in opinions])
+        with pytest.raises(WorkspaceError) as e:
+            ws.finalize(tmp / "big.qbscore")
+        assert code_of(e) == "too_large" and "more than this snapshot can hold" in e.value.msg.en
+        assert not (tmp / "big.qbscore").exists()
+    assert home.exists()

@@ -184,7 +184,7 @@ def test_qbdesk_verify_with_keys_refuses_a_snapshot_another_coordinator_signed(t
     out = capsys.readouterr().out
     assert "signed by this computer's coordinator key" in out and "=> intact" in out
 
-    other = load_or_create_keys(tmp_path / "other-office")
+    other = load_or_create_keys(tmp_path / "other-office", passphrase="office pc passphrase 2026")
     assert main(["--lang", "en", "verify", str(SNAP), "--keys", str(other.directory)]) == 1
     out = capsys.readouterr().out
     assert "NOT intact" in out and other.fingerprint in out

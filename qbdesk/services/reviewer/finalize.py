@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from qbdesk.domain.messages import Msg
-from qbdesk.formats.scorefile import FORMAT, key_binding, log_head
+from qbdesk.formats.scorefile import FORMAT, key_binding, log_head, payload_capacity
 from qbdesk.formats.snapshot import SnapshotManifest
 from qbdesk.services.reviewer.state import WorkspaceError
 from qbdesk.services.reviewer.views import Blind, Missing
@@ -60,6 +60,14 @@ def _rows(blind: Blind, state: dict[str, Any], code: str) -> list[dict[str, Any]
             rows.append({"application": code, "criterion": c.id, "item": "", "value": values[c.id],
                          "comment": comments.get(c.id, "")})
     return rows
+
+
+def capacity(blind: Blind) -> int:
+    """The largest score.json the coordinator's import accepts for this snapshot (``payload_capacity``)."""
+    rows = 0
+    for app in blind.applications:
+        rows += sum(len(app.item_ids) if c.kind == "items" else 1 for c in blind.rubrics[app.rubric_hash].criteria)
+    return payload_capacity(len(blind.applications), rows)
 
 
 def build_payload(blind: Blind, manifest: SnapshotManifest, state: dict[str, Any], *, sequence: int,

@@ -16,6 +16,7 @@ from pathlib import Path
 from qbdesk.domain.messages import Msg
 from qbdesk.formats import keys, sshsig
 from qbdesk.formats.atomic import fsync_dir
+from qbdesk.formats.regular import FileRefused, open_regular
 from qbdesk.formats.snapshot import (
     IDENTITY_KDF_ROUNDS,
     SnapshotError,
@@ -72,7 +73,7 @@ def _copy_verified(source: Path, target: Path, manifest: SnapshotManifest) -> No
         raise unwritable(target, e) from e
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+        with os.fdopen(fd, "wb") as out, open_regular(source) as src:
             shutil.copyfileobj(src, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
@@ -85,6 +86,9 @@ def _copy_verified(source: Path, target: Path, manifest: SnapshotManifest) -> No
         if copied.raw != manifest.raw:
             raise WorkspaceError(Msg("复制后的快照与原快照不一致", "the copied snapshot differs from the original"), "unwritable")
         os.replace(tmp, target)
+    except FileRefused as e:
+        tmp.unlink(missing_ok=True)
+        raise WorkspaceError(e.msg, "snapshot") from None
     except OSError as e:
         tmp.unlink(missing_ok=True)
         raise unwritable(target, e) from e

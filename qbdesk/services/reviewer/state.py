@@ -43,7 +43,8 @@ class WorkspaceError(QbdeskError):
     Codes: ``not_a_workspace``, ``other_snapshot``, ``wrong_passphrase``, ``snapshot``,
     ``bad_snapshot``, ``corrupt_state``, ``conflict``, ``mismatch``, ``key``, ``unwritable``,
     ``unknown_application``, ``unknown_criterion``, ``unknown_item``, ``recused``,
-    ``invalid_value``, ``invalid_input``, ``incomplete``.
+    ``invalid_value``, ``invalid_input``, ``incomplete``, ``too_large`` (a score file larger than the
+    snapshot can hold).
     """
 
     def __init__(self, msg: Msg, code: str):

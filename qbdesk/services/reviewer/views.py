@@ -20,6 +20,7 @@ from qbdesk.domain.rubric import (
     content_hash,
     load_rubric_data,
 )
+from qbdesk.formats.snapshot_manifest import MAX_APPLICATION_ENTRIES, MAX_APPLICATIONS
 from qbdesk.services.reviewer.state import WorkspaceError
 
 
@@ -195,7 +196,7 @@ def parse_meta(meta: Mapping[str, Any]) -> Blind:
     """Check and convert a decrypted meta.json; every problem is a ``bad_snapshot`` WorkspaceError."""
     try:
         return _parse(meta)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError):  # RecursionError: nested past any rubric
         raise _bad("meta.json") from None
 
 
@@ -223,8 +224,12 @@ def _parse(meta: Mapping[str, Any]) -> Blind:
         except RubricError:
             raise _bad(f"rubrics.{h[:12]}") from None
     apps: list[ApplicationView] = []
+    if len(meta["applications"]) > MAX_APPLICATIONS:
+        raise _bad(f"applications: more than {MAX_APPLICATIONS}")
     for i, a in enumerate(meta["applications"]):
         where = f"applications[{i}]"
+        if any(len(a.get(k) or ()) > MAX_APPLICATION_ENTRIES for k in ("items", "attachments")):
+            raise _bad(f"{where}: more than {MAX_APPLICATION_ENTRIES} items or attachments")
         code = _str(a, "code", where, empty=False)
         if a["rubric"] not in rubrics or any(code == x.code for x in apps):
             raise _bad(f"{where}.code/rubric")

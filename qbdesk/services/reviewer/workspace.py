@@ -31,7 +31,7 @@ from qbdesk.formats.scorefile import (
     write_score_file,
 )
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotManifest, SnapshotReader
-from qbdesk.services.reviewer.finalize import FinalizeRefused, build_payload
+from qbdesk.services.reviewer.finalize import FinalizeRefused, build_payload, capacity
 from qbdesk.services.reviewer.opening import load_expert_key, open_reader, prepare_home
 from qbdesk.services.reviewer.state import (
     SNAPSHOT_FILE,
@@ -473,10 +473,11 @@ class ReviewWorkspace:
         target = Path(out_path)
         try:
             written = write_score_file(target, payload, expert_key=self._key,
-                                       receiving_recipient=self.manifest.receiving_recipient)
+                                       receiving_recipient=self.manifest.receiving_recipient,
+                                       max_payload=capacity(self._blind))
         except ScoreFileError as e:
             self._reserve(*before)
-            raise WorkspaceError(e.msg, "unwritable") from None
+            raise WorkspaceError(e.msg, "too_large" if e.code == "too_large" else "unwritable") from None
         self._state["exports"].append({"sequence": sequence, "digest": written.digest, "at": created_at,
                                        "file": target.name})
         self._save()
