@@ -72,7 +72,7 @@ def xlsx_problem(data: bytes, name: str, limits: XlsxLimits = XlsxLimits()) -> M
                 count = _count_strings(zf, strings, limits.max_strings)
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError):
                 return None  # damaged: the workbook reader reports it
-            except Exception:  # noqa: BLE001 - zlib/lzma errors of a damaged part; same as above
+            except Exception:
                 return None
             if count > limits.max_strings:
                 return Msg(f"{name} 的共享字符串超过 {limits.max_strings} 个：不是正常的工作簿（疑似共享字符串炸弹）",
