@@ -7,11 +7,14 @@ Both statistics need a complete block: every chosen expert scored every chosen a
 program whose whole panel scores everything is complete already; with k experts per application
 out of a larger panel, :func:`complete_block` finds one greedily (docs/results.md):
 
-1. start with every expert; the block is the applications all of them scored;
-2. repeatedly drop the expert whose removal leaves the most complete applications (ties: the
-   expert who scored fewer applications, then the larger id), down to two experts;
+1. start with every expert (the block is the applications all of them scored) and repeatedly drop
+   the expert whose removal leaves the most complete applications (ties: the expert who scored
+   fewer applications, then the larger id), down to two experts;
+2. start with the pair of experts who share the most applications (ties: the smaller ids) and
+   repeatedly add the expert who shares the most of the block's applications (ties: the smaller
+   id), while at least two applications remain;
 3. of all the blocks met on the way with at least 2 applications and 2 experts, keep the one with
-   the most cells (applications × experts), ties to more experts, then the earlier one.
+   the most cells (applications × experts), ties to more experts, then the one met first.
 
 Each statistic says how many applications and experts it rests on, and is ``None`` with a reason
 when it cannot be computed (fewer than 2 of either, or no variance at all).
@@ -62,26 +65,46 @@ def complete_block(matrix: Matrix) -> Block:
     apps, experts, x = dense(matrix)
     have = ~np.isnan(x)
     scored = have.sum(axis=0)
-    keep = list(range(len(experts)))
+    m = len(experts)
     best: tuple[tuple[int, int, int], list[int], np.ndarray] | None = None
-    step = 0
+    order = 0
+
+    def consider(cols: list[int], rows: np.ndarray) -> None:
+        nonlocal best, order
+        n = int(rows.sum())
+        if n >= 2 and len(cols) >= 2:
+            score = (n * len(cols), len(cols), -order)
+            if best is None or score > best[0]:
+                best = (score, sorted(cols), rows)
+        order += 1
+
+    # 1. from every expert, drop the one whose removal leaves the most complete applications
+    keep = list(range(m))
     while len(keep) >= 2:
         rows = have[:, keep].all(axis=1)
-        n = int(rows.sum())
-        if n >= 2:
-            score = (n * len(keep), len(keep), -step)
-            if best is None or score > best[0]:
-                best = (score, list(keep), rows)
+        consider(keep, rows)
         if len(keep) == 2 or (best is not None and best[0][0] >= len(apps) * (len(keep) - 1)):
             break  # no smaller set of experts can give more cells
         missing = (~have[:, keep]).sum(axis=1)
-        base = int((missing == 0).sum())
-        gain = ((missing == 1)[:, None] & ~have[:, keep]).sum(axis=0)
-        after = base + gain
+        after = int((missing == 0).sum()) + ((missing == 1)[:, None] & ~have[:, keep]).sum(axis=0)
         # most complete applications after the drop, then fewer scored, then the larger id
-        drop = max(range(len(keep)), key=lambda j: (after[j], -scored[keep[j]], keep[j]))
-        keep.pop(drop)
-        step += 1
+        keep.pop(max(range(len(keep)), key=lambda j: (after[j], -scored[keep[j]], keep[j])))
+    # 2. from the pair that shares the most applications, add the expert who keeps the most
+    if m >= 2:
+        h = have.astype(np.int64)
+        shared = h.T @ h
+        np.fill_diagonal(shared, -1)
+        i, j = np.unravel_index(int(np.argmax(shared)), shared.shape)  # the first best pair
+        cols, rows = [int(i), int(j)], have[:, i] & have[:, j]
+        consider(cols, rows)
+        while len(cols) < m:
+            rest = [e for e in range(m) if e not in cols]
+            counts = (rows[:, None] & have[:, rest]).sum(axis=0)
+            pick = int(np.argmax(counts))  # the first of equal counts: the smaller id
+            if counts[pick] < 2:
+                break
+            cols, rows = [*cols, rest[pick]], rows & have[:, rest[pick]]
+            consider(cols, rows)
     if best is None:
         return Block((), (), np.empty((0, 0)))
     _, cols, rows = best
