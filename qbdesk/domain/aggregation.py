@@ -217,8 +217,19 @@ class ProgramAggregate:
 # ---------------------------------------------------------------- numbers
 
 
+_DEC_MEMO: dict[Any, Decimal] = {}
+
+
 def _dec(x: Any) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(str(x))
+    """The exact decimal a number is written as (via str: 0.1 is 0.1); scores repeat, so memoised."""
+    if type(x) is Decimal:
+        return x
+    d = _DEC_MEMO.get(x)
+    if d is None:
+        if len(_DEC_MEMO) > 50_000:  # distinct values beyond any rubric's grid: do not grow forever
+            _DEC_MEMO.clear()
+        d = _DEC_MEMO[x] = Decimal(str(x))
+    return d
 
 
 def _num(d: Decimal) -> float:
@@ -228,8 +239,7 @@ def _num(d: Decimal) -> float:
 
 def _show(d: Decimal | float) -> str:
     """A figure as people read it: at most two decimals, no trailing zeros."""
-    q = _dec(d).quantize(Decimal("0.01"))
-    s = format(q.normalize(), "f")
+    s = f"{float(d):.2f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
 
 
@@ -273,18 +283,31 @@ def values_from_score_rows(rows: Iterable[tuple[str, str, str]]) -> dict[str, An
 # ---------------------------------------------------------------- one application
 
 
+_NUMBER_TYPES = (int, float, Decimal)
+
+
+def _score(v: Any) -> Decimal | None:
+    """A score value as an exact decimal, or None when it is no number (bool is not a number here)."""
+    if type(v) in _NUMBER_TYPES or (isinstance(v, _NUMBER_TYPES) and not isinstance(v, bool)):
+        return _dec(v)
+    return None
+
+
 class _Weights:
-    """A rubric's score criteria as (id, Decimal weight), computed once per program."""
+    """A rubric's score criteria as (id, Decimal weight or None for 1), computed once per program."""
 
     def __init__(self, rubric: Rubric):
-        self.score = [(c.id, _dec(c.weight)) for c in rubric.score_criteria]
+        self.score = [(c.id, None if _dec(c.weight) == 1 else _dec(c.weight)) for c in rubric.score_criteria]
 
-    def total(self, values: Mapping[str, Any]) -> Decimal:
+    def scores(self, values: Mapping[str, Any]) -> list[Decimal | None]:
+        """The expert's score on each score criterion, as exact decimals (None: not a number)."""
+        return [_score(values.get(cid)) for cid, _ in self.score]
+
+    def total(self, row: list[Decimal | None]) -> Decimal:
         t = Decimal(0)
-        for cid, w in self.score:
-            v = values.get(cid)
-            if v is not None and not isinstance(v, bool) and isinstance(v, (int, float, Decimal)):
-                t += w * _dec(v)
+        for (_, w), d in zip(self.score, row):
+            if d is not None:
+                t += d if w is None else w * d
         return t
 
 
@@ -295,10 +318,12 @@ def aggregate_application(rubric: Rubric, app: ApplicationScores, settings: Aggr
 
     settings = settings or AggregationSettings()
     weights = _weights or _Weights(rubric)
-    recused = tuple(sorted(set(app.recused)))
-    counted = tuple(sorted(e for e in app.scores if e not in set(recused)))
-    missing = tuple(sorted(set(app.assigned) - set(app.scores) - set(recused)))
-    exact = {e: weights.total(app.scores[e]) for e in counted}
+    stepped_aside = set(app.recused)
+    recused = tuple(sorted(stepped_aside))
+    counted = tuple(sorted(e for e in app.scores if e not in stepped_aside))
+    missing = tuple(sorted(set(app.assigned) - set(app.scores) - stepped_aside)) if app.assigned else ()
+    rows = [weights.scores(app.scores[e]) for e in counted]
+    exact = {e: weights.total(row) for e, row in zip(counted, rows)}
     value, applied, dropped_at = combine([exact[e] for e in counted], settings.method)
     dropped = tuple(counted[i] for i in dropped_at)
 
@@ -322,12 +347,10 @@ def aggregate_application(rubric: Rubric, app: ApplicationScores, settings: Aggr
     reasons += gate_reasons + item_reasons
 
     criteria = {}
-    if counted:
-        for cid, _w in weights.score:
-            vals = [_dec(v) for e in counted if isinstance(v := app.scores[e].get(cid), (int, float, Decimal))
-                    and not isinstance(v, bool)]
-            if vals:
-                criteria[cid] = _num(sum(vals, Decimal(0)) / len(vals))
+    for j, (cid, _w) in enumerate(weights.score):
+        vals = [d for row in rows if (d := row[j]) is not None]
+        if vals:
+            criteria[cid] = _num(sum(vals, Decimal(0)) / len(vals))
     return ApplicationAggregate(
         application=app.application, method=applied, aggregate=None if value is None else _num(value),
         counted=counted, totals={e: _num(exact[e]) for e in counted}, dropped=dropped, recused=recused,

@@ -18,7 +18,6 @@ Every tie, every split gate and every corrected tier is stated in the reasons.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +72,11 @@ def decide_gates(rubric: Rubric, app: ApplicationScores, counted: Sequence[str],
 
 def _decision(raw: Any) -> tuple[bool, str | None] | None:
     """(accepted, tier named by the expert or None) from one stored item value."""
+    if type(raw) is dict:  # the stored form: {"accepted", "reason", "tier"?}; the fast path
+        accepted, tier = raw.get("accepted"), raw.get("tier")
+        if type(accepted) is not bool:
+            return None
+        return accepted, tier if type(tier) is str and tier.strip() else None
     d = ItemDecision.coerce(raw)
     if d is None:
         return None
@@ -100,7 +104,7 @@ def decide_items(rubric: Rubric, app: ApplicationScores, counted: Sequence[str],
     for e in counted:
         raw = app.scores[e].get(crit.id)
         mine = {}
-        if isinstance(raw, Mapping):
+        if type(raw) is dict or isinstance(raw, Mapping):
             for item, v in raw.items():
                 d = _decision(v)
                 if d is not None:
@@ -113,8 +117,13 @@ def decide_items(rubric: Rubric, app: ApplicationScores, counted: Sequence[str],
     flags: list[Flag] = []
     reasons: list[Msg] = []
     for item in order:
-        accepts = tuple(e for e in counted if item in given[e] and given[e][item][0])
-        rejects = tuple(e for e in counted if item in given[e] and not given[e][item][0])
+        accepts_l: list[str] = []
+        rejects_l: list[str] = []
+        for e in counted:
+            d = given[e].get(item)
+            if d is not None:
+                (accepts_l if d[0] else rejects_l).append(e)
+        accepts, rejects = tuple(accepts_l), tuple(rejects_l)
         tie = bool(accepts) and len(accepts) == len(rejects)
         accepted = settings.item_tie == "accept" if tie else len(accepts) > len(rejects)
         count_zh, count_en = f"{len(accepts)} 位认可、{len(rejects)} 位不认可", f"{len(accepts)} accepted, {len(rejects)} rejected"
@@ -136,7 +145,11 @@ def decide_items(rubric: Rubric, app: ApplicationScores, counted: Sequence[str],
         tier, votes, tier_tie = None, {}, False
         declared = app.declared_tiers.get(item)
         if accepted:
-            named = Counter(t for e in accepts if (t := given[e][item][1] or declared) is not None)
+            named: dict[str, int] = {}
+            for e in accepts:
+                t = given[e][item][1] or declared
+                if t is not None:
+                    named[t] = named.get(t, 0) + 1
             votes = dict(sorted(named.items()))
             if named:
                 top = max(named.values())

@@ -138,12 +138,18 @@ def calibrate(matrix: Matrix) -> Calibration:
         reason = _ALONE if alone else (_NO_Z if z is None else None)
         out[e] = ExpertCalibration(e, int(have[:, j].sum()), z, int(zn[j]), None if alone else _clean(o[j]),
                                    int(comp[j]), reason)
-    calibrated = {
-        a: {e: _clean(x[i, j] - (0.0 if out[e].offset is None else o[j])) for j, e in enumerate(experts) if have[i, j]}
-        for i, a in enumerate(apps)
-    }
-    quality = {a: _clean(q[i]) for i, a in enumerate(apps) if not np.isnan(q[i])}
+    applied = np.array([0.0 if out[e].offset is None else o[j] for j, e in enumerate(experts)])
+    cal = _clean_array(x - applied[None, :])
+    calibrated: dict[str, dict[str, float]] = {a: {} for a in apps}
+    for i, j in zip(*np.nonzero(have)):
+        calibrated[apps[i]][experts[j]] = float(cal[i, j])
+    quality = {a: float(v) for a, v in zip(apps, _clean_array(q)) if not np.isnan(v)}
     return Calibration(out, quality, calibrated, int(comp.max()))
+
+
+def _clean_array(v: np.ndarray) -> np.ndarray:
+    r = np.round(v, 9)
+    return np.where(r == 0, 0.0, r)
 
 
 def _clean(v: float) -> float:
