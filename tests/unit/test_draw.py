@@ -88,3 +88,19 @@ def test_too_small_a_pool_says_so():
     assert "the P3 pool is too small: 5 experts, 1 skipped for conflicts, 4 eligible" in e.value.msg.en
     with pytest.raises(QbdeskError):
         draw("P3", experts, APPS, count=0, seed=1)
+
+
+def test_the_recipe_in_the_docs_reproduces_a_balanced_draw():
+    """docs/results.md gives an auditor a Python function; it must give what qbdesk drew."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "results.md").read_text(encoding="utf-8")
+    [code] = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 (our own documentation)
+    experts = pool(14, 5) + [Candidate("E90", ""), Candidate("E91", "")]
+    for seed in (0, 7, 20261201):
+        d = draw("P5", experts, APPS, count=6, reserve=4, seed=seed)
+        expected = scope["order"]("P5", seed, [(c.id, c.org) for c in experts])
+        assert list(d.drawn + d.reserve) == expected[:10]
