@@ -301,7 +301,17 @@ class _Weights:
 
     def scores(self, values: Mapping[str, Any]) -> list[Decimal | None]:
         """The expert's score on each score criterion, as exact decimals (None: not a number)."""
-        return [_score(values.get(cid)) for cid, _ in self.score]
+        out: list[Decimal | None] = []
+        memo = _DEC_MEMO
+        for cid, _ in self.score:
+            v = values.get(cid)
+            t = type(v)
+            if t is int or t is float:  # the stored forms: the memo without the checks
+                d = memo.get(v)
+                out.append(d if d is not None else _dec(v))
+            else:
+                out.append(_score(v))
+        return out
 
     def total(self, row: list[Decimal | None]) -> Decimal:
         t = Decimal(0)
