@@ -287,9 +287,10 @@ _NUMBER_TYPES = (int, float, Decimal)
 
 
 def _score(v: Any) -> Decimal | None:
-    """A score value as an exact decimal, or None when it is no number (bool is not a number here)."""
+    """A score value as an exact decimal, or None when it is no finite number (nor is a bool)."""
     if type(v) in _NUMBER_TYPES or (isinstance(v, _NUMBER_TYPES) and not isinstance(v, bool)):
-        return _dec(v)
+        d = _dec(v)
+        return d if d.is_finite() else None
     return None
 
 
@@ -306,7 +307,7 @@ class _Weights:
         for cid, _ in self.score:
             v = values.get(cid)
             t = type(v)
-            if t is int or t is float:  # the stored forms: the memo without the checks
+            if t is int or (t is float and v - v == 0):  # the stored forms (finite): the memo, no checks
                 d = memo.get(v)
                 out.append(d if d is not None else _dec(v))
             else:

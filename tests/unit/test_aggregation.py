@@ -111,6 +111,13 @@ def test_median_of_an_odd_count_and_exact_decimals():
     assert b.totals == {"E1": 0.3}  # 0.1 + 0.2 in exact decimals, not 0.30000000000000004
 
 
+def test_values_that_are_no_finite_number_add_nothing():
+    scores = {"E1": {"quality": float("nan"), "impact": 30}, "E2": {"quality": float("inf"), "impact": True},
+              "E3": {"quality": "50", "impact": 20}}
+    a = aggregate_application(RUBRIC, ApplicationScores("A", scores))
+    assert a.totals == {"E1": 30, "E2": 0, "E3": 20} and a.aggregate == pytest.approx(50 / 3)
+
+
 def test_nobody_counted():
     a = agg(ApplicationScores("A-001", {}, assigned={"E1"}))
     assert a.aggregate is None and a.counted == ()
