@@ -151,6 +151,12 @@ class Flag:
     criterion: str | None = None
     item: str | None = None
 
+    def to_data(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"code": self.code, "expert": self.expert}
+        d.update({k: v for k, v in (("criterion", self.criterion), ("item", self.item)) if v is not None})
+        d.update(zh=self.msg.zh, en=self.msg.en)
+        return d
+
 
 @dataclass(frozen=True)
 class GateOutcome:
@@ -200,6 +206,21 @@ class ApplicationAggregate:
 
     def flagged(self, code: str) -> tuple[Flag, ...]:
         return tuple(f for f in self.flags if f.code == code)
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON data, keys as the results file names them (``reasons`` as {zh, en})."""
+        return {
+            "application": self.application, "method": self.method, "aggregate": self.aggregate,
+            "counted": list(self.counted), "totals": dict(self.totals), "dropped": list(self.dropped),
+            "recused": list(self.recused), "missing": list(self.missing), "criteria": dict(self.criteria),
+            "gates": [{"criterion": g.criterion, "passed": g.passed, "passes": list(g.passes), "fails": list(g.fails),
+                       "tie": g.tie} for g in self.gates],
+            "items": [{"item": i.item, "accepted": i.accepted, "accepts": list(i.accepts), "rejects": list(i.rejects),
+                       "tie": i.tie, "tier": i.tier, "tier_votes": dict(i.tier_votes), "tier_tie": i.tier_tie}
+                      for i in self.items],
+            "flags": [f.to_data() for f in self.flags],
+            "reasons": [{"zh": r.zh, "en": r.en} for r in self.reasons],
+        }
 
 
 @dataclass(frozen=True)

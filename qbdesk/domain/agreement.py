@@ -40,6 +40,10 @@ class Statistic:
     experts: int
     reason: Msg | None = None  # why value is None
 
+    def to_data(self) -> dict:
+        return {"value": self.value, "applications": self.applications, "experts": self.experts,
+                "reason": None if self.reason is None else {"zh": self.reason.zh, "en": self.reason.en}}
+
 
 @dataclass(frozen=True)
 class Block:

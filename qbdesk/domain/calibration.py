@@ -47,6 +47,11 @@ class ExpertCalibration:
     component: int
     reason: Msg | None = None  # why mean_z or offset is None
 
+    def to_data(self) -> dict:
+        return {"expert": self.expert, "scored": self.scored, "mean_z": self.mean_z,
+                "z_applications": self.z_applications, "offset": self.offset, "component": self.component,
+                "reason": None if self.reason is None else {"zh": self.reason.zh, "en": self.reason.en}}
+
 
 @dataclass(frozen=True)
 class Calibration:

@@ -317,3 +317,14 @@ def test_calibrated_aggregate_beside_the_raw_one():
     value, totals = with_calibrated(a, {"E1": 5, "E2": -5, "E3": 2.5, "E4": None}, "trimmed_mean")
     assert totals == {"E1": 75, "E2": 75, "E3": 87.5, "E4": 60}
     assert value == 74.375 and a.aggregate == 75
+
+
+def test_plain_data_for_a_results_file():
+    a = agg(app({"E1": 80.5, "E2": 60, "E3": 60, "E4": 60}, assigned={"E1", "E2", "E3", "E4", "E5"}))
+    d = json.loads(json.dumps(a.to_data(), ensure_ascii=False))
+    assert d["application"] == "A-001" and d["aggregate"] == 65.125 and d["counted"] == ["E1", "E2", "E3", "E4"]
+    assert d["totals"] == {"E1": 80.5, "E2": 60, "E3": 60, "E4": 60}
+    assert [(f["code"], f["expert"]) for f in d["flags"]] == [("missing", "E5"), ("deviation", "E1")]
+    assert d["gates"][0] == {"criterion": "eligibility", "passed": True, "passes": ["E1", "E2", "E3", "E4"],
+                             "fails": [], "tie": False}
+    assert d["reasons"][0]["zh"].startswith("仅 4 位专家计分") and d["reasons"][0]["en"].startswith("only 4 experts")

@@ -196,3 +196,12 @@ def test_disconnected_components_each_sum_to_zero_and_a_lone_expert_has_no_offse
     assert cal.calibrated["A5"] == {"E5": 66} and cal.calibrated["A1"] == {"E1": 76.5, "E2": 73.5}
     assert cal.quality["A1"] == 75
     assert e["E1"].mean_z is None and "z" in e["E1"].reason.en  # only one other expert per application
+
+
+def test_plain_data():
+    a = agreement(as_matrix(SHROUT_FLEISS))
+    assert a.icc.to_data() == {"value": a.icc.value, "applications": 6, "experts": 4, "reason": None}
+    none = agreement({"A1": {"E1": 70}}).kendall_w.to_data()
+    assert none["value"] is None and "not enough data" in none["reason"]["en"]
+    e = calibrate(as_matrix(SHROUT_FLEISS)).experts["E00"].to_data()
+    assert (e["expert"], e["scored"], e["offset"], e["component"]) == ("E00", 6, 2.375, 1)
