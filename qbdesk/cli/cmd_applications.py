@@ -14,6 +14,9 @@ def register(sub) -> None:
     add_db_args(imp)
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imp.set_defaults(func=run_import)
+    from qbdesk.cli.cmd_qualification import register_check
+
+    register_check(a)
 
 
 def run_import(args, con) -> int:

@@ -170,8 +170,10 @@ def run_status(args, con) -> int:
     with _load(args, con) as ws:
         _, name, year = ws.round
         rows = ws.progress()
+        facts = {a.code: a.qualification for a in ws.applications}
         decl = ws.declaration
         exports = ws.exports
+        views = {r.program: ws.program_view(r.program) for r in rows}
     done = sum(1 for r in rows if r.done and not r.recused)
     recused = sum(1 for r in rows if r.recused)
     todo = len(rows) - done - recused
@@ -185,6 +187,11 @@ def run_status(args, con) -> int:
         state = (con.t("回避", "recused") if r.recused else con.t("已完成", "done") if r.done
                  else con.t(f"缺 {r.missing} 项", f"{r.missing} missing"))
         con.say(f"  {r.code}  {r.program}  {state}")
+        for fact in facts.get(r.code, ()):  # the coordinator's qualification check: facts, not for scoring again
+            con.say(con.t(f"      资格审查（评审组织方）：{fact.text('zh')}", f"      qualification (coordinator): {fact.text('en')}"))
+    for code, view in sorted(views.items()):
+        if view.notice is not None:
+            con.say(f"{code}：{view.notice.zh}" if con.lang != "en" else f"{code}: {view.notice.en}")
     if exports:
         last = exports[-1]
         con.say(con.t(f"最近一次定稿：第 {last['sequence']} 版，{last['at']}，摘要 {last['digest'][:16]}…",

@@ -29,4 +29,32 @@ def run_init(args, con) -> int:
     rid = init_round(db.sessions, name=args.name, year=args.year, programs=programs, config=config)
     con.say(con.t(f"已创建评审批次 {rid}：{args.name}（{args.year} 年度）",
                   f"created round {rid}: {args.name} ({args.year})"))
+    for line in describe_programs(db.sessions, rid):
+        con.say("  " + line.text(con.lang))
     return 0
+
+
+def describe_programs(sessions, round_id: int):
+    """One line per program: mode, blindness, pass line, budget, rubric version."""
+    from sqlalchemy import select
+
+    from qbdesk.domain.funding import format_amount
+    from qbdesk.domain.messages import Msg
+    from qbdesk.domain.programs import blind_label, mode_label
+    from qbdesk.store.models import ProgramConfig, Rubric
+
+    with sessions() as s:
+        rows = s.execute(select(ProgramConfig, Rubric.version).join(Rubric, isouter=True)
+                         .where(ProgramConfig.round_id == round_id)).all()
+    for pc, version in sorted(rows, key=lambda r: int(r[0].program[1:])):
+        mode, blind = mode_label(pc.mode), blind_label(pc.blind)
+        if pc.pass_threshold is None:
+            line = Msg("不设及格线", "no pass threshold")
+        else:
+            line = Msg(f"及格线 {pc.pass_threshold:g} 分", f"pass threshold {pc.pass_threshold:g}")
+        if pc.key_minimum is not None:
+            line = Msg(line.zh + f"，关键评分项至少 {pc.key_minimum:g} 分", line.en + f", key criterion at least {pc.key_minimum:g}")
+        budget = Msg("预算不限", "no budget cap") if pc.budget is None else Msg(
+            "预算" + format_amount(pc.budget).zh, "budget " + format_amount(pc.budget).en)
+        yield Msg(f"{pc.program}：{mode.zh}，{blind.zh}，{line.zh}，{budget.zh}，评分细则 {version}",
+                  f"{pc.program}: {mode.en}, {blind.en}, {line.en}, {budget.en}, rubric {version}")

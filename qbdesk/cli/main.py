@@ -15,7 +15,7 @@ from importlib import import_module
 from qbdesk import __version__
 
 COMMAND_MODULES = ("demo", "gui", "round", "applications", "experts", "assign", "status",
-                   "snapshots", "scores", "verify", "review")
+                   "leaks", "snapshots", "scores", "verify", "review")
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 

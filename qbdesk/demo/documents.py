@@ -276,8 +276,8 @@ def _blind_header(ctx: DocContext) -> str:
 
 
 def _blind_title(ctx: DocContext, title: str) -> list[Block]:
-    return [Title(title, (f"项目名称：{ctx.title}", f"项目类别：{ctx.program.code} {ctx.program.zh}",
-                          f"材料编号：{ctx.app_id}")),
+    # No 材料编号: the package id names the applicant's application as surely as its name does.
+    return [Title(title, (f"项目名称：{ctx.title}", f"项目类别：{ctx.program.code} {ctx.program.zh}")),
             Para(BLIND_NOTE, boxed=True)]
 
 

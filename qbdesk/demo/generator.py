@@ -115,7 +115,8 @@ def _requested(code: str, rng: random.Random, tier: str | None, items: list[dict
         return amount if rng.random() < 0.85 else int(amount * rng.choice((0.6, 0.7, 0.8, 0.9)))
     if rule.kind == "per_item":
         return len(items) * (rule.max_per_item or 0)  # ask for every item, even beyond the yearly cap
-    return rule.default_tiers[tier].amount  # type: ignore[index]
+    amounts = [rule.default_tiers[i.get("tier") or tier].amount for i in items]  # type: ignore[index]
+    return sum(amounts) if rule.combine == "sum" else max(amounts)
 
 
 def _p8_scores(rng: random.Random) -> tuple[tuple[str, int, int], ...]:

@@ -84,6 +84,9 @@ def item_date(rng: random.Random, year: int) -> str:
     return (start + dt.timedelta(days=rng.randrange(span + 1))).isoformat()
 
 
+HONOURS_ORDER = tuple(HONOURS)  # highest first, as the default tier table lists them
+
+
 def pick_tier(code: str, rng: random.Random) -> str | None:
     weights = {"P5": P5_TIER_WEIGHTS, "P7": P7_TIER_WEIGHTS}.get(code)
     if weights is None:
@@ -113,7 +116,13 @@ def make_items(code: str, rng: random.Random, *, year: int, field: str, product:
         products = [product, f"{product}（第二套）"][:n]
         for i, prod in enumerate(products, 1):
             out.append(_item(f"M{i}", "metrology_activity", title.format(product=prod, field=field),
-                             _fill(pattern, rng, y=y), item_date(rng, year)))
+                             _fill(pattern, rng, y=y), item_date(rng, year), tier))
+        extra = _extra_rng(code, field, product, tier, year)
+        if extra.random() < 0.35:  # a second activity of another kind: P5 pays each accepted one at its own tier
+            other = extra.choice([k for k in METROLOGY_ACTIVITIES if k != tier])
+            title, pattern = METROLOGY_ACTIVITIES[other]
+            out.append(_item(f"M{len(out) + 1}", "metrology_activity", title.format(product=product, field=field),
+                             _fill(pattern, extra, y=y), item_date(extra, year), other))
     elif code == "P6":
         n = count or rng.choices((1, 2, 3), weights=(4, 4, 2))[0]
         for i, pattern in enumerate(rng.sample(PROJECTS, n), 1):
@@ -122,9 +131,23 @@ def make_items(code: str, rng: random.Random, *, year: int, field: str, product:
     elif code == "P7":
         assert tier is not None
         honour, pattern = HONOURS[tier]
-        out.append(_item("H1", "honour", honour.format(y=y), _fill(pattern, rng, y=y), item_date(rng, year)))
+        out.append(_item("H1", "honour", honour.format(y=y), _fill(pattern, rng, y=y), item_date(rng, year), tier))
+        lower = [k for k in HONOURS if HONOURS_ORDER.index(k) > HONOURS_ORDER.index(tier)]
+        extra = _extra_rng(code, field, product, tier, year)
+        if lower and extra.random() < 0.25:  # two honours in one year: P7 pays the highest
+            other = extra.choice(lower)
+            honour, pattern = HONOURS[other]
+            out.append(_item("H2", "honour", honour.format(y=y), _fill(pattern, extra, y=y), item_date(extra, year), other))
     return out
 
 
-def _item(item_id: str, kind: str, title: str, reference: str, date: str) -> dict[str, Any]:
-    return {"id": item_id, "kind": kind, "title": title, "reference": reference, "date": date}
+def _extra_rng(*parts: object) -> random.Random:
+    """A second stream for the extra P5/P7 items, so the rest of the demo draws exactly as before."""
+    return random.Random("/".join(map(str, parts)))
+
+
+def _item(item_id: str, kind: str, title: str, reference: str, date: str, tier: str | None = None) -> dict[str, Any]:
+    out = {"id": item_id, "kind": kind, "title": title, "reference": reference, "date": date}
+    if tier is not None:
+        out["tier"] = tier
+    return out

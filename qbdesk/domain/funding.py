@@ -22,7 +22,8 @@ same enterprise (same unified social credit code) was granted in the same
 fund year, in earlier rounds and earlier in this allocation.
 
 :func:`allocate` walks a ranked list and keeps that bookkeeping, so two
-applications of one enterprise in one round share the cap and the budget.
+applications of one enterprise in one round share the cap and the budget; a verified
+(核准类) program shares a short budget pro rata instead (:mod:`qbdesk.domain.verified`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.domain.programs import Program, ProgramSettings, program
 
 # Machine-readable reasons an amount is below the program rule (or zero).
-CAP_CODES = ("gate", "threshold", "no_items", "year_cap", "tier_unknown", "requested", "budget")
+CAP_CODES = ("veto", "gate", "threshold", "key_criterion", "no_items", "year_cap", "tier_unknown", "already_granted",
+             "requested", "budget", "pro_rata")
 
 # Measure words for the item names in programs.json; the seed says
 # "每获一张认证证书", "每获得一个……认可资质", "每个项目". Unknown items fall back to 项.
@@ -181,14 +183,26 @@ def recommend(
     passed_threshold: bool = True,
     accepted_items: int = 0,
     tier: str | None = None,
+    accepted_tiers: Sequence[str] | None = None,
+    key_criterion_met: bool = True,
     requested_amount: int | None = None,
     prior_grants: PriorGrants = PriorGrants(),
     remaining_budget: int | None = None,
+    veto: Sequence[Msg] | Msg = (),
 ) -> FundingDecision:
     """The recommended amount for one application, and why.
 
+    ``veto`` holds the reasons of the coordinator's failed veto checks (一票否决,
+    ``services.qualification.failed_vetoes``): any gives 0 whatever the scores.
+
     ``accepted_items`` counts for per-item programs (P3, P4, P6) only;
-    ``tier`` for tiered programs (P5, P7) only. ``prior_grants`` is what the
+    ``tier`` for tiered programs (P5, P7) under the 2026.1 rules only (one declared
+    tier per application); ``accepted_tiers`` for tiered programs under the 2026.2
+    rules: the tier of every accepted item (P5 sums them, P7 takes the highest and
+    pays a move up within the year as the difference). A verified program has no
+    pass threshold, so ``passed_threshold`` does not count there;
+    ``key_criterion_met`` is False when the aggregated score on the rubric's key
+    criterion is below ``settings.key_minimum``. ``prior_grants`` is what the
     same enterprise got in this program earlier in the fund year.
     ``remaining_budget`` is what is left of the program's budget; None means
     nothing has been allocated yet, i.e. ``settings.budget`` (itself None:
@@ -207,10 +221,14 @@ def recommend(
         reasons.append(Msg("建议资助0元", "Recommended: 0 yuan"))
         return FundingDecision(p.code, 0, 0, items, tuple(reasons), tuple(capped))
 
+    if veto:  # 0. the qualification check's veto list comes before anything the experts decided
+        capped.append("veto")
+        reasons.extend(Msg(f"{v.zh}，不予资助", f"{v.en}: not funded") for v in ((veto,) if isinstance(veto, Msg) else veto))
+        return zero()
     if not gate_passed:
         capped.append("gate")
         reasons.append(Msg("资格审查项未通过，不予资助", "An eligibility check failed: not funded"))
-    if not passed_threshold:
+    if not passed_threshold and not settings.verified:
         capped.append("threshold")
         if settings.pass_threshold is None:
             reasons.append(Msg("综合得分未达到本轮及格线，不予资助", "The total is below this round's pass threshold: not funded"))
@@ -219,6 +237,11 @@ def recommend(
             reasons.append(
                 Msg(f"综合得分未达到本轮及格线{t}分，不予资助", f"The total is below this round's pass threshold of {t}: not funded")
             )
+    if not key_criterion_met and settings.key_minimum is not None:
+        capped.append("key_criterion")
+        k = f"{settings.key_minimum:g}"
+        reasons.append(Msg(f"关键评分项得分未达到本轮最低要求{k}分，不予资助",
+                           f"The key criterion's score is below this round's minimum of {k}: not funded"))
     if capped:
         return zero()
 
@@ -271,7 +294,12 @@ def recommend(
                     f"{art.en}: at most {_en(per)} per {f.item_en}, {units} {verb_en}, {_en(rule_amount)}",
                 )
             )
-    else:  # tiered
+    elif accepted_tiers is not None:  # tiered, by accepted item (2026.2 rules)
+        step = _by_items(settings, accepted_tiers, prior_grants, reasons, capped)
+        if step is None:
+            return zero()
+        rule_amount, units = step
+    else:  # tiered, one declared tier per application (2026.1 rules)
         table = settings.tier_table()
         if tier is None or tier not in table:
             capped.append("tier_unknown")
@@ -295,10 +323,11 @@ def recommend(
             Msg(
                 f"按{art.zh}，{f.tier_zh}为“{t.zh}”，本轮档位资助{_zh(rule_amount)}（规程范围{_zh(f.min)}至{_zh(f.max)}）",
                 f"{art.en}: {f.tier_en} “{t.en}”, this round's tier gives {_en(rule_amount)} "
-                f"(the seed's range {_en(f.min)} to {_en(f.max)})",
+                f"(the range the Operating Procedures set, {_en(f.min)} to {_en(f.max)})",
             )
         )
-    if f.kind != "per_item" and (prior_grants.items or prior_grants.amount):
+    if f.kind == "fixed" and (prior_grants.items or prior_grants.amount) or (
+            f.kind == "tiered" and accepted_tiers is None and (prior_grants.items or prior_grants.amount)):
         # The seed sets no yearly cap on these programs: say so rather than silently ignore it.
         reasons.append(
             Msg(
@@ -329,9 +358,97 @@ def recommend(
 
     # A cut per-item grant uses up only the items it could pay for at the per-item maximum,
     # so the rest stay available to the enterprise later in the year.
-    items = 0 if amount == 0 else (min(units, -(-amount // f.max_per_item)) if f.kind == "per_item" else 1)
+    if amount == 0:
+        items = 0
+    elif f.kind == "per_item":
+        items = min(units, -(-amount // f.max_per_item))
+    else:
+        items = units if f.combine == "sum" and accepted_tiers is not None else 1
     reasons.append(Msg(f"建议资助{_zh(amount)}", f"Recommended: {_en(amount)}"))
     return FundingDecision(p.code, amount, rule_amount, items, tuple(reasons), tuple(capped))
+
+
+def _by_items(settings: ProgramSettings, accepted_tiers: Sequence[str], prior: PriorGrants,
+              reasons: list[Msg], capped: list[str]) -> tuple[int, int] | None:
+    """P5 and P7 by accepted item: (rule amount, items it counts), or None for nothing to fund."""
+    p = program(settings.program)
+    f = p.funding
+    art = article_label(p.article)
+    table = settings.tier_table()
+    unknown = [t for t in accepted_tiers if t not in table]
+    if unknown:
+        capped.append("tier_unknown")
+        reasons.append(Msg(
+            f"{f.tier_zh}“{'、'.join(unknown)}”不在本轮档位表中（可选：{'、'.join(table)}），相应条目不计",
+            f"{f.tier_en.capitalize()} {', '.join(map(repr, unknown))} not in this round's tier table "
+            f"({', '.join(table)}): not counted",
+        ))
+    tiers = sorted((table[t] for t in accepted_tiers if t in table), key=lambda t: -t.amount)
+    if not tiers:
+        capped.append("no_items")
+        reasons.append(Msg("评审认可的条目为0项，不予资助", "No item accepted: not funded"))
+        return None
+    rng_zh, rng_en = f"规程范围{_zh(f.min)}至{_zh(f.max)}", f"the Operating Procedures' range {_en(f.min)} to {_en(f.max)}"
+    if f.combine == "highest":  # P7: 同年多项按最高一项，晋升补足差额
+        top = tiers[0]
+        if len(tiers) > 1:
+            reasons.append(Msg(f"认可{len(tiers)}项荣誉，同年多项按最高一项计", f"{len(tiers)} honours accepted: the highest counts"))
+        reasons.append(Msg(f"按{art.zh}，最高一项为“{top.zh}”，本轮档位{_zh(top.amount)}（{rng_zh}）",
+                           f"{art.en}: the highest is “{top.en}”, this round's tier gives {_en(top.amount)} ({rng_en})"))
+        if prior.amount:
+            if prior.amount >= top.amount:
+                capped.append("already_granted")
+                reasons.append(Msg(f"该单位本年度已获本项目资助{_zh(prior.amount)}，不低于本次最高一项，同年不重复资助",
+                                   f"Already granted {_en(prior.amount)} in this program this year, no less than this "
+                                   "highest honour: not funded twice in one year"))
+                return None
+            diff = top.amount - prior.amount
+            reasons.append(Msg(f"该单位本年度已获本项目资助{_zh(prior.amount)}，晋升补足差额{_zh(diff)}",
+                               f"Already granted {_en(prior.amount)} in this program this year: the move up pays the "
+                               f"difference, {_en(diff)}"))
+            return diff, 1
+        return top.amount, 1
+    # P5: the sum of the accepted activities' tiers, within the round's yearly cap if it sets one
+    counted = tiers
+    if settings.max_activities is not None:
+        left = max(0, settings.max_activities - prior.items)
+        if prior.items:
+            reasons.append(Msg(f"该单位本年度已获本项目资助{prior.items}项，每年不超过{settings.max_activities}项，尚可资助{left}项",
+                               f"Already granted {prior.items} in this program this year; at most "
+                               f"{settings.max_activities} a year, {left} left"))
+        if len(tiers) > left:
+            capped.append("year_cap")
+            counted = tiers[:left]
+            reasons.append(Msg(f"认可{len(tiers)}项，超过本年度尚可资助的{left}项，按金额最高的{left}项计",
+                               f"{len(tiers)} accepted, more than the {left} left this year: the {left} highest counted"))
+        if not counted:
+            return None
+    amount = sum(t.amount for t in counted)
+    parts_zh = "＋".join(f"{t.zh}{_zh(t.amount)}" for t in counted)
+    parts_en = " + ".join(f"{t.en} {_en(t.amount)}" for t in counted)
+    reasons.append(Msg(f"按{art.zh}，认可{len(counted)}项：{parts_zh}，共{_zh(amount)}（每项{rng_zh}）",
+                       f"{art.en}: {len(counted)} accepted: {parts_en}, {_en(amount)} (each within {rng_en})"))
+    return amount, len(counted)
+
+
+def accepted_tiers(declared: Mapping[str, str | None], decisions: Mapping[str, object]) -> tuple[str, ...]:
+    """The tiers of the accepted items, as :func:`recommend` takes them (P5, P7).
+
+    ``declared`` maps each item id of the application to its declared tier (the item's own
+    ``tier``, else the package's top-level one); ``decisions`` maps item ids to an expert's
+    decision (``ItemDecision`` or ``{"accepted", "reason"[, "tier"]}``). An accepted item counts
+    at the tier the expert named, else at its declared tier; a rejected or undecided one not at all.
+    """
+    from qbdesk.domain.rubric import ItemDecision
+
+    out: list[str] = []
+    for item_id, tier in declared.items():
+        d = ItemDecision.coerce(decisions.get(item_id))
+        if d is not None and d.accepted:
+            chosen = d.tier or tier
+            if chosen:
+                out.append(chosen)
+    return tuple(out)
 
 
 # --- a ranked list -------------------------------------------------------------------
@@ -348,6 +465,8 @@ class FundingRequest:
     accepted_items: int = 0
     tier: str | None = None
     requested_amount: int | None = None
+    accepted_tiers: tuple[str, ...] | None = None  # P5, P7 under the 2026.2 rules
+    key_criterion_met: bool = True
 
 
 def allocate(
@@ -374,6 +493,8 @@ def allocate(
             passed_threshold=r.passed_threshold,
             accepted_items=r.accepted_items,
             tier=r.tier,
+            accepted_tiers=r.accepted_tiers,
+            key_criterion_met=r.key_criterion_met,
             requested_amount=r.requested_amount,
             prior_grants=granted.get(key, PriorGrants()),
             remaining_budget=remaining,

@@ -132,6 +132,7 @@ class ItemDecision:
 
     accepted: bool
     reason: str = ""
+    tier: str | None = None  # accepted at this tier (P5, P7); None keeps the item's declared tier
 
     @classmethod
     def coerce(cls, value: Any) -> ItemDecision | None:
@@ -139,7 +140,10 @@ class ItemDecision:
             return value
         if isinstance(value, Mapping) and isinstance(value.get("accepted"), bool):
             reason = value.get("reason") or ""
-            return cls(value["accepted"], reason if isinstance(reason, str) else "")
+            tier = value.get("tier")
+            if tier is not None and not (isinstance(tier, str) and tier):
+                return None
+            return cls(value["accepted"], reason if isinstance(reason, str) else "", tier)
         return None
 
 
@@ -262,6 +266,15 @@ class Rubric:
     comment_rule: CommentRule | None = None  # the default for score criteria
     basis: Msg | None = None  # the standard or document the rubric follows
     source: str = field(default="", compare=False)  # where it was loaded from, for messages
+    key_criterion: str | None = None  # the score criterion where the program's core condition lives
+    key_minimum: str | None = None  # the lowest band (label_zh) the key criterion must reach, if any
+
+    def key_minimum_points(self) -> float | None:
+        """The key criterion's minimum in points: the lower bound of its ``key_minimum`` band."""
+        if self.key_criterion is None or self.key_minimum is None:
+            return None
+        band = next((b for b in self.criterion(self.key_criterion).bands if b.label.zh == self.key_minimum), None)
+        return None if band is None else band.min
 
     def criterion(self, criterion_id: str) -> Criterion:
         for c in self.criteria:
@@ -322,6 +335,10 @@ class Rubric:
         }
         if self.basis:
             d.update(basis_zh=self.basis.zh, basis_en=self.basis.en)
+        if self.key_criterion is not None:  # absent in 2026.1 rubrics: their hashes stay what they were
+            d["key_criterion"] = self.key_criterion
+        if self.key_minimum is not None:
+            d["key_minimum"] = self.key_minimum
         return _normalise(d)
 
     @cached_property
@@ -429,6 +446,20 @@ def default_rubric(program_code: str) -> Rubric:
     if program_code not in PROGRAM_CODES:
         raise KeyError(f"unknown program {program_code!r}; expected one of {', '.join(PROGRAM_CODES)}")
     return load_rubric(resource_path("rubrics", f"{program_code}.json"), program=program_code)
+
+
+# Earlier versions of the shipped rubrics, kept so that rounds created with them are still read.
+ARCHIVED_VERSIONS: tuple[str, ...] = ("2026.1",)
+
+
+@lru_cache(maxsize=None)
+def shipped_rubric(program_code: str, version: str | None = None) -> Rubric:
+    """A shipped rubric: the current one (``version`` None), or an archived version such as "2026.1"."""
+    if version is None:
+        return default_rubric(program_code)
+    if version not in ARCHIVED_VERSIONS or program_code not in PROGRAM_CODES:
+        raise KeyError(f"no shipped rubric {program_code} {version}")
+    return load_rubric(resource_path("rubrics", version, f"{program_code}.json"), program=program_code)
 
 
 def counts_items(program_code: str) -> bool:

@@ -27,7 +27,7 @@ _MAX_NUMBER = 10**9  # far above any score or total; keeps every number a finite
 _MAX_GRID = 10_000  # steps from 0 to a criterion's max (P8's results: 400)
 
 _TOP_REQUIRED = ("format", "program", "version", "title_zh", "title_en", "total", "criteria")
-_TOP_OPTIONAL = ("comment_required", "basis_zh", "basis_en")
+_TOP_OPTIONAL = ("comment_required", "basis_zh", "basis_en", "key_criterion", "key_minimum")
 _COMMON_REQUIRED = ("id", "kind", "name_zh", "name_en", "guidance_zh", "guidance_en")
 _COMMON_OPTIONAL = ("required",)
 _KIND_REQUIRED = {"score": ("max", "step", "bands"), "check": (), "items": ("item_zh", "item_en"), "opinion": ()}
@@ -318,7 +318,10 @@ def build_rubric(data: Any, source: str, expected: str | None = None) -> Rubric:
     if ("basis_zh" in data) != ("basis_en" in data):
         missing = "basis_en" if "basis_zh" in data else "basis_zh"
         c.add(missing, "basis_zh 与 basis_en 应同时给出", "basis_zh and basis_en go together")
-    total = c.number(data, "total", "", positive=True)
+    total = c.number(data, "total", "")
+    if total is not None and total < 0:
+        c.add("total", f"应大于 0（现为 {_s(total)}）", f"must be greater than 0 (it is {_s(total)})")
+        total = None
     rubric_rule = _rule(c, data.get("comment_required"), "comment_required")
 
     criteria: list[Criterion] = []
@@ -362,13 +365,47 @@ def build_rubric(data: Any, source: str, expected: str | None = None) -> Rubric:
                   "只能有一个 items 评分项" if noun else f"{code} 的资助不按条目计算，不应有 items 评分项",
                   "only one items criterion is allowed" if noun else f"{code} does not fund per item: no items criterion")
     if raw_list and n_score == 0:
-        c.add("criteria", "至少需要一个 score 评分项", "at least one score criterion is needed")
+        # A verified (核准类) program's rubric may verify items and gates only; its total is then 0.
+        if total is not None and total != 0:
+            c.add("total", f"没有 score 评分项时总分应为 0（现为 {_s(total)}）",
+                  f"with no score criterion the total must be 0 (it is {_s(total)})")
+    elif total is not None and total == 0:
+        c.add("total", "应大于 0（现为 0）", "must be greater than 0 (it is 0)")
     elif total is not None and sum_known and n_score and score_sum != total:
         c.add("total", f"各 score 评分项满分（× 权重）合计 {_s(score_sum)}，与声明的总分 {_s(total)} 不符",
               f"the score criteria's maxima (× weight) add up to {_s(score_sum)}, not the declared total {_s(total)}")
 
+    key, key_min = _key_criterion(c, data, criteria, raw_list or [])
     if c.problems:
         raise RubricError(c.problems)
     assert title is not None and version is not None and total is not None
     return Rubric(program=code, version=version, title=title, total=_num(total), criteria=tuple(criteria),
-                  comment_rule=rubric_rule, basis=basis, source=source)
+                  comment_rule=rubric_rule, basis=basis, source=source, key_criterion=key, key_minimum=key_min)
+
+
+def _key_criterion(c: _Checker, data: dict, criteria: list[Criterion], raw: list[Any]) -> tuple[str | None, str | None]:
+    """``key_criterion`` names a score criterion; ``key_minimum`` one of its bands' labels (label_zh)."""
+    key, key_min = data.get("key_criterion"), data.get("key_minimum")
+    if key is None:
+        if key_min is not None:
+            c.add("key_minimum", "给出 key_minimum 时须同时给出 key_criterion", "key_minimum needs a key_criterion")
+        return None, None
+    if not isinstance(key, str):
+        c.add("key_criterion", "应为一个 score 评分项的标识", "must be the id of a score criterion")
+        return None, None
+    crit = next((x for x in criteria if x.id == key), None)
+    if crit is None and any(isinstance(r, dict) and r.get("id") == key and r.get("kind") == "score" for r in raw):
+        return None, None  # a score criterion with problems of its own, already reported
+    if crit is None or crit.kind != "score":
+        scores = "、".join(x.id for x in criteria if x.kind == "score")
+        c.add("key_criterion", f"“{key}”不是本细则的 score 评分项（可选：{scores}）",
+              f"“{key}” is not a score criterion of this rubric (one of: {scores.replace('、', ', ')})")
+        return None, None
+    if key_min is None:
+        return key, None
+    labels = [b.label.zh for b in crit.bands]
+    if not isinstance(key_min, str) or key_min not in labels:
+        c.add("key_minimum", f"应为评分项 {key} 的区间名称之一（{'、'.join(labels)}）",
+              f"must be one of the band labels (label_zh) of {key}: {', '.join(labels)}")
+        return key, None
+    return key, key_min

@@ -111,12 +111,15 @@ class ApplicantInfo:
     phone: str
     address: str
     email: str | None = None
+    website: str | None = None
 
     def contact_json(self) -> dict[str, Any]:
         """The contact details as stored in ``Applicant.contact``."""
         d = {"contact": self.contact, "phone": self.phone, "address": self.address}
         if self.email:
             d["email"] = self.email
+        if self.website:
+            d["website"] = self.website
         return d
 
 
@@ -129,6 +132,7 @@ class Item:
     title: str
     reference: str | None = None
     date: str | None = None
+    tier: str | None = None  # P5, P7: the item's tier (the package's top-level tier when it names none)
 
     def as_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -473,8 +477,8 @@ class _Fields:
 
 TOP_FIELDS = {"format", "id", "program", "year", "applicant", "title", "requested_amount", "summary",
               "tier", "items", "attachments"}
-APPLICANT_FIELDS = {"name", "credit_code", "contact", "phone", "address", "email"}
-ITEM_FIELDS = {"id", "kind", "title", "reference", "date"}
+APPLICANT_FIELDS = {"name", "credit_code", "contact", "phone", "address", "email", "website"}
+ITEM_FIELDS = {"id", "kind", "title", "reference", "date", "tier"}
 ATTACHMENT_FIELDS = {"file", "title", "blind"}
 
 
@@ -528,8 +532,9 @@ def _check_manifest(m: dict[str, Any], rules: RoundRules, problems: list[Package
         email = f.text(a, "email", "applicant.", max_len=200, required=False, empty=True)
         if email and "@" not in email:
             f.bad("applicant.email", "不是电子邮件地址", "is not an email address")
+        website = f.text(a, "website", "applicant.", max_len=200, required=False, empty=True)
         if None not in (name, code, contact, phone, address):
-            out["applicant"] = ApplicantInfo(name.strip(), code, contact, phone, address, email or None)
+            out["applicant"] = ApplicantInfo(name.strip(), code, contact, phone, address, email or None, website or None)
 
     out["title"] = f.text(m, "title", "", max_len=500)
     out["summary"] = f.text(m, "summary", "", max_len=100_000, empty=True)
@@ -539,33 +544,40 @@ def _check_manifest(m: dict[str, Any], rules: RoundRules, problems: list[Package
         amount = None
     out["requested_amount"] = amount
 
-    out["tier"] = _check_tier(m.get("tier"), prog, rules, f)
-    out["items"] = _check_items(f.array(m, "items", required=False), prog, f)
+    raw_items = f.array(m, "items", required=False)
+    every_item_tiered = bool(raw_items) and all(isinstance(it, dict) and it.get("tier") is not None for it in raw_items)
+    out["tier"] = _check_tier(m.get("tier"), prog, rules, f, required=not every_item_tiered)
+    out["items"] = _check_items(raw_items, prog, f, rules, out["tier"])
     out["attachments"], out["declared"] = _check_attachments(f.array(m, "attachments", required=True), f)
     return out
 
 
-def _check_tier(tier: Any, prog: str | None, rules: RoundRules, f: _Fields) -> str | None:
+def _check_tier(tier: Any, prog: str | None, rules: RoundRules, f: _Fields, *, required: bool = True,
+                where: str = "tier") -> str | None:
+    """The top-level tier (the default for every item), or one item's own ``tier``."""
     if prog is None:
         return None
     table = rules.tiers.get(prog)
     if program(prog).funding.kind != "tiered":
         if tier is not None:
-            f.bad("tier", f"项目 {prog} 不分档次，应省略或为 null", f"program {prog} has no tiers; omit it or use null")
+            f.bad(where, f"项目 {prog} 不分档次，应省略或为 null", f"program {prog} has no tiers; omit it or use null")
         return None
     choices = ", ".join(sorted(table or ()))
+    if tier is None and not required:
+        return None
     if not isinstance(tier, str):
-        f.bad("tier", f"项目 {prog} 必须填写档次（可选：{choices}）", f"program {prog} needs a tier (one of: {choices})",
+        f.bad(where, f"项目 {prog} 必须填写档次（可选：{choices}）", f"program {prog} needs a tier (one of: {choices})",
               code="unknown_tier")
         return None
     if table is None or tier not in table:
-        f.bad("tier", f"“{tier}”不在项目 {prog} 的档次表中（可选：{choices}）",
+        f.bad(where, f"“{tier}”不在项目 {prog} 的档次表中（可选：{choices}）",
               f"{tier!r} is not in the tier table of {prog} (one of: {choices})", code="unknown_tier")
         return None
     return tier
 
 
-def _check_items(raw: list[Any] | None, prog: str | None, f: _Fields) -> tuple[Item, ...]:
+def _check_items(raw: list[Any] | None, prog: str | None, f: _Fields, rules: RoundRules | None = None,
+                 default_tier: str | None = None) -> tuple[Item, ...]:
     if raw is None:
         return ()
     items: list[Item] = []
@@ -597,8 +609,16 @@ def _check_items(raw: list[Any] | None, prog: str | None, f: _Fields) -> tuple[I
                 when = None
         if iid is not None:
             seen.add(iid)
+        tier = None
+        if rules is not None and prog is not None and (it.get("tier") is not None or program(prog).funding.kind == "tiered"):
+            before = len(f.problems)
+            given = it.get("tier")
+            tier = _check_tier(given, prog, rules, f, required=False, where=where + "tier")
+            tier = tier if given is not None else default_tier
+            if len(f.problems) > before:
+                continue
         if None not in (iid, kind, title):
-            items.append(Item(iid, kind, title, ref, when))
+            items.append(Item(iid, kind, title, ref, when, tier))
     if prog is not None and not raw:
         rule = program(prog).funding
         if rule.kind in NEEDS_ITEMS:

@@ -40,6 +40,7 @@ _SCORE = frozenset({"application", "criterion", "item", "value", "comment"})
 _RECUSAL = frozenset({"application", "reason"})
 _EDIT = frozenset({"seq", "at", "application", "criterion", "item", "value", "comment", "prev", "hash"})
 _DECISION = frozenset({"accepted", "reason"})
+_DECISION_TIER = _DECISION | {"tier"}  # an accepted P5/P7 item at the tier the expert confirmed or corrected
 # The same sets as dict views: a view compares with a view at C speed (map(view.__eq__, …)).
 _SCORE_KEYS = dict.fromkeys(_SCORE).keys()
 _EDIT_KEYS = dict.fromkeys(_EDIT).keys()
@@ -157,11 +158,15 @@ def _scalar(value: Any, where: str) -> None:
 
 
 def _decision(value: Any, where: str) -> None:
-    """An ``items`` criterion's value for one item: {"accepted": bool, "reason": str}."""
-    d = _obj(value, where, _DECISION)
+    """An ``items`` criterion's value for one item: {"accepted": bool, "reason": str[, "tier": str]}."""
+    d = _obj(value, where, _DECISION_TIER if isinstance(value, Mapping) and "tier" in value else _DECISION)
     if not isinstance(d["accepted"], bool):
         raise _Bad(f"{where}.accepted", "应为 true 或 false", "must be true or false")
     _text(d["reason"], f"{where}.reason")
+    if "tier" in d:
+        _ident(d["tier"], f"{where}.tier", empty=False)
+        if not d["accepted"]:
+            raise _Bad(f"{where}.tier", "被驳回的条目不带档次", "a rejected item has no tier")
 
 
 def _value(value: Any, item: str, where: str) -> None:
@@ -310,6 +315,7 @@ def _values_fine(values: list[Any], items: list[str], *, nullable: bool) -> bool
         (v is None and nullable)
         or (type(v) is dict and v.keys() == _DECISION and type(v["accepted"]) is bool
             and type(v["reason"]) is str and len(v["reason"]) <= MAX_TEXT)
+        # (a decision with a tier takes the slow path, which checks it in full)
         for v, item in zip(values, items) if item
     )
 

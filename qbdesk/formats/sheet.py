@@ -6,6 +6,8 @@ One row per application, criterion and item, exactly the columns
 - ``score``: a number on the rubric's grid in ``value``; the comment where the rubric wants one;
 - ``check``: ``pass``/``fail`` (also 通过/不通过, 是/否 …); a fail needs its reason in ``comment``;
 - ``items``: one row per item, ``accept``/``reject`` (also 接受/不接受 …), the reason in ``comment``;
+  for P5 and P7, ``accept:TIERKEY`` accepts the item at that tier of the round's table (the
+  expert's correction); a plain ``accept`` keeps the tier the application declared;
 - ``opinion``: the text itself in ``value``.
 
 An empty ``value`` leaves the value as it is. Import checks every row against the rubric and
@@ -126,6 +128,8 @@ def sheet_rows(ws: SheetWorkspace) -> list[tuple[str, str, str, Any, str]]:
                 for item in app.item_ids:
                     d = ws.value(app.code, c.id, item)
                     shown = ("accept" if d["accepted"] else "reject") if isinstance(d, dict) else None
+                    if isinstance(d, dict) and d.get("accepted") and d.get("tier"):
+                        shown = f"accept:{d['tier']}"
                     rows.append((app.code, c.id, item, shown, d.get("reason", "") if isinstance(d, dict) else ""))
                 continue
             v = ws.value(app.code, c.id)
@@ -150,8 +154,10 @@ def _how(c: Criterion, rubric: Rubric) -> Msg:
         return Msg("pass / fail（通过 / 不通过）；fail 须在 comment 中说明理由", "pass / fail; a fail needs its reason in comment")
     if c.kind == "items":
         what = c.item or Msg("条目", "item")
-        return Msg(f"每个{what.zh}一行：accept / reject（接受 / 不接受）；reject 须在 comment 中说明理由",
-                   f"one row per {what.en}: accept / reject; a reject needs its reason in comment")
+        return Msg(f"每个{what.zh}一行：accept / reject（接受 / 不接受）；reject 须在 comment 中说明理由；"
+                   "分档项目（P5、P7）可填 accept:档次键 更正该条目的档次，只填 accept 即按申报的档次",
+                   f"one row per {what.en}: accept / reject; a reject needs its reason in comment; in tiered "
+                   "programs (P5, P7) accept:TIERKEY corrects the item's tier, a plain accept keeps the declared one")
     need = Msg(f"，至少 {c.min_length} 字", f", at least {c.min_length} characters") if c.min_length else Msg("", "")
     return Msg(f"在 value 中填写意见{need.zh}" + ("" if c.required else "（选填）"),
                f"the opinion itself in value{need.en}" + ("" if c.required else " (optional)"))
@@ -164,6 +170,9 @@ GUIDE_INTRO = (
     "value 留空表示保持原值不变；导入时逐格校验，有任何错误则不导入任何内容，并指出行、列和原因。",
     "An empty value leaves the value as it is. Import checks every cell; if anything is wrong, nothing is imported and each problem is named by row, column and reason.",
     "本文件以明文保存在本机，导入后请删除。 This file is stored in clear on this computer: delete it after importing.",
+    "资格审查（信用记录、重大事故、抽查、重复申报、以往资助结项、材料真伪）由评审组织方完成，结果见评审窗口或 qbdesk review status，"
+    "本表不含（它以明文保存）。 The coordinator's qualification check (credit records, accidents, spot checks, double "
+    "funding, earlier grants, forged material) is shown in the review window and by qbdesk review status, not in this file.",
 )
 GUIDE_HEADER = ("项目 Program", "评分项 criterion", "名称", "Name", "类型 Kind", "满分 Max", "步长 Step",
                 "填写方法", "How to fill in", "评分指引", "Guidance")
@@ -405,6 +414,11 @@ def _parse_value(c: Criterion, raw: Any) -> tuple[Any, Msg | None]:
         if isinstance(raw, bool):
             return raw, None
         word = unicodedata.normalize("NFKC", str(raw)).strip().lower()
+        head, colon, tier = word.partition(":")
+        if c.kind == "items" and colon and head.strip() in YES:
+            if not tier.strip():
+                return None, Msg(f"「{zh}」的 accept: 后应写档次键，而不是“{shown}”", f"“{en}”: accept: needs a tier key after it, not “{shown}”")
+            return {"accepted": True, "tier": tier.strip()}, None
         if word in YES:
             return True, None
         if word in NO:
@@ -496,7 +510,8 @@ class _Rows:
             if current is None:
                 return self.problem(n, "E", "填写了 comment 但 value 为空；请同时填写 value",
                                     "a comment without a value: fill in value as well")
-            value: Any = current["accepted"] if item else current
+            value: Any = current if not item else (
+                {"accepted": current["accepted"], "tier": current["tier"]} if current.get("tier") else current["accepted"])
         else:
             value, msg = _parse_value(c, raw)
             if msg is not None:

@@ -48,6 +48,7 @@ class HandoverSlip:
     snapshot_digest: str
     applications: int
     created_at: str  # shown as written, e.g. "2026-03-01 09:30 UTC"
+    open_programs: tuple[str, ...] = ()  # programs of this expert reviewed openly (blind = false)
 
 
 def group_hex(digest: str, size: int = 4) -> list[str]:
@@ -109,7 +110,8 @@ def _draw_page(canvas, slip: HandoverSlip, page_w: float, page_h: float) -> None
         ("快照文件 Snapshot file", slip.file_name),
         ("申报数 Applications", str(slip.applications)),
         ("生成时间 Built", slip.created_at),
-    )
+    ) + ((("公开评审 Open review", "、".join(slip.open_programs) + "：证明材料载明申报单位，不实行盲评 / not blind"),)
+         if slip.open_programs else ())
     for label, value in rows:
         canvas.setFont(font, 10)
         canvas.drawString(left, y, label)

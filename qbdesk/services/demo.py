@@ -22,6 +22,9 @@ DEMO_BUDGETS = {"P1": 6_000_000, "P2": 2_400_000, "P3": 1_000_000, "P4": 2_000_0
                 "P6": 1_600_000, "P7": 8_000_000, "P8": 2_100_000, "P9": 3_500_000}
 
 
+DEMO_CHECKLIST = "checks.csv"  # the coordinator's qualification checklist, as filled in for the demo
+
+
 @dataclass(frozen=True)
 class DemoResult:
     out_dir: Path
@@ -47,7 +50,7 @@ def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
     from qbdesk.store.models import Assignment
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("packages", "experts.csv"):
+    for stale in ("packages", "experts.csv", DEMO_CHECKLIST):
         target = out_dir / stale
         if target.is_dir():
             shutil.rmtree(target)
@@ -73,9 +76,50 @@ def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
         if not roster.ok:
             raise QbdeskError(Msg("演示专家名单导入失败（程序错误）", "the demo roster failed to import (a bug)"))
         assign(db.sessions, rid, seed=seed)
+        _record_demo_checks(db.sessions, rid, out_dir / DEMO_CHECKLIST, seed=seed, year=year)
         with db.sessions() as s:
             n_assign = s.scalar(select(func.count()).select_from(Assignment).where(Assignment.round_id == rid)) or 0
         return DemoResult(out_dir=out_dir, db_path=db_path, db_url=url, round_id=rid,
                           applications=demo.applications, experts=demo.experts, assignments=n_assign)
     finally:
         db.dispose()
+
+
+def _record_demo_checks(sessions, round_id: int, path: Path, *, seed: int, year: int) -> None:
+    """Fill in the qualification checklist as a coordinator would, and import it through the real path.
+
+    Most applications pass every check; two are still missing checks; one fails a veto
+    (double funding), so the demo shows each state.
+    """
+    import csv
+    import io
+    import random
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from qbdesk.domain.qualification import CHECKS
+    from qbdesk.formats.atomic import atomic_write
+    from qbdesk.formats.qualification_sheet import COLUMNS
+    from qbdesk.services.qualification import import_checklist
+    from qbdesk.store.models import Application
+
+    with sessions() as s:
+        ids = sorted(s.scalars(select(Application.external_id).where(Application.round_id == round_id)))
+    if len(ids) < 3:
+        return
+    rng = random.Random(seed)
+    vetoed, *unfinished = rng.sample(ids, 3)
+    when = min(date(year, 11, 20), date.today()).isoformat()
+    rows = []
+    for ext in ids:
+        for c in CHECKS[:2] if ext in unfinished else CHECKS:
+            failed = ext == vetoed and c.id == "double_funding"
+            rows.append([ext, c.id, "fail" if failed else "pass", c.source_hint.zh.split("、")[0], when,
+                         "同一项目已获市级其他财政专项资金资助（演示数据）" if failed else ""])
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([list(COLUMNS), *rows])
+    atomic_write(path, buf.getvalue().encode("utf-8-sig"))
+    report = import_checklist(sessions, round_id, path, by="demo")
+    if not report.ok:
+        raise QbdeskError(Msg("演示资格审查表导入失败（程序错误）", "the demo qualification checklist failed to import (a bug)"))

@@ -36,6 +36,8 @@ class ProgramCount:
     configured: bool
     applications: int
     requested_total: int  # yuan
+    mode: str | None = None  # verified | scored, when configured
+    blind: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def round_summary(session: Session, round_id: int) -> RoundSummary:
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise _round_not_found(round_id)
-    configured = set(session.scalars(select(ProgramConfig.program).where(ProgramConfig.round_id == round_id)))
+    configs = {pc.program: pc for pc in session.scalars(select(ProgramConfig).where(ProgramConfig.round_id == round_id))}
+    configured = set(configs)
     counts = {
         r.program: (r.n, int(r.total or 0))
         for r in session.execute(
@@ -118,7 +121,9 @@ def round_summary(session: Session, round_id: int) -> RoundSummary:
     }
     programs = tuple(
         ProgramCount(program=code, configured=code in configured,
-                     applications=counts.get(code, (0, 0))[0], requested_total=counts.get(code, (0, 0))[1])
+                     applications=counts.get(code, (0, 0))[0], requested_total=counts.get(code, (0, 0))[1],
+                     mode=configs[code].mode if code in configs else None,
+                     blind=configs[code].blind if code in configs else None)
         for code in PROGRAM_CODES
     )
     return RoundSummary(id=rnd.id, name=rnd.name, year=rnd.year, programs=programs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError
-from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, Tier, program
+from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, Tier, default_pass_fraction, program
+from qbdesk.paths import resource_path
 from qbdesk.store import audit
 from qbdesk.store.models import ProgramConfig, Round, Rubric
 
@@ -25,65 +27,157 @@ class RoundConfig:
     rubric_files: dict[str, Path] = field(default_factory=dict)
 
 
-def _tiers(code: str, raw: dict[str, Any]) -> dict[str, Tier]:
+SETTINGS = ("budget", "pass_threshold", "tiers", "per_application", "rubric", "mode", "shortfall", "blind",
+            "max_activities", "key_minimum")
+
+
+def _tiers(code: str, raw: Any, errors: list[Msg]) -> dict[str, Tier] | None:
     defaults = program(code).funding.default_tiers
+    if not isinstance(raw, dict):
+        errors.append(Msg(f"programs.{code}.tiers：应为档次键 = 金额 的表", f"programs.{code}.tiers: expected a table of tier = amount"))
+        return None
     out: dict[str, Tier] = {}
     for key, v in raw.items():
-        if isinstance(v, (int, float)):
-            base = defaults.get(key)
-            if base is None:
-                raise QbdeskError(Msg(f"{code}.tiers.{key}：新增档次需给出 amount、zh、en",
-                                      f"{code}.tiers.{key}: a new tier needs amount, zh and en"))
-            out[key] = Tier(key, int(v), base.zh, base.en)
-        elif isinstance(v, dict) and "amount" in v:
-            base = defaults.get(key)
-            out[key] = Tier(key, int(v["amount"]), v.get("zh", base.zh if base else key),
-                            v.get("en", base.en if base else key))
+        where = f"programs.{code}.tiers.{key}"
+        base = defaults.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float, dict)) or (isinstance(v, dict) and "amount" not in v):
+            errors.append(Msg(f"{where}：应为金额或 {{amount, zh, en}}", f"{where}: expected an amount or {{amount, zh, en}}"))
+            continue
+        amount = v["amount"] if isinstance(v, dict) else v
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount != int(amount):
+            errors.append(Msg(f"{where}：金额应为整数（元）", f"{where}: the amount must be a whole number of yuan"))
+            continue
+        if isinstance(v, dict):
+            out[key] = Tier(key, int(amount), str(v.get("zh", base.zh if base else key)), str(v.get("en", base.en if base else key)))
+        elif base is None:
+            errors.append(Msg(f"{where}：新增档次需给出 amount、zh、en", f"{where}: a new tier needs amount, zh and en"))
         else:
-            raise QbdeskError(Msg(f"{code}.tiers.{key}：应为金额或 {{amount, zh, en}}",
-                                  f"{code}.tiers.{key}: expected an amount or {{amount, zh, en}}"))
+            out[key] = Tier(key, int(amount), base.zh, base.en)
     return out
 
 
+def _whole(code: str, p: dict, key: str, errors: list[Msg]) -> int | None:
+    v = p.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
+        errors.append(Msg(f"programs.{code}.{key}：应为整数，而不是 {v!r}", f"programs.{code}.{key}: must be a whole number, not {v!r}"))
+        return None
+    return int(v)
+
+
+def _number(code: str, p: dict, key: str, errors: list[Msg]) -> float | None:
+    v = p.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        errors.append(Msg(f"programs.{code}.{key}：应为数字，而不是 {v!r}", f"programs.{code}.{key}: must be a number, not {v!r}"))
+        return None
+    return float(v)
+
+
+def resolve_rubric_file(config_dir: Path, name: str) -> Path | None:
+    """A ``rubric`` setting as a file: relative to the config file, else a shipped rubric.
+
+    ``rubric = "rubrics/P5.json"`` (as README shows), ``"P5.json"``, ``"P5"`` and
+    ``"2026.1/P5.json"`` all name shipped files under ``resources/``.
+    """
+    candidates = [config_dir / name, resource_path(name), resource_path("rubrics", name)]
+    if not name.lower().endswith(".json"):
+        candidates.append(resource_path("rubrics", name + ".json"))
+    return next((c.resolve() for c in candidates if c.is_file()), None)
+
+
+def _check_rubric(code: str, file: Path | None, s: ProgramSettings, errors: list[Msg]) -> None:
+    """The rubric the program will use: it loads, fits the mode, and the threshold fits its total."""
+    from qbdesk.domain.rubric import RubricError, default_rubric, load_rubric
+
+    try:
+        rb = load_rubric(file, program=code) if file is not None else default_rubric(code)
+    except RubricError as e:
+        errors.extend(Msg(f"programs.{code}.rubric：{p.text('zh')}", f"programs.{code}.rubric: {p.text('en')}") for p in e.problems)
+        errors.extend(m for m in s.validate() if m not in errors)
+        return
+    if not rb.score_criteria and not s.verified:
+        errors.append(Msg(f"programs.{code}.rubric：评分细则没有 score 评分项，只能用于核准类项目（mode = \"verified\"）",
+                          f"programs.{code}.rubric: the rubric has no score criterion, so it suits a verified program only"))
+    errors.extend(m for m in s.validate(rubric_total=rb.total) if m not in errors)
+
+
 def load_round_config(path: Path) -> RoundConfig:
-    """Read a round configuration (TOML or JSON); every problem names its field."""
+    """Read a round configuration (TOML or JSON); report every problem together, each naming its field."""
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except OSError as e:
         raise QbdeskError(Msg(f"无法读取配置文件 {path}：{e.strerror}", f"cannot read config file {path}: {e.strerror}")) from None
+    except UnicodeDecodeError:
+        raise QbdeskError(Msg(f"配置文件 {path} 不是 UTF-8 编码", f"config file {path} is not UTF-8")) from None
     except (ValueError, tomllib.TOMLDecodeError) as e:
         raise QbdeskError(Msg(f"配置文件 {path} 格式错误：{e}", f"config file {path} is malformed: {e}")) from None
     settings: dict[str, ProgramSettings] = {}
     rubrics: dict[str, Path] = {}
-    errors: list[str] = []
-    for code, p in (data.get("programs") or {}).items():
+    errors: list[Msg] = []
+    if not isinstance(data, dict):
+        raise QbdeskError(Msg(f"配置文件 {path} 应为一个表（对象）", f"config file {path} must hold a table (object)"))
+    for key in sorted(set(data) - {"programs"}):
+        errors.append(Msg(f"{key}：未知设置（各项目的设置写在 [programs.P1] 等表下）",
+                          f"{key}: unknown setting (program settings go under [programs.P1] and so on)"))
+    programs_ = data.get("programs") or {}
+    if not isinstance(programs_, dict):
+        programs_ = {}
+        errors.append(Msg("programs：应为按项目代码的表", "programs: expected a table by program code"))
+    for code, p in programs_.items():
         if code not in PROGRAM_CODES:
-            errors.append(f"programs.{code}: unknown program")
+            errors.append(Msg(f"programs.{code}：未知项目（应为 P1…P9）", f"programs.{code}: unknown program (expected P1…P9)"))
             continue
-        unknown = set(p) - {"budget", "pass_threshold", "tiers", "per_application", "rubric"}
-        errors += [f"programs.{code}.{k}: unknown setting" for k in sorted(unknown)]
-        try:
-            s = ProgramSettings(
-                program=code,
-                budget=None if p.get("budget") is None else int(p["budget"]),
-                pass_threshold=None if p.get("pass_threshold") is None else float(p["pass_threshold"]),
-                tiers=_tiers(code, p["tiers"]) if "tiers" in p else None,
-                per_application=None if p.get("per_application") is None else int(p["per_application"]),
-            )
-        except QbdeskError as e:
-            errors.append(e.msg.en)
+        if not isinstance(p, dict):
+            errors.append(Msg(f"programs.{code}：应为设置表", f"programs.{code}: expected a table of settings"))
             continue
-        except (TypeError, ValueError) as e:
-            errors.append(f"programs.{code}: {e}")
-            continue
-        errors += [e.en for e in s.validate()]
-        settings[code] = s
+        for k in sorted(set(p) - set(SETTINGS)):
+            close = difflib.get_close_matches(k, SETTINGS, n=1)
+            errors.append(Msg(f"programs.{code}.{k}：未知设置" + (f"（是否应为「{close[0]}」？）" if close else ""),
+                              f"programs.{code}.{k}: unknown setting" + (f" (did you mean “{close[0]}”?)" if close else "")))
+        fields: dict[str, Any] = {
+            "budget": _whole(code, p, "budget", errors),
+            "pass_threshold": _number(code, p, "pass_threshold", errors),
+            "per_application": _whole(code, p, "per_application", errors),
+            "max_activities": _whole(code, p, "max_activities", errors),
+            "key_minimum": _number(code, p, "key_minimum", errors),
+        }
+        if "tiers" in p:
+            fields["tiers"] = _tiers(code, p["tiers"], errors)
+        for key in ("mode", "shortfall"):
+            if key in p:
+                if isinstance(p[key], str):
+                    fields[key] = p[key]
+                else:
+                    errors.append(Msg(f"programs.{code}.{key}：应为文字", f"programs.{code}.{key}: must be text"))
+        if "blind" in p:
+            if isinstance(p["blind"], bool):
+                fields["blind"] = p["blind"]
+            else:
+                errors.append(Msg(f"programs.{code}.blind：应为 true 或 false", f"programs.{code}.blind: must be true or false"))
+        s = ProgramSettings(program=code, **fields)
+        file = None
         if "rubric" in p:
-            rubrics[code] = (path.parent / p["rubric"]).resolve()
+            name = p["rubric"]
+            file = resolve_rubric_file(path.parent, name) if isinstance(name, str) and name.strip() else None
+            if file is None:
+                shown = name if isinstance(name, str) else repr(name)
+                errors.append(Msg(f"programs.{code}.rubric：找不到评分细则文件“{shown}”（相对于配置文件所在文件夹，或随程序提供的 rubrics/P1.json … P9.json）",
+                                  f"programs.{code}.rubric: no rubric file “{shown}” (relative to the config file's folder, "
+                                  "or a shipped one such as rubrics/P1.json … P9.json)"))
+                errors.extend(m for m in s.validate() if m not in errors)
+                settings[code] = s
+                continue
+            rubrics[code] = file
+        _check_rubric(code, file, s, errors)
+        settings[code] = s
     if errors:
-        raise QbdeskError(Msg(f"配置文件 {path} 有误：\n  " + "\n  ".join(errors),
-                              f"config file {path} has errors:\n  " + "\n  ".join(errors)))
+        n = len(errors)
+        raise QbdeskError(Msg(f"配置文件 {path} 有 {n} 处错误：\n  " + "\n  ".join(e.zh for e in errors),
+                              f"config file {path} has {n} error{'s' if n != 1 else ''}:\n  " + "\n  ".join(e.en for e in errors)))
     return RoundConfig(settings=settings, rubric_files=rubrics)
 
 
@@ -116,11 +210,16 @@ def init_round(sessions: sessionmaker[Session], *, name: str, year: int,
         for code in codes:
             st = config.settings.get(code, ProgramSettings(program=code))
             rb = load_rubric(config.rubric_files[code], program=code) if code in config.rubric_files else default_rubric(code)
-            threshold = st.pass_threshold if st.pass_threshold is not None else round(0.6 * rb.total, 2)
+            threshold = st.pass_threshold
+            if threshold is None and not st.verified:
+                threshold = round(default_pass_fraction(code, st.mode) * rb.total, 2)
+            key_minimum = st.key_minimum if st.key_minimum is not None else rb.key_minimum_points()
             s.add(ProgramConfig(
                 round_id=r.id, program=code, budget=st.budget, pass_threshold=threshold,
                 tiers=None if st.tiers is None else {k: {"amount": t.amount, "zh": t.zh, "en": t.en} for k, t in st.tiers.items()},
                 per_application=st.per_application, rubric_hash=store_rubric(s, rb),
+                mode=st.mode, shortfall=st.shortfall, blind=st.blind, max_activities=st.max_activities,
+                key_minimum=key_minimum, rules=st.rules,
             ))
         audit.record(s, "round.init", round_id=r.id, detail={"name": r.name, "year": year, "programs": codes})
         return r.id
@@ -131,7 +230,8 @@ def program_settings(pc: ProgramConfig) -> ProgramSettings:
     if pc.tiers is not None:
         tiers = {k: Tier(k, int(v["amount"]), v["zh"], v["en"]) for k, v in pc.tiers.items()}
     return ProgramSettings(program=pc.program, budget=pc.budget, pass_threshold=pc.pass_threshold,
-                           tiers=tiers, per_application=pc.per_application)
+                           tiers=tiers, per_application=pc.per_application, mode=pc.mode, shortfall=pc.shortfall,
+                           blind=pc.blind, max_activities=pc.max_activities, key_minimum=pc.key_minimum, rules=pc.rules)
 
 
 def resolve_round(session: Session, round_id: int | None = None) -> Round:

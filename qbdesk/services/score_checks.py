@@ -44,6 +44,7 @@ class AppContext:
     rubric_hash: str
     rubric: Rubric
     item_ids: tuple[str, ...]
+    tiers: frozenset[str] = frozenset()  # P5, P7: the tier keys an accepted item may name
 
 
 SCORE_COLUMNS = ("application_id", "criterion", "item", "value", "comment")
@@ -176,6 +177,10 @@ def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> Che
             raise reject("invalid_value", f"scores[{i}]：评分项 {cid} 的 item 字段不正确",
                          f"scores[{i}]: criterion {cid} has a wrong item field")
         if item:
+            if type(value) is dict and "tier" in value and value["tier"] not in app.tiers:
+                raise reject("invalid_value", f"scores[{i}]：申报 {code} 的条目 {item} 认定的档次“{value['tier']}”不在本批次 {cid} 的档次表中",
+                             f"scores[{i}]: item {item} of application {code} is accepted at tier “{value['tier']}”, "
+                             f"which is not in this round's tier table")
             given.setdefault(cid, {})[item] = value
         else:
             given[cid] = value

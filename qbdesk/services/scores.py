@@ -52,6 +52,7 @@ from qbdesk.store.models import (
     Assignment,
     Conflict,
     Expert,
+    ProgramConfig,
     Recusal,
     Round,
     Score,
@@ -138,6 +139,12 @@ class RoundContext:
         self.rubric_hash, contents = round_rubrics(session, round_id, {a.program for a in apps})
         self._contents = contents
         self._parsed: dict[str, Rubric] = {}
+        # P5, P7: the tier keys an expert may accept an item at (the round's tier tables)
+        from qbdesk.services.rounds import program_settings
+
+        self.tiers = {pc.program: frozenset(program_settings(pc).tier_table())
+                      for pc in session.scalars(select(ProgramConfig).where(ProgramConfig.round_id == round_id))
+                      if pc.program in ("P5", "P7")}
         self.experts = {e.id: e for e in session.scalars(select(Expert).where(Expert.round_id == round_id))}
         self._contexts: dict[str, dict[str, AppContext]] = {}
 
@@ -157,7 +164,8 @@ class RoundContext:
                                  f"application {code} of the snapshot is no longer in this round (deleted?)")
                 h = self.rubric_hash[app.program]
                 item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
-                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids)
+                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids,
+                                       self.tiers.get(app.program, frozenset()))
             self._contexts[snap.id] = out
         return self._contexts[snap.id]
 

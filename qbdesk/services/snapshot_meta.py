@@ -77,7 +77,7 @@ def make_codes(count: int, rng: random.Random) -> list[str]:
     return codes
 
 
-def _name_forms(name: str) -> list[str]:
+def name_forms(name: str) -> list[str]:
     """The name as written, and the short forms people use (深圳市甲科技有限公司 → 甲科技)."""
     forms = {name, _CITY_TAGS.sub("", name)}
     for form in list(forms):  # a copy: the loop adds to the set
@@ -109,7 +109,7 @@ class Redactor:
 
     @classmethod
     def for_applicant(cls, name: str, credit_code: str, contact: Mapping[str, Any]) -> Redactor:
-        literal: list[str] = [*_name_forms(name), credit_code]
+        literal: list[str] = [*name_forms(name), credit_code]
         person = str(contact.get("contact") or "").strip()
         if len(person) >= 2:
             literal.append(person)
@@ -120,9 +120,10 @@ class Redactor:
                 address = address.removeprefix(prefix)
                 if len(address) >= 6:
                     literal.append(address)
-        email = str(contact.get("email") or "").strip()
-        if email:
-            literal.append(email)
+        for key in ("email", "website"):
+            value = str(contact.get(key) or "").strip()
+            if value:
+                literal.append(value)
         parts = [re.escape(t) for t in sorted(set(literal), key=len, reverse=True) if t]
         for number in (contact.get("phone"), contact.get("mobile")):
             p = _digits_pattern(str(number or ""))
@@ -166,6 +167,7 @@ def application_meta(
     items: Sequence[Mapping[str, Any]],
     attachments: Iterable[BlindAttachment],
     redact: Redactor,
+    qualification: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """One application as the expert sees it (the ``applications[]`` element of meta.json)."""
     blind_items = []
@@ -174,6 +176,8 @@ def application_meta(
                "title": redact(str(item.get("title", "")))}
         if item.get("date"):
             out["date"] = str(item["date"])
+        if item.get("tier"):
+            out["tier"] = str(item["tier"])  # a key of the round's tier table: names no one
         blind_items.append(out)  # "reference" is left out on purpose
     return {
         "code": code,
@@ -186,4 +190,24 @@ def application_meta(
         "items": blind_items,
         "attachments": [{"entry": a.entry, "title": redact(a.title), "size": a.size, "sha256": a.sha256}
                         for a in attachments],
+        # the coordinator's qualification check, read-only for the expert (never its note or who checked)
+        "qualification": [{"check": q["check"], "label": dict(q["label"]), "veto": bool(q["veto"]),
+                           "result": q["result"], "date": q["date"], "source": redact(str(q["source"]))}
+                          for q in qualification],
     }
+
+
+def programs_meta(settings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``meta.json``'s ``programs``: each program's mode and whether its review is blind.
+
+    ``settings`` maps program codes to :class:`~qbdesk.domain.programs.ProgramSettings`.
+    An open program's experts are told that its evidence names the applicant; the
+    metadata itself is redacted all the same (the redaction costs an open review nothing).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for code, st in sorted(settings.items()):
+        entry: dict[str, Any] = {"mode": st.mode, "blind": bool(st.blind)}
+        if st.program in ("P5", "P7"):  # what an expert may accept an item as (names only, no amounts)
+            entry["tiers"] = {k: {"zh": t.zh, "en": t.en} for k, t in st.tier_table().items()}
+        out[code] = entry
+    return out

@@ -2,8 +2,9 @@
 
 One ``.qbsnap`` per expert with assignments: the expert's applications under opaque
 codes in an order shuffled for that expert, their blind metadata (snapshot_meta.py),
-the blind attachments streamed from the database, the rubrics by hash, the declaration,
-and a fresh binding secret. Each snapshot gets its own generated passphrase, printed on
+the blind attachments cleaned (blind_files.py) but for those the coordinator excluded,
+the rubrics by hash, the declaration, and a fresh binding secret. Nothing is built while
+the identity-leak scan (leaks.py) has an open finding. Each snapshot gets its own generated passphrase, printed on
 ``handover.pdf`` (one page per expert) and, if asked, in a CSV; passphrases are never
 stored in the database.
 
@@ -36,13 +37,17 @@ from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.scorefile import audit_principal
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotError, SnapshotWriter
 from qbdesk.reports.slips import HandoverSlip, render_handover_pdf
+from qbdesk.services.blind_files import CleanedFiles, clean_all
 from qbdesk.services.coordinator_keys import CoordinatorKeys
+from qbdesk.services.leaks import excluded_attachments, is_excluded, require_no_open_leaks
+from qbdesk.services.qualification import snapshot_facts
 from qbdesk.services.snapshot_meta import (
     DECLARATION,
     BlindAttachment,
     Redactor,
     application_meta,
     make_codes,
+    programs_meta,
 )
 from qbdesk.store import audit
 from qbdesk.store.models import (
@@ -50,6 +55,7 @@ from qbdesk.store.models import (
     Application,
     Assignment,
     Blob,
+    CleanedPdf,
     Expert,
     ProgramConfig,
     Round,
@@ -114,8 +120,9 @@ class BuildReport:
 @dataclass(frozen=True)
 class _Attachment:
     title: str
-    sha256: str
+    sha256: str  # of the original; snapshots carry its cleaned form (blind_files.py)
     size: int
+    file: str
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,7 @@ class _Application:
     items: list[Any]
     attachments: tuple[_Attachment, ...]
     redact: Redactor
+    qualification: tuple[dict[str, Any], ...] = ()  # services.qualification.snapshot_facts
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,7 @@ class _RoundPlan:
     rubrics: dict[str, dict[str, Any]]  # hash -> canonical content
     experts: tuple[_ExpertPlan, ...]
     without_assignments: tuple[tuple[str, str], ...]  # (external id, name)
+    programs: dict[str, Any] = field(default_factory=dict)  # code -> ProgramSettings
 
 
 def round_rubrics(session: Session, round_id: int, programs: set[str]) -> tuple[dict[str, str], dict[str, dict]]:
@@ -194,6 +203,8 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
     hashes, rubrics = round_rubrics(session, round_id, {a.program for a in apps.values()})
     applicants = {a.id: a for a in session.scalars(select(Applicant).where(
         Applicant.id.in_({a.applicant_id for a in apps.values()})))}
+    excluded = excluded_attachments(session, round_id)  # by the coordinator, after the leak scan
+    facts = snapshot_facts(session, apps)
     blind: dict[int, tuple[_Attachment, ...]] = {}
     redactors: dict[int, Redactor] = {}
     views: dict[int, _Application] = {}
@@ -201,10 +212,11 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
         who = applicants[app.applicant_id]
         if who.id not in redactors:
             redactors[who.id] = Redactor.for_applicant(who.name, who.credit_code, who.contact or {})
-        blind[app.id] = tuple(_Attachment(a.title, a.sha256, a.size) for a in app.attachments if a.blind)
+        blind[app.id] = tuple(_Attachment(a.title, a.sha256, a.size, a.file) for a in app.attachments
+                              if a.blind and not is_excluded(excluded, a))
         views[app.id] = _Application(app.id, app.external_id, app.program, hashes[app.program], app.title, app.summary,
                                      app.requested_amount, app.tier, list(app.items or []), blind[app.id],
-                                     redactors[who.id])
+                                     redactors[who.id], tuple(facts.get(app.id, ())))
     plans, idle = [], []
     for e in experts:
         ids = sorted(assigned.get(e.id, []))
@@ -213,7 +225,11 @@ def _plan(session: Session, round_id: int) -> _RoundPlan:
             continue
         plans.append(_ExpertPlan(e.id, e.external_id, audit_principal(e.external_id), e.name,
                                  tuple(views[i] for i in ids)))
-    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle))
+    from qbdesk.services.rounds import program_settings
+
+    settings = {pc.program: program_settings(pc) for pc in session.scalars(
+        select(ProgramConfig).where(ProgramConfig.round_id == round_id))}
+    return _RoundPlan(round_id, rnd.name, rnd.year, rubrics, tuple(plans), tuple(idle), settings)
 
 
 def _file_names(plan: _RoundPlan) -> dict[int, str]:
@@ -259,7 +275,7 @@ class _Result:
     passphrase: str
 
 
-def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Path, keys: CoordinatorKeys,
+def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, path: Path, keys: CoordinatorKeys,
                rng: random.Random, kdf_rounds: int, tick: Callable[[str], None],
                cancel: Callable[[], bool]) -> _Result | None:
     apps = list(expert.applications)
@@ -278,8 +294,9 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
     meta_apps = [
         application_meta(code=code, program=app.program, rubric_hash=app.rubric_hash, title=app.title,
                          summary=app.summary, requested_amount=app.requested_amount, tier=app.tier, items=app.items,
-                         attachments=[BlindAttachment(entries[a.sha256], a.title, a.size, a.sha256) for a in app.attachments],
-                         redact=app.redact)
+                         attachments=[BlindAttachment(entries[a.sha256], a.title, cleaned[a.sha256].size,
+                                                      cleaned[a.sha256].sha256) for a in app.attachments],
+                         redact=app.redact, qualification=app.qualification)
         for code, app in zip(codes, apps)
     ]
     meta = {
@@ -288,9 +305,9 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
         "binding_secret": secret.hex(),
         "rubrics": {h: plan.rubrics[h] for h in sorted({app.rubric_hash for app in apps})},
         "declaration": dict(DECLARATION),
+        "programs": programs_meta({c: plan.programs[c] for c in {app.program for app in apps} if c in plan.programs}),
         "applications": meta_apps,
     }
-    sizes = {a.sha256: a.size for app in apps for a in app.attachments}
     with SnapshotWriter(path, signing_key=keys.require_signing_key(), receiving_recipient=keys.receiving_recipient,
                         passphrase=passphrase, snapshot_id=snapshot_id, round_id=plan.round_id,
                         round_name=plan.name, round_year=plan.year, expert_id=expert.manifest_id,
@@ -300,10 +317,10 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
             if cancel():
                 writer.abort()
                 return None
-            with _open_blob(session, sha) as source:
+            with cleaned.open(sha) as source:
                 name = writer.add_attachment(source)
             got = writer.plaintext[name]
-            if name != expected or got.sha256 != sha or got.size != sizes[sha]:
+            if name != expected or got.sha256 != cleaned[sha].sha256 or got.size != cleaned[sha].size:
                 writer.abort()
                 raise QbdeskError(Msg(f"附件 {sha[:12]}… 在数据库中的内容与其摘要不符（数据库被改动？），未生成快照",
                                       f"attachment {sha[:12]}… in the database does not match its hash (was the "
@@ -317,7 +334,9 @@ def _build_one(session: Session, plan: _RoundPlan, expert: _ExpertPlan, path: Pa
                binding_secret=secret.hex(), codes={code: app.id for code, app in zip(codes, apps)},
                coordinator_fingerprint=keys.fingerprint, file_name=path.name)
     slip = HandoverSlip(plan.name, plan.year, expert.external_id, expert.name, path.name, passphrase, keys.fingerprint,
-                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"))
+                        manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"),
+                        tuple(sorted({a.program for a in apps if a.program in plan.programs
+                                      and not plan.programs[a.program].blind}, key=lambda c: int(c[1:]))))
     return _Result(built, row, slip, passphrase)
 
 
@@ -368,6 +387,7 @@ def build_snapshots(
         raise QbdeskError(Msg(f"无法创建文件夹 {out}：{e.strerror or e}", f"cannot create the folder {out}: {e.strerror or e}")) from None
     written: list[Path] = []
     results: list[_Result] = []
+    cleaned = CleanedFiles()
     try:
         with sessions() as s:
             plan = _plan(s, round_id)
@@ -376,6 +396,10 @@ def build_snapshots(
             if not plan.experts:
                 raise QbdeskError(Msg("本批次还没有分配评审任务，请先运行 qbdesk assign",
                                       "nothing is assigned in this round yet: run qbdesk assign first"))
+            # Every blind PDF cleaned first (one that cannot be is named), then no open leak finding.
+            clean_all(cleaned, ((a.sha256, app.external_id, a.file) for e in plan.experts for app in e.applications
+                                for a in app.attachments), lambda sha: _open_blob(s, sha))
+            require_no_open_leaks(s, round_id)
             names = _file_names(plan)
             csv_path = Path(passphrases_out) if passphrases_out is not None else None
             _refuse_existing([out / n for n in names.values()] + [out / HANDOVER_FILE] + ([csv_path] if csv_path else []))
@@ -391,7 +415,7 @@ def build_snapshots(
                 if cancel():
                     break
                 path = out / names[expert.id]
-                result = _build_one(s, plan, expert, path, keys, rng, kdf_rounds, tick, cancel)
+                result = _build_one(cleaned, plan, expert, path, keys, rng, kdf_rounds, tick, cancel)
                 if result is None:
                     break
                 written.append(path)
@@ -408,6 +432,8 @@ def build_snapshots(
         with sessions.begin() as s:
             for r in results:
                 s.add(Snapshot(**r.row))
+            for row in cleaned.rows():
+                s.merge(CleanedPdf(**row))
             audit.record(s, "snapshots.build", round_id=round_id, actor=actor, detail={
                 "out_dir": str(out), "coordinator": keys.fingerprint,
                 "snapshots": [{"id": r.built.snapshot_id, "expert": r.built.expert_external_id, "file": r.built.path.name,
@@ -429,6 +455,8 @@ def build_snapshots(
     except BaseException:
         _remove(written)
         raise
+    finally:
+        cleaned.close()
     report.snapshots = [r.built for r in results]
     report.handover = out / HANDOVER_FILE
     report.passphrases_csv = csv_path

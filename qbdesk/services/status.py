@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.programs import program
+from qbdesk.services.qualification import qualification_counts
 from qbdesk.services.rounds import resolve_round
 from qbdesk.store.models import (
     Application,
@@ -53,6 +54,10 @@ class ProgramStatus:
     scored: int = 0  # assignments an accepted score file covers (scored or recused)
     budget: int | None = None
     per_application: int | None = None
+    mode: str = "scored"  # verified (核准类) | scored (评审类)
+    blind: bool = True
+    pass_threshold: float | None = None  # None: verified, no pass line
+    shortfall: str = "pro_rata"
 
 
 @dataclass
@@ -65,6 +70,7 @@ class RoundStatus:
     snapshots: int = 0
     score_files: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "superseded": 0})
     problems: list[Problem] = field(default_factory=list)
+    qualification: dict[str, int] = field(default_factory=dict)  # applications checked / missing_checks / vetoed
 
     @property
     def applications(self) -> int:
@@ -92,6 +98,7 @@ class RoundStatus:
             "scoring": {"snapshots": self.snapshots, "score_files": dict(self.score_files),
                         "assignments": self.assignments, "scored": self.scored,
                         "complete": self.assignments > 0 and self.scored == self.assignments},
+            "qualification": dict(self.qualification),
             "problems": [p.to_json() for p in self.problems],
         }
 
@@ -103,7 +110,9 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
     st = RoundStatus(round_id=r.id, name=r.name, year=r.year)
     for pc in session.scalars(select(ProgramConfig).where(ProgramConfig.round_id == r.id).order_by(ProgramConfig.program)):
         p = program(pc.program)
-        st.programs[pc.program] = ProgramStatus(pc.program, p.zh, p.en, budget=pc.budget, per_application=pc.per_application)
+        st.programs[pc.program] = ProgramStatus(pc.program, p.zh, p.en, budget=pc.budget, per_application=pc.per_application,
+                                                mode=pc.mode, blind=pc.blind, pass_threshold=pc.pass_threshold,
+                                                shortfall=pc.shortfall)
     st.programs = dict(sorted(st.programs.items(), key=lambda kv: int(kv[0][1:])))
 
     for code, n in session.execute(select(Application.program, func.count()).where(Application.round_id == r.id)
@@ -121,6 +130,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
     st.experts = session.scalar(select(func.count()).select_from(Expert).where(Expert.round_id == r.id)) or 0
 
     _scoring(session, st)
+    st.qualification = qualification_counts(session, r.id).to_json()
 
     cov = coverage(session, r.id)
     for code, c in cov.items():

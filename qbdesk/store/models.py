@@ -8,12 +8,13 @@ The schema is created and upgraded only by the Alembic migrations in ``db/``;
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -68,6 +69,17 @@ class Rubric(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+def _default_mode(ctx) -> str:
+    """A row made without a mode gets its program's default (verified for P3, P4, P5, P7)."""
+    from qbdesk.domain.programs import default_mode
+
+    return default_mode(ctx.get_current_parameters()["program"])
+
+
+def _default_blind(ctx) -> bool:
+    return ctx.get_current_parameters().get("mode", _default_mode(ctx)) == "scored"
+
+
 class ProgramConfig(Base):
     """A program as configured for one round: budget, threshold, tiers, rubric, assignment mode."""
 
@@ -77,10 +89,16 @@ class ProgramConfig(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     program: Mapped[str] = mapped_column(String(4))
     budget: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    pass_threshold: Mapped[float] = mapped_column(Float, default=60.0)
+    pass_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: verified, no pass line
     tiers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     per_application: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rubric_hash: Mapped[str | None] = mapped_column(ForeignKey("rubric.hash"), nullable=True)
+    mode: Mapped[str] = mapped_column(String(10), default=_default_mode)  # verified | scored
+    shortfall: Mapped[str] = mapped_column(String(12), default="pro_rata")  # pro_rata | rank_order
+    blind: Mapped[bool] = mapped_column(Boolean, default=_default_blind)
+    max_activities: Mapped[int | None] = mapped_column(Integer, nullable=True)  # P5 per enterprise per year
+    key_minimum: Mapped[float | None] = mapped_column(Float, nullable=True)  # on the rubric's key criterion
+    rules: Mapped[str] = mapped_column(String(10), default="2026.2")  # funding rules version
 
     round: Mapped[Round] = relationship(back_populates="programs")
     rubric: Mapped[Rubric | None] = relationship()
@@ -146,6 +164,39 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
 
     application: Mapped[Application] = relationship(back_populates="attachments")
+
+
+class CleanedPdf(Base):
+    """The cleaned form of a blind PDF (formats/pdf_clean.py) that snapshots carry; the blob keeps the original."""
+
+    __tablename__ = "cleaned_pdf"
+    source_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    cleaner: Mapped[str] = mapped_column(String(100))  # pikepdf and qpdf versions that wrote it
+    cleaned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LeakDecision(Base):
+    """The coordinator's answer to an application's identity-leak findings (services/leaks.py).
+
+    ``accept``: the findings listed by fingerprint in ``fingerprints`` were reviewed and may go out;
+    ``exclude``: the attachment ``attachment_file`` with content ``attachment_sha256`` is kept
+    out of the blind material.
+    """
+
+    __tablename__ = "leak_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # accept | exclude
+    attachment_file: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    findings_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # of the sorted fingerprints
+    fingerprints: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the findings accepted, one hash each
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Expert(Base):
@@ -276,6 +327,26 @@ class Recusal(Base):
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"))
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class QualificationRecord(Base):
+    """One result of the coordinator's qualification check (资格审查) of an application.
+
+    ``check`` is an id of ``domain.qualification.CHECKS``; no row means "not checked".
+    Setting a check again replaces its row (the audit log keeps the earlier value).
+    """
+
+    __tablename__ = "qualification_check"
+    __table_args__ = (UniqueConstraint("application_id", "check"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    check: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str] = mapped_column(String(10))  # pass | fail
+    source: Mapped[str] = mapped_column(String(300))
+    checked_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class AuditEntry(Base):

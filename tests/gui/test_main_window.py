@@ -227,3 +227,11 @@ def test_unreadable_database_shows_a_message_not_a_traceback(qtbot, window, demo
         window.refresh()
     assert window.pages.currentIndex() == MainWindow.MESSAGE_PAGE
     assert window.message.text().startswith("无法读取数据库")
+
+
+def test_a_programs_tooltip_says_how_it_is_reviewed(window):
+    model = window.program_view.model()
+    tip = model.index(model.row_of("P5"), 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "核准类 · 公开评审（材料载明申报单位）" in tip
+    tip = model.index(model.row_of("P2"), 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "评审类 · 盲评" in tip

@@ -118,7 +118,7 @@ def test_round_init_config_tier_outside_seed_range_is_rejected(tmp_path, capsys)
     code, _, err = run(capsys, "--lang", "en", "round", "init", "--db", str(tmp_path / "x.sqlite"), "--name", "x",
                        "--year", "2026", "--config", str(cfg))
     assert code == 1
-    assert "P5.tiers.national_regulation_lead" in err and "30000–800000" in err
+    assert "P5.tiers.national_regulation_lead" in err and "the range the Operating Procedures set, 30,000–800,000 yuan" in err
 
 
 def test_status_without_round_explains_what_to_do(tmp_path, capsys):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from leak_pdfs import text_pdf
 
 from qbdesk.cli.main import main
 from qbdesk.domain import credit_code
@@ -36,14 +37,15 @@ from qbdesk.store.models import (
     Snapshot,
 )
 
-PDF = b"%PDF-1.4\n% blind test attachment\n%%EOF\n"
+PDF = text_pdf(("blind test attachment",))  # a real PDF: snapshots build cleans it
 APPS = [  # program, number of items, title, summary: distinctive, so that a leak is found by grep
     ("P3", 2, "光伏逆变器绿色产品认证推广", "公司围绕光伏逆变器开展绿色产品认证，覆盖三条产线和两家供应商。"),
     ("P8", 0, "卓越绩效模式导入与标杆培育", "以GB/T 19580为框架，建立覆盖研发、制造和服务的质量经营体系。"),
     ("P3", 1, "电池包碳足迹核查与低碳认证", "完成动力电池包全生命周期碳足迹核查，取得低碳产品认证证书。"),
 ]
 CRITERIA = {c.id: c for p in ("P3", "P8") for c in default_rubric(p).criteria}
-OPINION = "申报材料完整，技术路线清晰，效益测算可信，认证与体系建设成效明显，建议予以支持。"
+OPINION = ("【优点】申报材料完整，技术路线清晰，效益测算可信，认证与体系建设成效明显。【不足】部分数据缺少第三方佐证，"
+           "推广计划尚欠具体。【结论】符合条件，建议予以支持。")
 
 
 def _make_round(db) -> int:

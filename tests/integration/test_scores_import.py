@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from leak_pdfs import text_pdf
 from sqlalchemy import func, select
 
 from qbdesk.domain import credit_code
@@ -55,7 +56,7 @@ from qbdesk.store.models import (
 )
 
 AT = "2026-03-01T09:00:00+08:00"
-PDF = b"%PDF-1.4\n% blind test attachment\n%%EOF\n"
+PDF = text_pdf(("blind test attachment",))  # a real PDF: snapshots build cleans it
 PDF_SHA = hashlib.sha256(PDF).hexdigest()
 
 

@@ -30,6 +30,7 @@ from qbdesk.store.models import (
     Assignment,
     Attachment,
     AuditEntry,
+    CleanedPdf,
     Expert,
     Snapshot,
 )
@@ -63,6 +64,14 @@ def _plant_leaks(db_url: str) -> list[int]:
     return planted
 
 
+def _external_id(db_url: str, app_id: int) -> str:
+    db = open_database(db_url)
+    with db.sessions() as s:
+        ext = s.get(Application, app_id).external_id
+    db.dispose()
+    return ext
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from qbdesk.services.demo import build_demo_round
@@ -70,6 +79,12 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("snapbuild")
     demo = build_demo_round(root / "demo")
     planted = _plant_leaks(demo.db_url)
+    # The leak scan finds what was planted and blocks the build until the coordinator decides;
+    # the redaction below is the safety net under that decision.
+    assert main(["leaks", "scan", "--db", demo.db_url]) == 1
+    for app_id in planted:
+        assert main(["leaks", "accept", "--db", demo.db_url, _external_id(demo.db_url, app_id),
+                     "--reason", "测试：由脱敏替换处理"]) == 0
     out = root / "out"
     code = main(["snapshots", "build", "--db", demo.db_url, "--out", str(out), "--passphrases-out",
                  str(root / "passphrases.csv"), "--keys", str(root / "keys")])
@@ -172,8 +187,11 @@ def test_only_blind_attachments_are_included(built):
                 rows = s.scalars(select(Attachment).where(Attachment.application_id == snap.codes[app["code"]])
                                  .order_by(Attachment.position)).all()
                 assert any(not r.blind for r in rows)  # the 申报书 is there to be left out
-                blind = [(r.title, r.sha256, r.size) for r in rows if r.blind]
+                # The snapshot carries each blind PDF cleaned; the database keeps the original and the cleaned digest.
+                cleaned = [s.get(CleanedPdf, r.sha256) for r in rows if r.blind]
+                blind = [(r.title, c.sha256, c.size) for r, c in zip([r for r in rows if r.blind], cleaned)]
                 assert [(a["title"], a["sha256"], a["size"]) for a in app["attachments"]] == blind
+                assert all(c.sha256 != r.sha256 for r, c in zip([r for r in rows if r.blind], cleaned))
                 for a in app["attachments"]:
                     assert hashlib.sha256(files[a["entry"]]).hexdigest() == a["sha256"]
             assert set(files) == {a["entry"] for app in meta["applications"] for a in app["attachments"]}

@@ -1,7 +1,7 @@
 """A small, real snapshot for the reviewer's tests, built directly with SnapshotWriter.
 
 Three applications (P3 with two certificates, P8 without items, P3 with one certificate) under
-opaque codes, real rubrics from ``default_rubric(...).to_data()``, one blind attachment.
+opaque codes, real rubrics from ``shipped_rubric(..., "2026.1").to_data()``, one blind attachment.
 The bcrypt work factor is 1 so that each open costs milliseconds (TEST ONLY).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from qbdesk.domain.rubric import default_rubric
+from qbdesk.domain.rubric import shipped_rubric
 from qbdesk.formats.snapshot import SnapshotManifest, SnapshotWriter
 from qbdesk.services.snapshot_meta import DECLARATION  # the text every real snapshot carries
 
@@ -42,7 +42,7 @@ def coordinator() -> Coordinator:
 def make_snapshot(path: Path, coord: Coordinator, *, passphrase: str = PASSPHRASE, expert_id: str = "E01",
                   codes: tuple[str, ...] = ("K7Q2M", "01234", "ZX9DA")) -> tuple[SnapshotManifest, dict]:
     snapshot_id = str(uuid.uuid4())
-    rubrics = {p: default_rubric(p) for p in ("P3", "P8")}
+    rubrics = {p: shipped_rubric(p, "2026.1") for p in ("P3", "P8")}  # the machinery, on the archived rubrics
     with SnapshotWriter(path, signing_key=coord.signing_key, receiving_recipient=coord.receiving_recipient,
                         passphrase=passphrase, snapshot_id=snapshot_id, round_id=1, round_name="2026年第一批",
                         round_year=2026, expert_id=expert_id, rounds=1) as w:

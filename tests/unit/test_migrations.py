@@ -73,3 +73,42 @@ def test_open_existing_refuses_foreign_and_missing_databases(tmp_path):
     with pytest.raises(QbdeskError) as e:
         open_database(str(tmp_path / "missing.sqlite"), create=False)
     assert "does not exist" in e.value.msg.en
+
+
+def test_qualification_migration_goes_down_and_up_keeping_the_round(db):
+    """0003_s2d_check adds only its table: down to the revision before it and back leaves every other row in place."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from qbdesk.services.rounds import init_round
+    from qbdesk.store.engine import alembic_config
+    from qbdesk.store.models import Round
+
+    init_round(db.sessions, name="迁移测试", year=2026, programs=["P3"])
+    cfg = alembic_config(db.engine)
+    command.downgrade(cfg, ScriptDirectory.from_config(cfg).get_revision("0003_s2d_check").down_revision)
+    assert "qualification_check" not in inspect(db.engine).get_table_names()
+    command.upgrade(cfg, "head")
+    assert "qualification_check" in inspect(db.engine).get_table_names()
+    with db.sessions() as s:
+        assert [r.name for r in s.scalars(select(Round))] == ["迁移测试"]
+
+
+def test_clean_migration_goes_down_and_up_keeping_the_round(db):
+    """0003_s2b_clean adds only cleaned_pdf and leak_decision: down and back up leaves every other row in place."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from qbdesk.services.rounds import init_round
+    from qbdesk.store.engine import alembic_config
+    from qbdesk.store.models import Round
+
+    init_round(db.sessions, name="清理迁移", year=2026, programs=["P2"])
+    cfg = alembic_config(db.engine)
+    command.downgrade(cfg, ScriptDirectory.from_config(cfg).get_revision("0003_s2b_clean").down_revision)
+    tables = set(inspect(db.engine).get_table_names())
+    assert not {"cleaned_pdf", "leak_decision"} & tables
+    command.upgrade(cfg, "head")
+    assert {"cleaned_pdf", "leak_decision"} <= set(inspect(db.engine).get_table_names())
+    with db.sessions() as s:
+        assert [r.name for r in s.scalars(select(Round))] == ["清理迁移"]

@@ -435,3 +435,35 @@ def test_zip_form_reports_the_same_reasons(tmp_path, pdf, code, over, drop, add)
     zipped = check(tmp_path / "z", manifest(**over), f, as_zip=True)
     assert [p.code for p in folder.problems] == [p.code for p in zipped.problems] == [code]
     assert folder.problems[0].msg == zipped.problems[0].msg
+
+
+# --- per-item tiers (P5, P7) ----------------------------------------------------------------
+
+P5_ITEMS = [{"id": "M1", "kind": "metrology_activity", "title": "主导制定国家计量技术规范", "tier": "national_regulation_lead"},
+            {"id": "M2", "kind": "metrology_activity", "title": "市级社会公用计量标准证书"}]
+
+
+def test_each_item_has_its_own_tier_and_the_top_level_tier_is_the_default(tmp_path, pdf):
+    result = check(tmp_path, manifest(program="P5", tier="municipal_standard_certificate", items=P5_ITEMS), files(pdf))
+    assert result.ok, [str(p.msg) for p in result.problems]
+    assert [(i.id, i.tier) for i in result.package.items] == [
+        ("M1", "national_regulation_lead"), ("M2", "municipal_standard_certificate")]
+    assert result.package.items[0].as_json()["tier"] == "national_regulation_lead"
+
+
+def test_no_top_level_tier_is_needed_when_every_item_has_one(tmp_path, pdf):
+    items = [P5_ITEMS[0], {**P5_ITEMS[1], "tier": "municipal_standard_certificate"}]
+    result = check(tmp_path, manifest(program="P5", items=items), files(pdf))
+    assert result.ok and result.package.tier is None
+    # an item without a tier of its own and no default: named
+    only_problem(check(tmp_path / "x", manifest(program="P5", items=P5_ITEMS), files(pdf)), "unknown_tier",
+                 "项目 P5 必须填写档次", "program P5 needs a tier")
+
+
+def test_an_items_tier_must_be_in_the_table_and_only_for_tiered_programs(tmp_path, pdf):
+    items = [{**P5_ITEMS[0], "tier": "gold"}]
+    only_problem(check(tmp_path, manifest(program="P5", tier="municipal_standard_certificate", items=items), files(pdf)),
+                 "unknown_tier", "items[0].tier：“gold”不在项目 P5 的档次表中", "items[0].tier: 'gold' is not in the tier table of P5")
+    items = [{"id": "C1", "kind": "certificate", "title": "绿色产品认证", "tier": "national_award"}]
+    only_problem(check(tmp_path / "x", manifest(items=items), files(pdf)), "bad_field",
+                 "items[0].tier：项目 P3 不分档次", "items[0].tier: program P3 has no tiers")

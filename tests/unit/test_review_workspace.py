@@ -86,7 +86,7 @@ def test_open_makes_the_workspace_and_nothing_of_an_application_is_in_clear(env)
         assert ws.rubric(P8).program == "P8" and ws.coordinator_fingerprint == manifest.coordinator_fingerprint
         assert ws.read_attachment(ws.application(P3).attachments[0].entry).startswith(b"%PDF")
         complete(ws)
-        ws.set_value(P3, "opinion", "专家意见：" + SUMMARIES[0] + "，建议支持。" * 5)
+        ws.set_value(P3, "opinion", "专家意见：" + SUMMARIES[0] + "，建议支持。" * 15)
     for path in home.iterdir():
         data = path.read_bytes()
         for secret in TITLES + SUMMARIES + ("专家意见", "绿色产品认证证书"):

@@ -21,17 +21,23 @@ from qbdesk.domain.rubric import (
     default_rubric,
     load_rubric,
     load_rubric_data,
+    shipped_rubric,
 )
 from qbdesk.paths import resource_path
 
-SRC = "resources/rubrics/P8.json"
+SRC = "resources/rubrics/2026.1/P8.json"
 ITEM_PROGRAMS = {"P3", "P4", "P5", "P6", "P7"}
 GBT19580 = [("leadership", 110), ("strategy", 90), ("customers_market", 90), ("resources", 130),
             ("process_management", 100), ("measurement_analysis_improvement", 80), ("results", 400)]
 
 
+def archived(code: str):
+    """The 2026.1 rubrics these tests were written against (kept for the rounds made with them)."""
+    return shipped_rubric(code, "2026.1")
+
+
 def data(code: str) -> dict[str, Any]:
-    return default_rubric(code).to_data()
+    return archived(code).to_data()
 
 
 def problems(d: Any, source: str = SRC, program: str | None = None) -> list[str]:
@@ -47,14 +53,15 @@ def idx(d: dict, cid: str) -> int:
 # ---------------------------------------------------------------- the shipped rubrics
 
 
+@pytest.mark.parametrize("folder", [(), ("2026.1",)], ids=["2026.2", "2026.1"])
 @pytest.mark.parametrize("code", PROGRAM_CODES)
-def test_shipped_rubric_loads_and_is_complete(code: str) -> None:
-    r = load_rubric(resource_path("rubrics", f"{code}.json"), program=code)
-    assert r.program == code and r.version and r.title.zh and r.title.en
-    assert r.source == f"resources/rubrics/{code}.json"
+def test_shipped_rubric_loads_and_is_complete(code: str, folder: tuple[str, ...]) -> None:
+    r = load_rubric(resource_path("rubrics", *folder, f"{code}.json"), program=code)
+    assert r.program == code and r.version == (folder[0] if folder else "2026.2") and r.title.zh and r.title.en
+    assert r.source == "/".join(("resources/rubrics", *folder, f"{code}.json"))
     assert sum(c.max * c.weight for c in r.score_criteria) == r.total == (1000 if code == "P8" else 100)
-    assert 1 <= len(r.check_criteria) <= 2
-    assert len(r.score_criteria) >= 4
+    assert 1 <= len(r.check_criteria) <= 3
+    assert len(r.score_criteria) >= 3
     assert (r.items_criterion is not None) == (code in ITEM_PROGRAMS)
     assert any(o.required and o.min_length > 0 for o in r.opinion_criteria)
     for c in r.criteria:
@@ -69,13 +76,13 @@ def test_shipped_rubric_loads_and_is_complete(code: str) -> None:
 
 def test_items_criterion_names_what_the_funding_counts() -> None:
     for code in ITEM_PROGRAMS:
-        item = default_rubric(code).items_criterion.item
+        item = archived(code).items_criterion.item
         f = program(code).funding
         assert item.zh in (f.item_zh or f.tier_zh) or (f.item_zh or f.tier_zh).startswith(item.zh)
 
 
 def test_p8_follows_the_seven_gbt19580_categories() -> None:
-    r = default_rubric("P8")
+    r = archived("P8")
     assert [(c.id, c.max) for c in r.score_criteria] == GBT19580
     assert r.total == sum(m for _, m in GBT19580) == 1000
     assert [c.name.zh for c in r.score_criteria] == ["领导", "战略", "顾客与市场", "资源", "过程管理", "测量、分析与改进", "结果"]
@@ -88,7 +95,7 @@ def test_default_rubric_unknown_program() -> None:
 
 
 def test_criterion_lookup() -> None:
-    r = default_rubric("P3")
+    r = archived("P3")
     assert r.criterion("certificates").kind == "items"
     with pytest.raises(KeyError, match="nope"):
         r.criterion("nope")
@@ -103,8 +110,8 @@ def test_canonical_json_vector() -> None:
 
 
 def test_hash_stable_under_reformatting(tmp_path: Path) -> None:
-    original = default_rubric("P8")
-    raw = json.loads(resource_path("rubrics", "P8.json").read_text(encoding="utf-8"))
+    original = archived("P8")
+    raw = json.loads(resource_path("rubrics", "2026.1", "P8.json").read_text(encoding="utf-8"))
 
     def floats(v: Any) -> Any:  # 10 -> 10.0 everywhere a number is
         if isinstance(v, dict):
@@ -235,8 +242,8 @@ def test_validation_error_names_file_and_field(name: str, mutate: Callable, path
 def test_items_criterion_missing_on_a_per_item_program() -> None:
     d = data("P3")
     del d["criteria"][idx(d, "certificates")]
-    assert problems(d, "resources/rubrics/P3.json") == [
-        "resources/rubrics/P3.json: criteria: P3 按认证证书计算资助，须有一个 items 评分项逐项认定认证证书 / "
+    assert problems(d, "resources/rubrics/2026.1/P3.json") == [
+        "resources/rubrics/2026.1/P3.json: criteria: P3 按认证证书计算资助，须有一个 items 评分项逐项认定认证证书 / "
         "P3 funds per certificate, so the rubric needs an items criterion to accept or reject each certificate"
     ]
 
@@ -251,7 +258,7 @@ def test_two_items_criteria() -> None:
 
 def test_wrong_program_for_the_slot(tmp_path: Path) -> None:
     f = tmp_path / "P4.json"
-    f.write_text(resource_path("rubrics", "P3.json").read_text(encoding="utf-8"), encoding="utf-8")
+    f.write_text(resource_path("rubrics", "2026.1", "P3.json").read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(RubricError) as e:
         load_rubric(f, program="P4")
     assert [p.path for p in e.value.problems] == ["program"]
@@ -309,7 +316,7 @@ def test_malformed_json_reports_line_and_column(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_in_file(tmp_path: Path) -> None:
-    text = resource_path("rubrics", "P8.json").read_text(encoding="utf-8")
+    text = resource_path("rubrics", "2026.1", "P8.json").read_text(encoding="utf-8")
     text = text.replace('"max": 110,', '"max": 110, "max": 120,', 1)
     f = tmp_path / "P8.json"
     f.write_text(text, encoding="utf-8")
@@ -319,7 +326,7 @@ def test_duplicate_key_in_file(tmp_path: Path) -> None:
 
 
 def test_nan_in_file(tmp_path: Path) -> None:
-    text = resource_path("rubrics", "P8.json").read_text(encoding="utf-8").replace('"max": 110,', '"max": NaN,', 1)
+    text = resource_path("rubrics", "2026.1", "P8.json").read_text(encoding="utf-8").replace('"max": 110,', '"max": NaN,', 1)
     f = tmp_path / "P8.json"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(RubricError) as e:
@@ -340,7 +347,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
 
 
 def test_score_values() -> None:
-    c = default_rubric("P3").criterion("coverage")  # max 20, step 0.5, comment at ≤ 4 or ≥ 19
+    c = archived("P3").criterion("coverage")  # max 20, step 0.5, comment at ≤ 4 or ≥ 19
     assert c.validate_value(12.5) is None and c.validate_value(10) is None
     assert "outside 0–20" in c.validate_value(20.5).en
     assert "outside" in c.validate_value(-0.5).en
@@ -369,7 +376,7 @@ def test_comment_rule_per_criterion_overrides_the_rubric() -> None:
 
 
 def test_check_values() -> None:
-    c = default_rubric("P1").criterion("eligibility")
+    c = archived("P1").criterion("eligibility")
     assert c.validate_value(True) is None
     assert "a fail needs a reason" in c.validate_value(False).en
     assert c.validate_value(False, "   ").zh == "「申报主体资格」判定为不通过时须说明理由"
@@ -378,7 +385,7 @@ def test_check_values() -> None:
 
 
 def test_items_values() -> None:
-    c = default_rubric("P3").criterion("certificates")
+    c = archived("P3").criterion("certificates")
     ok = {"1": ItemDecision(True), "2": {"accepted": False, "reason": "证书已过期"}}
     assert c.validate_value(ok, items=["1", "2"]) is None
     assert "certificate “2” is rejected and needs a reason" in c.validate_value({"2": ItemDecision(False, " ")}).en
@@ -390,7 +397,7 @@ def test_items_values() -> None:
 
 
 def test_opinion_values() -> None:
-    c = default_rubric("P2").criterion("opinion")  # required, at least 30 characters
+    c = archived("P2").criterion("opinion")  # required, at least 30 characters
     assert c.validate_value("该项目攻关问题明确，" * 3) is None
     m = c.validate_value("很好" + " " * 40)  # padding does not count
     assert m.en == "“Review opinion” needs at least 30 characters, it has 2"
@@ -401,7 +408,7 @@ def test_opinion_values() -> None:
 
 
 def test_rubric_validate_values_and_total() -> None:
-    r = default_rubric("P7")
+    r = archived("P7")
     values = {"eligibility": True, "materials": True, "honours": {"a": ItemDecision(True)},
               "honour_level": 27, "quality_management": 20, "demonstration": 18.5, "funding_use": 15,
               "opinion": "获奖层级高，质量管理经验系统，示范作用明显，资金计划具体，建议资助。"}

@@ -535,3 +535,19 @@ def test_stock_tools_check_the_committed_vector(tmp_path, need_tool):
                          "-n", "qbdesk-score@1", "-s", str(tmp_path / "score.json.sig")],
                         input=raw, capture_output=True, timeout=30)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_an_accepted_item_may_carry_the_tier_the_expert_confirmed(tmp_path, key, identity, recipient, payload):
+    """P5/P7: {"accepted": true, "reason", "tier"} in a score file; files without it are read as before."""
+    payload["scores"][-1]["value"] = {"accepted": True, "reason": "", "tier": "national_regulation_join"}
+    sf.write_score_file(tmp_path / "t.qbscore", payload, expert_key=key, receiving_recipient=recipient)
+    read = sf.read_score_file(tmp_path / "t.qbscore", receiving_identity=str(identity))
+    assert read.data["scores"][-1]["value"]["tier"] == "national_regulation_join"
+    for bad, where in (({"accepted": False, "reason": "只是参加", "tier": "x"}, "a rejected item has no tier"),
+                       ({"accepted": True, "reason": "", "tier": ""}, ".tier"),
+                       ({"accepted": True, "reason": "", "tier": 3}, ".tier")):
+        changed = copy.deepcopy(payload)
+        changed["scores"][-1]["value"] = bad
+        problem = sf.shape_problem(changed)
+        assert problem is not None and where in problem.en, (bad, problem)
+        assert code_of(signed_file(changed, key, recipient), identity) == "malformed"

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from pyrage import x25519
 
-from qbdesk.domain.rubric import default_rubric
+from qbdesk.domain.rubric import shipped_rubric
 from qbdesk.formats import scorefile as sf
 from qbdesk.formats import sshsig
 from qbdesk.formats.keys import (
@@ -158,7 +158,7 @@ def tiny_pdf(text: str) -> bytes:
 def snapshot_meta(codes: list[str], attachment_entry: str, pdf: bytes, binding_secret: bytes) -> dict:
     """meta.json as services/snapshots.py builds it: two applications (P3 with a certificate and the
     blind PDF, P2 with nothing attached), real rubrics, the real declaration, texts redacted."""
-    p3, p2 = default_rubric("P3"), default_rubric("P2")
+    p3, p2 = shipped_rubric("P3", "2026.1"), shipped_rubric("P2", "2026.1")  # the rubrics the vectors were made with
     first = Redactor.for_applicant("深圳市测试向量科技有限公司", "914403004JURQ283F0", {
         "contact": "张三", "phone": "0755-12345678", "address": "深圳市南山区科技园1号", "email": "zhangsan@example.com"})
     second = Redactor.for_applicant("深圳市样例质量研究院有限公司", "91440300MA5FTEST0X", {

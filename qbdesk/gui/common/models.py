@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from qbdesk.domain.programs import PROGRAM_CODES
+from qbdesk.domain.programs import PROGRAM_CODES, blind_label, mode_label
 from qbdesk.domain.programs import program as program_info
 from qbdesk.gui import i18n
 from qbdesk.services.overview import ApplicationRow, RoundSummary
@@ -237,6 +237,9 @@ class ProgramListModel(QAbstractListModel):
                      code=code, name=self._name(code), article=program_info(code).article)]
         lines.append(translate("ProgramListModel", "{n} applications, {amount} requested").format(
             n=count, amount=format_yuan(total)))
+        if code is not None and self._summary is not None and self._summary.count(code).mode is not None:
+            c = self._summary.count(code)  # 核准类 / 评审类, blind or open: the round's choice
+            lines.append(f"{i18n.text(mode_label(c.mode))} · {i18n.text(blind_label(bool(c.blind)))}")
         if code is not None and not self._covered(code):
             lines.append(translate("ProgramListModel", "Not part of this round"))
         return "\n".join(lines)

@@ -85,7 +85,8 @@ def _plain_value(v: Any) -> bool:
 def _decisions(v: Any) -> bool:
     """An items criterion's value: item id -> {"accepted": bool, "reason": str}."""
     return isinstance(v, dict) and all(
-        isinstance(d, dict) and isinstance(d.get("accepted"), bool) and isinstance(d.get("reason"), str) for d in v.values()
+        isinstance(d, dict) and isinstance(d.get("accepted"), bool) and isinstance(d.get("reason"), str)
+        and (d.get("tier") is None or isinstance(d["tier"], str)) for d in v.values()
     )
 
 

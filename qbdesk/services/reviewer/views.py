@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from qbdesk.domain.messages import Msg
@@ -29,6 +29,25 @@ class ItemView:
     kind: str
     title: str
     date: str = ""
+    tier: str = ""  # P5, P7: the tier the application declares for this item
+
+
+@dataclass(frozen=True)
+class ProgramView:
+    """How a program is reviewed: verified (核准类) or scored (评审类), blind or open."""
+
+    mode: str = "scored"
+    blind: bool = True
+    tiers: Mapping[str, Msg] = field(default_factory=dict)  # P5, P7: tier key -> name
+
+    @property
+    def notice(self) -> Msg | None:
+        """What an open program's expert is told (None for a blind one)."""
+        if self.blind:
+            return None
+        return Msg("本项目为公开评审：证书、获奖文件等证明材料本身载明申报单位，不实行盲评；回避规定照常适用。",
+                   "This program is reviewed openly: the evidence (certificates, award notices) names the applicant, "
+                   "so the review is not blind; the conflict-of-interest rules still apply.")
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,26 @@ class AttachmentView:
     title: str
     size: int
     sha256: str  # of the plaintext
+
+
+@dataclass(frozen=True)
+class QualificationFact:
+    """One result of the coordinator's qualification check (资格审查), read-only for the expert."""
+
+    check: str
+    label: Msg
+    veto: bool  # a failed veto gives 0 whatever the scores
+    result: str  # pass | fail
+    date: str  # ISO date of the check
+    source: str  # where the coordinator looked it up (redacted)
+
+    def text(self, lang: str = "zh") -> str:
+        passed = self.result == "pass"
+        if lang == "en":
+            return (f"{self.label.en}: {'pass' if passed else 'FAIL'}" + (" (veto)" if self.veto and not passed else "")
+                    + f" — checked {self.date}, {self.source}")
+        return (f"{self.label.zh}：{'通过' if passed else '不通过'}" + ("（一票否决）" if self.veto and not passed else "")
+                + f"——{self.date} 核查，来源：{self.source}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +91,7 @@ class ApplicationView:
     tier: str | None
     items: tuple[ItemView, ...]
     attachments: tuple[AttachmentView, ...]
+    qualification: tuple[QualificationFact, ...] = ()  # absent from snapshots built before the check existed
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -145,6 +185,10 @@ class Blind:
     round_id: int
     round_name: str
     round_year: int
+    programs: Mapping[str, ProgramView] = field(default_factory=dict)  # absent in older snapshots: scored, blind
+
+    def program(self, code: str) -> ProgramView:
+        return self.programs.get(code, ProgramView())
 
 
 def parse_meta(meta: Mapping[str, Any]) -> Blind:
@@ -153,6 +197,20 @@ def parse_meta(meta: Mapping[str, Any]) -> Blind:
         return _parse(meta)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _bad("meta.json") from None
+
+
+def _qualification(raw: Any, where: str) -> tuple[QualificationFact, ...]:
+    facts = []
+    for q in raw:
+        label = q["label"]
+        fact = QualificationFact(_str(q, "check", f"{where}.qualification", empty=False),
+                                 Msg(_str(label, "zh", f"{where}.qualification"), _str(label, "en", f"{where}.qualification")),
+                                 q["veto"], _str(q, "result", f"{where}.qualification"),
+                                 _str(q, "date", f"{where}.qualification"), _str(q, "source", f"{where}.qualification"))
+        if fact.result not in ("pass", "fail") or not isinstance(fact.veto, bool):
+            raise _bad(f"{where}.qualification")
+        facts.append(fact)
+    return tuple(facts)
 
 
 def _parse(meta: Mapping[str, Any]) -> Blind:
@@ -171,7 +229,8 @@ def _parse(meta: Mapping[str, Any]) -> Blind:
         if a["rubric"] not in rubrics or any(code == x.code for x in apps):
             raise _bad(f"{where}.code/rubric")
         items = tuple(ItemView(_str(it, "id", f"{where}.items", empty=False), _str(it, "kind", where),
-                               _str(it, "title", where), _str(it, "date", where)) for it in a.get("items") or [])
+                               _str(it, "title", where), _str(it, "date", where), _str(it, "tier", where))
+                      for it in a.get("items") or [])
         if len({it.id for it in items}) != len(items):
             raise _bad(f"{where}.items")
         attachments = tuple(AttachmentView(_str(f, "entry", where, empty=False), _str(f, "title", where),
@@ -182,13 +241,20 @@ def _parse(meta: Mapping[str, Any]) -> Blind:
         tier = a.get("tier")
         apps.append(ApplicationView(code, _str(a, "program", where, empty=False), a["rubric"], _str(a, "title", where),
                                     _str(a, "summary", where), amount, tier if isinstance(tier, str) else None,
-                                    items, attachments))
+                                    items, attachments, _qualification(a.get("qualification") or [], where)))
     decl = meta["declaration"]
     text = Msg(_str(decl, "zh", "declaration", empty=False), _str(decl, "en", "declaration", empty=False))
     expert, rnd = meta["expert"], meta["round"]
     secret = bytes.fromhex(meta["binding_secret"])
     if len(secret) < 16 or type(rnd["id"]) is not int or type(rnd["year"]) is not int:
         raise _bad("binding_secret/round")
+    programs: dict[str, ProgramView] = {}
+    for code, pv in (meta.get("programs") or {}).items():
+        if pv.get("mode") not in ("verified", "scored") or type(pv.get("blind")) is not bool:
+            raise _bad(f"programs.{code}")
+        tiers = {str(k): Msg(_str(t, "zh", f"programs.{code}.tiers"), _str(t, "en", f"programs.{code}.tiers"))
+                 for k, t in (pv.get("tiers") or {}).items()}
+        programs[str(code)] = ProgramView(pv["mode"], pv["blind"], tiers)
     return Blind(tuple(apps), rubrics, secret, text, declaration_sha256({"zh": text.zh, "en": text.en}),
                  _str(expert, "id", "expert", empty=False), _str(expert, "name", "expert"),
-                 rnd["id"], _str(rnd, "name", "round"), rnd["year"])
+                 rnd["id"], _str(rnd, "name", "round"), rnd["year"], programs)

@@ -15,7 +15,7 @@ rounds), so the laptop copy is no cheaper to guess at than the snapshot itself.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +49,7 @@ from qbdesk.services.reviewer.views import (
     Edit,
     FinalizeResult,
     Missing,
+    ProgramView,
     parse_meta,
 )
 
@@ -190,6 +191,10 @@ class ReviewWorkspace:
     def rubric(self, code: str) -> Rubric:
         return self._blind.rubrics[self.application(code).rubric_hash]
 
+    def program_view(self, program: str) -> ProgramView:
+        """How a program is reviewed (verified or scored, blind or open), as the snapshot says."""
+        return self._blind.program(program)
+
     def read_attachment(self, entry: str) -> bytes:
         """One blind attachment, decrypted into memory and authenticated in full (never written to disk)."""
         return self._reader.read_attachment(entry)
@@ -274,7 +279,7 @@ class ReviewWorkspace:
                                         if c.kind == "items" else f"criterion {criterion} has no items; leave the item empty")), None, ""
         comment = comment or ""
         if c.kind == "items":
-            return self._check_item(c, item, value, comment, draft)
+            return self._check_item(c, item, value, comment, draft, self._blind.program(app.program).tiers)
         value = _number(value)
         if len(comment) > MAX_TEXT or (isinstance(value, str) and len(value) > MAX_TEXT):
             return ("invalid_value", Msg(f"「{c.name.zh}」的文字超过 {MAX_TEXT} 字", f"“{c.name.en}”: the text is longer than {MAX_TEXT} characters")), None, ""
@@ -289,7 +294,7 @@ class ReviewWorkspace:
             problem = c.validate_value(value, comment)
         return (("invalid_value", problem) if problem else None), value, comment
 
-    def _check_item(self, c: Criterion, item: str, value: Any, comment: str, draft: bool):
+    def _check_item(self, c: Criterion, item: str, value: Any, comment: str, draft: bool, tiers: Mapping[str, Msg]):
         if value is None:
             return None, None, ""
         decision = ItemDecision(value, comment) if isinstance(value, bool) else ItemDecision.coerce(value)
@@ -298,6 +303,16 @@ class ReviewWorkspace:
             return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 须判定为接受或不接受",
                                          f"“{c.name.en}”: {what.en} {item} must be accepted or rejected")), None, ""
         stored = {"accepted": decision.accepted, "reason": (decision.reason or comment).strip()}
+        if decision.tier is not None:
+            if not decision.accepted:
+                return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 被驳回，不应指定档次",
+                                             f"“{c.name.en}”: {what.en} {item} is rejected and takes no tier")), None, ""
+            if decision.tier not in tiers:
+                known = ", ".join(tiers) or "—"
+                return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 的档次“{decision.tier}”不在本项目档次表中（可选：{known}）",
+                                             f"“{c.name.en}”: tier “{decision.tier}” of {what.en} {item} is not in the "
+                                             f"program's tier table (one of: {known})")), None, ""
+            stored["tier"] = decision.tier
         if len(stored["reason"]) > MAX_TEXT:
             return ("invalid_value", Msg(f"「{c.name.zh}」的理由超过 {MAX_TEXT} 字", f"“{c.name.en}”: the reason is longer than {MAX_TEXT} characters")), None, ""
         problem = None if draft else c.validate_value({item: stored})
