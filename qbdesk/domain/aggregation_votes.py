@@ -80,7 +80,7 @@ def _decision(raw: Any) -> tuple[bool, str | None] | None:
     d = ItemDecision.coerce(raw)
     if d is None:
         return None
-    tier = raw.get("tier") if isinstance(raw, Mapping) else None
+    tier = raw.get("tier") if isinstance(raw, Mapping) else getattr(d, "tier", None)
     return d.accepted, tier if isinstance(tier, str) and tier.strip() else None
 
 

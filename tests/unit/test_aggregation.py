@@ -271,6 +271,16 @@ def test_a_tier_tie_takes_the_lower_tier_or_the_declared_one():
     assert declared.items[0].tier == "national_regulation_lead"
 
 
+def test_item_decisions_as_the_rubric_reads_them():
+    from qbdesk.domain.rubric import ItemDecision
+
+    decisions = {"E1": {"I1": ItemDecision(True, "", "b")}, "E2": {"I1": ItemDecision(True, "", "b")},
+                 "E3": {"I1": ItemDecision(False, "过期")}}
+    a = aggregate_application(RUBRIC, ApplicationScores("A", {e: values(80, items=d) for e, d in decisions.items()},
+                                                        items=("I1",), declared_tiers={"I1": "a"}))
+    assert a.items[0].accepted and a.items[0].tier == "b" and a.items[0].rejects == ("E3",)
+
+
 def test_rubric_without_items_has_no_item_outcomes():
     a = aggregate_application(default_rubric("P8"), ApplicationScores("A", {"E1": {"results": 300}}))
     assert a.items == () and a.totals == {"E1": 300}
