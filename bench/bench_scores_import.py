@@ -119,7 +119,7 @@ def write_file(args: tuple) -> None:
         "key_binding": sf.key_binding(bytes.fromhex(snap["binding_secret"]), line),
         "rubrics": {code: rubric_hash for code in snap["codes"]},
         "declaration": {"accepted": True, "at": AT, "text_sha256": DECLARATION_SHA256, "conflicts_declared": ""},
-        "scores": scores, "recusals": [], "edit_log": log, "log_head": sf.log_head(log),
+        "scores": scores, "recusals": [], "edit_log": log, "log_head": sf.log_head(log), "blind_content": {},
     }
     sf.write_score_file(path, payload, expert_key=key, receiving_recipient=recipient)
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from qbdesk.cli.common import add_db_args
+from qbdesk.cli.lang import h
 
 
 def register(sub) -> None:
-    p = sub.add_parser("assign", help="assign experts to applications / 分配评审任务")
+    p = sub.add_parser("assign", help=h("find conflicts of interest and assign experts to applications", "排查利害关系并分配评审专家"))
     add_db_args(p)
     p.add_argument("--per-application", type=int, metavar="K",
-                   help="experts per application (default: per program, else the whole panel) / 每个申报的专家数")
-    p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same result / 随机种子")
+                   help=h("experts per application (default: per program, else the whole panel)", "每个申报的专家人数（默认：按项目配置，否则全组评审）"))
+    p.add_argument("--seed", type=int, default=0, help=h("random seed; the same seed gives the same result (default 0)", "随机种子；相同种子得到相同结果（默认 0）"))
     p.set_defaults(func=run)
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qbdesk.cli.common import add_exit_after_args
+from qbdesk.cli.lang import h
+
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="build the demo round and open the app / 生成演示批次并打开")
-    p.add_argument("--out", type=Path, help="folder for the demo round (default: user data dir/demo) / 输出目录")
-    p.add_argument("--no-gui", action="store_true", help="build only, do not open the window / 只生成，不打开窗口")
-    p.add_argument("--seed", type=int, default=2026, help="random seed of the synthetic data / 随机种子")
+    p = sub.add_parser("demo", help=h("build the demo round (synthetic packages and roster) and open the app", "生成演示批次（虚构的申报包和专家名单）并打开桌面程序"))
+    p.add_argument("--out", type=Path, help=h("folder for the demo round: new, empty, or an earlier demo's (default: user data dir/demo)", "演示批次的文件夹：新的、空的，或此前生成的演示批次（默认：用户数据目录/demo）"))
+    p.add_argument("--no-gui", action="store_true", help=h("build only, do not open the window", "只生成，不打开窗口"))
+    p.add_argument("--seed", type=int, default=2026, help=h("random seed of the synthetic data (default 2026)", "虚构数据的随机种子（默认 2026）"))
+    add_exit_after_args(p)
     p.set_defaults(func=run)
 
 
@@ -27,4 +31,4 @@ def run(args, con) -> int:
         return 0
     from qbdesk.gui.app import run as run_gui
 
-    return run_gui(result.db_url, lang=args.lang)
+    return run_gui(result.db_url, lang=args.lang, exit_after=args.exit_after, screenshot=args.screenshot)

@@ -6,14 +6,15 @@ import json
 from pathlib import Path
 
 from qbdesk.cli.common import add_db_args
+from qbdesk.cli.lang import h
 
 
 def register(sub) -> None:
-    p = sub.add_parser("experts", help="expert roster / 评审专家")
+    p = sub.add_parser("experts", help=h("the expert roster: import, draw", "评审专家：导入名单、随机抽取"))
     a = p.add_subparsers(dest="experts_command", metavar="ACTION", required=True, parser_class=type(p))
-    imp = a.add_parser("import", help="import a roster (.csv or .xlsx) / 导入专家名单")
+    imp = a.add_parser("import", help=h("import the expert roster (.csv or .xlsx; columns in docs/formats.md)", "导入专家名单（.csv 或 .xlsx；列见 docs/formats.md）"))
     add_db_args(imp)
-    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("file", type=Path, metavar="FILE", help=h("the roster, .csv or .xlsx", "专家名单文件（.csv 或 .xlsx）"))
     imp.set_defaults(func=run_import)
     _register_draw(a)
 
@@ -35,25 +36,26 @@ def run_import(args, con) -> int:
 
 def _register_draw(a) -> None:
     d = a.add_parser(
-        "draw", help="draw a program's panel from the expert pool / 随机抽取评审专家",
-        description="从本批次专家库中为一个项目随机抽取评审专家：同一随机种子、同一专家库，结果相同；"
-                    "与该项目任一申报有回避关系或来自申报单位的专家不参加抽取，同一单位尽量只抽一人，"
-                    "候补依次排列；抽取记录写入审计日志。 / "
-                    "Draw a program's panel from the round's expert pool, reproducibly from an announced "
-                    "seed: experts with a conflict on any of the program's applications or from an "
-                    "applicant's organisation are skipped, organisations are balanced, reserves are named "
-                    "in order, and the draw's record goes into the audit log.")
+        "draw", help=h("draw a program's panel from the expert pool, reproducibly from a seed", "随机抽取项目的评审专家"),
+        description=h(
+            "Draw a program's panel from the round's expert pool (the experts whose roster lists the program), "
+            "reproducibly from a seed announced before the draw: experts with a conflict on any of the program's "
+            "applications or from an applicant's organisation are skipped, organisations are balanced, reserves "
+            "are named in order, and the draw's record goes into the audit log. How to reproduce a draw: "
+            "docs/results.md.",
+            "从本批次专家库（名单中列有该项目的专家）中为一个项目随机抽取评审专家：随机种子须事先公布，同一种子、"
+            "同一专家库，结果相同；与该项目任一申报有回避关系或来自申报单位的专家不参加抽取，同一单位尽量只抽一人，"
+            "候补依次排列；抽取记录写入审计日志。如何复核抽取结果：见 docs/results.md。"))
     add_db_args(d)
-    d.add_argument("--program", required=True, metavar="P",
-                   help="项目代码，如 P3 / program code, e.g. P3")
+    d.add_argument("--program", required=True, metavar="P", help=h("program code, e.g. P3", "项目代码，如 P3"))
     d.add_argument("--count", required=True, type=int, metavar="N",
-                   help="抽取专家人数 / number of experts to draw")
+                   help=h("number of experts to draw", "抽取专家人数"))
     d.add_argument("--reserve", type=int, default=0, metavar="M",
-                   help="候补专家人数（默认 0） / number of reserves, in order (default 0)")
+                   help=h("number of reserves, in order (default 0)", "候补专家人数，依次递补（默认 0）"))
     d.add_argument("--seed", required=True, type=int, metavar="S",
-                   help="事先公布的随机种子（整数） / the seed announced before the draw (an integer)")
+                   help=h("the seed announced before the draw (an integer)", "事先公布的随机种子（整数）"))
     d.add_argument("--json", action="store_true",
-                   help="输出 JSON：program、seed、drawn、reserve、skipped / print JSON: program, seed, drawn, reserve, skipped")
+                   help=h("print JSON: program, seed, drawn, reserve, skipped", "输出 JSON：program、seed、drawn、reserve、skipped"))
     d.set_defaults(func=run_draw)
 
 

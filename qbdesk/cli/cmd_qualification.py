@@ -15,33 +15,38 @@ import json
 from pathlib import Path
 
 from qbdesk.cli.common import add_db_args
+from qbdesk.cli.lang import h
 
 
 def register_check(actions) -> None:
     """Add ``check`` under ``qbdesk applications``."""
     c = actions.add_parser(
-        "check", help="the coordinator's qualification check (veto list) / 资格审查（一票否决）",
-        description="Record, list or import the qualification check of applications. Forms: "
-                    "APP CHECK --result pass|fail --source S --date YYYY-MM-DD [--note N]; APP CHECK --clear; --list [APP] [--json]; "
-                    "--from FILE; --template FILE [APP ...]; --checks. / 资格审查：记录、列出、从表格导入、生成空白审查表。")
+        "check", help=h("the coordinator's qualification check (veto list)", "资格审查（一票否决）"),
+        description=h("Record, list or import the qualification check of applications. Forms: "
+                      "APP CHECK --result pass|fail --source S --date YYYY-MM-DD [--note N]; APP CHECK --clear; "
+                      "--list [APP] [--json]; --from FILE; --template FILE [APP ...]; --checks.",
+                      "资格审查：记录、列出、从审查表导入、生成空白审查表。用法：APP CHECK --result pass|fail --source 来源 "
+                      "--date YYYY-MM-DD [--note 备注]；APP CHECK --clear；--list [APP] [--json]；--from 文件；"
+                      "--template 文件 [APP ...]；--checks。"))
     add_db_args(c)
     mode = c.add_mutually_exclusive_group()
-    mode.add_argument("--list", action="store_true", help="list the results (of APP, or of every application) / 列出审查结果")
+    mode.add_argument("--list", action="store_true", help=h("list the results (of APP, or of every application)",
+                                                            "列出审查结果（APP 的，或全部申报的）"))
     mode.add_argument("--from", dest="from_file", type=Path, metavar="F.xlsx|F.csv",
-                      help="record every result of a filled-in checklist (all or nothing) / 从审查表导入")
+                      help=h("record every result of a filled-in checklist (all or nothing)", "从填好的审查表导入全部结果（全部导入或全不导入）"))
     mode.add_argument("--template", type=Path, metavar="F.xlsx|F.csv",
-                      help="write the checklist to fill in (what is recorded already filled in) / 生成审查表")
-    mode.add_argument("--checks", action="store_true", help="the checks, their ids and which are vetoes / 列出审查项")
-    c.add_argument("application", nargs="?", metavar="APP", help="the application's package id / 申报编号")
-    c.add_argument("check", nargs="*", metavar="CHECK", help="the check's id (see --checks) / 审查项编号")
-    c.add_argument("--result", metavar="pass|fail", help="pass: nothing found; fail: found / 结果：通过或不通过")
-    c.add_argument("--source", metavar="TEXT", help="where it was looked up, e.g. 信用中国 / 查询来源")
-    c.add_argument("--date", metavar="YYYY-MM-DD", help="when it was checked / 审查日期")
-    c.add_argument("--note", default="", metavar="TEXT", help="what was found (required for a fail) / 备注（不通过时必填）")
+                      help=h("write the checklist to fill in (what is recorded already filled in)", "生成待填写的审查表（已记录的结果已填入）"))
+    mode.add_argument("--checks", action="store_true", help=h("the checks, their ids and which are vetoes", "列出审查项、编号及哪些一票否决"))
+    c.add_argument("application", nargs="?", metavar="APP", help=h("the application's package id", "申报编号"))
+    c.add_argument("check", nargs="*", metavar="CHECK", help=h("the check's id (see --checks)", "审查项编号（见 --checks）"))
+    c.add_argument("--result", metavar="pass|fail", help=h("pass: nothing found; fail: found", "结果：pass 通过（未发现问题）或 fail 不通过"))
+    c.add_argument("--source", metavar="TEXT", help=h("where it was looked up, e.g. the Credit China website", "查询来源，如 信用中国"))
+    c.add_argument("--date", metavar="YYYY-MM-DD", help=h("when it was checked", "审查日期"))
+    c.add_argument("--note", default="", metavar="TEXT", help=h("what was found (required for a fail)", "备注（不通过时必填）"))
     c.add_argument("--clear", action="store_true",
-                   help="remove the result of APP CHECK recorded by mistake (it is 'not checked' again) / 撤销误录的结果")
-    c.add_argument("--by", default=None, metavar="NAME", help="who checked (default: the login name) / 审查人")
-    c.add_argument("--json", action="store_true", help="with --list: machine-readable output / JSON 输出")
+                   help=h("remove the result of APP CHECK recorded by mistake (it is 'not checked' again)", "撤销误录的结果（恢复为未审查）"))
+    c.add_argument("--by", default=None, metavar="NAME", help=h("who checked (default: the login name)", "审查人（默认：登录名）"))
+    c.add_argument("--json", action="store_true", help=h("with --list: machine-readable output", "与 --list 同用：JSON 输出"))
     c.set_defaults(func=run_check, check_parser=c)
 
 

@@ -10,68 +10,76 @@ import os
 import sys
 from pathlib import Path
 
+from qbdesk.cli.lang import h
+from qbdesk.domain.messages import count_en
+
 PASSPHRASE_ENV = "QBDESK_PASSPHRASE"
 MAX_LISTED = 40  # missing values listed by a refused finalize; the rest are counted
 
 
 def _common(p, *, home: bool = True) -> None:
     if home:
-        p.add_argument("--home", type=Path, required=True, metavar="DIR", help="the review workspace folder / 评审工作区文件夹")
+        p.add_argument("--home", type=Path, required=True, metavar="DIR", help=h("the review workspace folder (made by review open)", "评审工作区文件夹（由 review open 创建）"))
     p.add_argument("--passphrase-file", type=Path, metavar="F",
-                   help=f"read the passphrase from F (else ${PASSPHRASE_ENV}, else a prompt) / 从文件读取口令")
+                   help=h(f"read the snapshot passphrase from F (else ${PASSPHRASE_ENV}, else a prompt)",
+                          f"从文件 F 读取快照口令（否则用环境变量 {PASSPHRASE_ENV}，否则提示输入）"))
 
 
 def register(sub) -> None:
-    p = sub.add_parser("review", help="expert review without the GUI / 专家评审（命令行）")
+    p = sub.add_parser("review", help=h("the expert's review without the GUI: open, sheet, recuse, declare, status, finalize", "专家评审（命令行）：打开、评分表、回避、承诺书、进度、定稿"))
     a = p.add_subparsers(dest="review_command", metavar="ACTION", required=True, parser_class=type(p))
 
-    o = a.add_parser("open", help="verify and open a snapshot into a workspace / 校验并打开评审快照")
-    o.add_argument("snapshot", type=Path, metavar="SNAPSHOT")
+    o = a.add_parser("open", help=h("verify and open a snapshot into a workspace", "校验并打开评审快照"))
+    o.add_argument("snapshot", type=Path, metavar="SNAPSHOT", help=h("the .qbsnap file from the coordinator", "评审组织方提供的 .qbsnap 快照文件"))
     _common(o)
     o.set_defaults(func=run_open)
 
-    s = a.add_parser("sheet", help="offline score sheet (Excel/WPS) / 离线评分表")
+    s = a.add_parser("sheet", help=h("the offline score sheet (Excel/WPS): export, import", "离线评分表（Excel/WPS）：导出、导入"))
     sa = s.add_subparsers(dest="sheet_command", metavar="ACTION", required=True, parser_class=type(p))
-    e = sa.add_parser("export", help="write the score sheet (.xlsx or .csv) / 导出评分表")
+    e = sa.add_parser("export", help=h("write the score sheet (.xlsx or .csv)", "导出评分表"))
     _common(e)
-    e.add_argument("--out", type=Path, required=True, metavar="F.xlsx|F.csv")
+    e.add_argument("--out", type=Path, required=True, metavar="F.xlsx|F.csv",
+                   help=h("the sheet to write, .xlsx or .csv", "要写入的评分表，.xlsx 或 .csv"))
     e.set_defaults(func=run_sheet_export)
-    i = sa.add_parser("import", help="check and import a filled-in score sheet / 校验并导入评分表")
+    i = sa.add_parser("import", help=h("check and import a filled-in score sheet", "校验并导入评分表"))
     _common(i)
-    i.add_argument("sheet", type=Path, metavar="F.xlsx|F.csv")
+    i.add_argument("sheet", type=Path, metavar="F.xlsx|F.csv", help=h("the filled-in sheet", "填写好的评分表"))
     i.set_defaults(func=run_sheet_import)
 
-    r = a.add_parser("recuse", help="recuse from an application, with a reason / 回避")
+    r = a.add_parser("recuse", help=h("recuse from an application, with a reason", "回避某个申报（须说明理由）"))
     _common(r)
-    r.add_argument("application", metavar="APPLICATION", help="the application's code / 申报编号")
-    r.add_argument("--reason", required=True, metavar="TEXT", help="why (required) / 回避理由（必填）")
+    r.add_argument("application", metavar="APPLICATION", help=h("the application's code (as review status lists it)", "申报代码（见 review status）"))
+    r.add_argument("--reason", required=True, metavar="TEXT", help=h("why (required)", "回避理由（必填）"))
     r.set_defaults(func=run_recuse)
 
-    d = a.add_parser("declare", help="accept the impartiality and confidentiality declaration / 签署承诺书")
+    d = a.add_parser("declare", help=h("accept the impartiality and confidentiality declaration", "阅读并签署评审专家承诺书（须明确同意）"))
     _common(d)
-    d.add_argument("--conflicts", default="", metavar="TEXT", help="conflicts of interest to declare / 需申明的利害关系")
+    d.add_argument("--conflicts", default="", metavar="TEXT", help=h("conflicts of interest to declare (default: none)", "需申明的利害关系（默认无）"))
+    d.add_argument("--yes", action="store_true",
+                   help=h("accept without asking (for scripts; you have read the text)", "不再询问，直接签署（用于脚本）"))
     d.set_defaults(func=run_declare)
 
-    st = a.add_parser("status", help="progress: applications done and missing / 评审进度")
+    st = a.add_parser("status", help=h("progress: applications done and missing", "评审进度：已完成和未完成的申报"))
     _common(st)
     st.set_defaults(func=run_status)
 
-    f = a.add_parser("finalize", help="write the signed score file / 定稿并导出评分文件")
+    f = a.add_parser("finalize", help=h("write the signed, encrypted score file for the coordinator", "定稿：写出已签名、加密的评分文件"))
     _common(f)
-    f.add_argument("--out", type=Path, required=True, metavar="F.qbscore")
+    f.add_argument("--out", type=Path, required=True, metavar="F.qbscore",
+                   help=h("the score file to write", "要写入的评分文件"))
     f.set_defaults(func=run_finalize)
 
 
 def passphrase(args, con) -> str:
-    from qbdesk.domain.messages import Msg, QbdeskError
+    from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 
     if args.passphrase_file is not None:
         try:
             text = args.passphrase_file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as e:
-            why = getattr(e, "strerror", None) or str(e)
-            raise QbdeskError(Msg(f"无法读取口令文件 {args.passphrase_file}：{why}",
-                                  f"cannot read the passphrase file {args.passphrase_file}: {why}")) from None
+            why = os_reason(e) if isinstance(e, OSError) else Msg("不是 UTF-8 文本", "not UTF-8 text")
+            raise QbdeskError(Msg(f"无法读取口令文件 {args.passphrase_file}：{why.zh}",
+                                  f"cannot read the passphrase file {args.passphrase_file}: {why.en}")) from None
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         if not lines:
             raise QbdeskError(Msg(f"口令文件 {args.passphrase_file} 是空的", f"the passphrase file {args.passphrase_file} is empty"))
@@ -112,7 +120,7 @@ def run_open(args, con) -> int:
         _, name, year = ws.round
         con.say(con.t(f"已打开快照：{name}（{year} 年），评审专家 {ws.expert_name}（{ws.expert_id}），共 {len(ws.applications)} 份申报",
                       f"opened the snapshot: {name} ({year}), expert {ws.expert_name} ({ws.expert_id}), "
-                      f"{len(ws.applications)} applications"))
+                      f"{count_en(len(ws.applications), 'application')}"))
         con.say(con.t(f"工作区：{ws.home}", f"workspace: {ws.home}"))
         con.say(con.t("请与交接单逐字核对以下两项，不一致时请勿评审并联系评审组织方：",
                       "compare these two with the handover slip, character by character; if they differ, "
@@ -154,10 +162,27 @@ def run_recuse(args, con) -> int:
     return 0
 
 
+def _confirm_declaration(args, con) -> None:
+    """The expert signs only after reading: an explicit yes, typed or given as --yes."""
+    from qbdesk.domain.messages import Msg, QbdeskError
+
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise QbdeskError(Msg("未签署：签署承诺书需要明确同意。请在终端中运行并输入 yes，或在读过上面的承诺书后加 --yes",
+                              "not signed: the declaration needs an explicit yes. Run this in a terminal and type "
+                              "yes, or add --yes once you have read the text above"))
+    con.out.flush()
+    answer = input(con.t("您已阅读并同意以上承诺书吗？输入 yes 签署：", "Have you read and do you accept the declaration above? Type yes to sign: "))
+    if answer.strip().lower() not in ("yes", "是"):
+        raise QbdeskError(Msg("未签署承诺书（未输入 yes）", "the declaration was not signed (no yes was typed)"))
+
+
 def run_declare(args, con) -> int:
     with _load(args, con) as ws:
         con.say(ws.declaration.text)
         con.say("")
+        _confirm_declaration(args, con)
         ws.declare(True, args.conflicts)
         d = ws.declaration
     con.say(con.t(f"已签署承诺书（{d.at}）", f"declaration accepted ({d.at})"))
@@ -182,7 +207,7 @@ def run_status(args, con) -> int:
     con.say(con.t(f"承诺书：{'已签署 ' + decl.at if decl.accepted else '未签署（qbdesk review declare）'}",
                   f"declaration: {'accepted ' + decl.at if decl.accepted else 'not accepted (qbdesk review declare)'}"))
     con.say(con.t(f"申报 {len(rows)} 份：已完成 {done}，回避 {recused}，未完成 {todo}",
-                  f"{len(rows)} applications: {done} done, {recused} recused, {todo} to do"))
+                  f"{count_en(len(rows), 'application')}: {done} done, {recused} recused, {todo} to do"))
     for r in rows:
         state = (con.t("回避", "recused") if r.recused else con.t("已完成", "done") if r.done
                  else con.t(f"缺 {r.missing} 项", f"{r.missing} missing"))

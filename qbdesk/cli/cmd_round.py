@@ -5,17 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from qbdesk.cli.common import add_db_args
+from qbdesk.cli.lang import h
 
 
 def register(sub) -> None:
-    p = sub.add_parser("round", help="create a round / 创建评审批次")
+    p = sub.add_parser("round", help=h("review rounds: init", "评审批次：创建"))
     rs = p.add_subparsers(dest="round_command", metavar="ACTION", required=True, parser_class=type(p))
-    init = rs.add_parser("init", help="create a round / 创建评审批次")
-    add_db_args(init)
-    init.add_argument("--name", required=True, help="round name / 批次名称")
-    init.add_argument("--year", required=True, type=int, help="fund year / 资金年度")
-    init.add_argument("--programs", help="programs, e.g. P1,P3 (default: all nine) / 项目")
-    init.add_argument("--config", type=Path, help="round configuration (TOML or JSON) / 批次配置文件")
+    init = rs.add_parser("init", help=h("create a round (and the database, if it does not exist yet)", "创建评审批次（数据库不存在时一并新建）"))
+    add_db_args(init, round_arg=False)
+    init.add_argument("--name", required=True, help=h("the round's name", "批次名称"))
+    init.add_argument("--year", required=True, type=int, help=h("the fund year, e.g. 2026", "资金年度，如 2026"))
+    init.add_argument("--programs", help=h("programs, e.g. P1,P3 (default: all nine)", "参评项目，如 P1,P3（默认：全部九个）"))
+    init.add_argument("--config", type=Path, help=h("round configuration (TOML or JSON): budgets, thresholds, tiers, experts per application", "批次配置文件（TOML 或 JSON）：预算、分数线、档次、每个申报的专家数"))
     init.set_defaults(func=run_init)
 
 
@@ -25,7 +26,7 @@ def run_init(args, con) -> int:
 
     config = load_round_config(args.config) if args.config else None
     programs = [c.strip().upper() for c in args.programs.split(",") if c.strip()] if args.programs else None
-    db = open_db(args)
+    db = open_db(args, create=True)
     rid = init_round(db.sessions, name=args.name, year=args.year, programs=programs, config=config)
     con.say(con.t(f"已创建评审批次 {rid}：{args.name}（{args.year} 年度）",
                   f"created round {rid}: {args.name} ({args.year})"))

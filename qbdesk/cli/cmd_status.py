@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 from qbdesk.cli.common import add_db_args
+from qbdesk.cli.lang import h
+from qbdesk.domain.messages import count_en
 
 
 def register(sub) -> None:
-    p = sub.add_parser("status", help="state of the round / 批次状态")
+    p = sub.add_parser("status", help=h("the state of the round: counts, coverage, scoring, recusals, problems", "批次状态：数量、覆盖、评分、回避和问题"))
     add_db_args(p)
-    p.add_argument("--json", action="store_true", help="machine-readable output / JSON 输出")
+    p.add_argument("--json", action="store_true", help=h("machine-readable output (JSON)", "机器可读的输出（JSON）"))
     p.set_defaults(func=run)
 
 
@@ -47,9 +49,16 @@ def run(args, con) -> int:
                   f"coverage: {st.covered}/{st.applications} applications fully assigned"))
     if st.snapshots or st.score_files["accepted"]:
         con.say(con.t(f"评分：已生成快照 {st.snapshots} 份，收到有效评分文件 {st.score_files['accepted']} 份"
-                      f"（被取代 {st.score_files['superseded']} 份），{st.scored}/{st.assignments} 项评审任务已完成",
+                      f"（被取代 {st.score_files['superseded']} 份），{st.scored}/{st.assignments} 项评审任务已完成"
+                      + (f"（其中回避 {len(st.recusals)} 项）" if st.recusals else ""),
                       f"scoring: {st.snapshots} snapshots built, {st.score_files['accepted']} score files in force "
-                      f"({st.score_files['superseded']} superseded), {st.scored}/{st.assignments} assignments done"))
+                      f"({st.score_files['superseded']} superseded), {st.scored}/{st.assignments} assignments done"
+                      + (f" ({len(st.recusals)} of them recused)" if st.recusals else "")))
+    if st.recusals:
+        con.say(con.t(f"回避 {len(st.recusals)} 项：", f"{count_en(len(st.recusals), 'recusal')}:"))
+        for x in st.recusals:
+            con.say(con.t(f"  - 专家 {x.expert} 回避申报 {x.application}（{x.program}）：{x.reason}",
+                          f"  - expert {x.expert} recused from {x.application} ({x.program}): {x.reason}"))
     q = st.qualification
     if q.get("applications"):
         con.say(con.t(f"资格审查：{q['checked']}/{q['applications']} 个申报已全部审查，{q['missing_checks']} 个缺审查项，"
@@ -57,9 +66,13 @@ def run(args, con) -> int:
                       f"qualification check: {q['checked']}/{q['applications']} applications fully checked, "
                       f"{q['missing_checks']} missing checks, {q['vetoed']} vetoed (qbdesk applications check --list)"))
     if st.problems:
-        con.say(con.t(f"发现 {len(st.problems)} 个问题：", f"{len(st.problems)} problems found:"))
+        con.say(con.t(f"发现 {len(st.problems)} 个问题：", f"{count_en(len(st.problems), 'problem')} found:"))
         for pr in st.problems:
             con.say(f"  - {pr.msg.text(con.lang)}")
     else:
         con.say(con.t("未发现问题", "no problems found"))
+    if st.audit_head is not None:
+        entry, digest = st.audit_head
+        con.say(con.t(f"审计日志链头：#{entry} {digest}（请记录在纸面上，以便日后核对）",
+                      f"audit chain head: #{entry} {digest} (keep it on paper to compare later)"))
     return 0

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qbdesk.cli.lang import h
+
 
 def register(sub) -> None:
     from qbdesk.cli.cmd_snapshots import add_keys_arg
 
-    p = sub.add_parser("verify", help="check any qbdesk file / 校验 qbdesk 文件")
-    p.add_argument("path", type=Path, metavar="FILE", help=".qbsnap, .qbscore, package folder or .zip, rubric .json")
+    p = sub.add_parser("verify", help=h("check any qbdesk file: what it is, for whom, intact or not", "校验任一 qbdesk 文件：是什么、给谁、是否完好"))
+    p.add_argument("path", type=Path, metavar="FILE", help=h(".qbsnap, .qbscore, a package folder or .zip, a rubric .json", ".qbsnap、.qbscore、申报包文件夹或 .zip、评分细则 .json"))
     add_keys_arg(p)
     p.set_defaults(func=run)
 

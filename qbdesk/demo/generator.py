@@ -28,7 +28,7 @@ from qbdesk.demo.pdf import RenderedDoc, estimate_pages, render
 from qbdesk.demo.people import Applicant, ApplicantFactory, Expert, expert_title, mobile
 from qbdesk.demo.program_texts import PROGRAM_TEXTS
 from qbdesk.demo.texts import EXPERT_ORGANISATIONS
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, program
 
 FORMAT = "qbdesk.application/1"
@@ -310,8 +310,8 @@ def write_round(plan: RoundPlan, out_dir: Path, *, overwrite: bool = False) -> D
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".qbdesk-demo-", dir=out_dir))
     except OSError as exc:
-        raise QbdeskError(Msg(f"无法写入目录：{out_dir}（{exc.strerror}）",
-                              f"cannot write to {out_dir} ({exc.strerror})")) from exc
+        raise QbdeskError(Msg(f"无法写入目录：{out_dir}（{os_reason(exc).zh}）",
+                              f"cannot write to {out_dir} ({os_reason(exc).en})")) from exc
     try:
         for app in plan.applications:
             folder = tmp / "packages" / app.id

@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
-from qbdesk.domain.messages import Msg, QbdeskError
-from qbdesk.domain.programs import PROGRAM_CODES, program as _program
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
+from qbdesk.domain.programs import PROGRAM_CODES
+from qbdesk.domain.programs import program as _program
 from qbdesk.paths import project_root, resource_path
 
 FORMAT = "qbdesk.rubric/1"
@@ -416,7 +418,7 @@ def load_rubric(path: str | Path, *, program: str | None = None) -> Rubric:
     try:
         text = p.read_bytes().decode("utf-8-sig")  # tolerate the BOM Windows editors add
     except OSError as e:
-        raise RubricError([Problem(source, "", Msg(f"无法读取文件：{e.strerror or e}", f"cannot read the file: {e.strerror or e}"))]) from None
+        raise RubricError([Problem(source, "", Msg(f"无法读取文件：{os_reason(e).zh}", f"cannot read the file: {os_reason(e).en}"))]) from None
     except UnicodeDecodeError as e:
         raise RubricError([Problem(source, "", Msg(
             f"文件不是 UTF-8 编码（第 {e.start} 字节）", f"the file is not UTF-8 (byte {e.start})"))]) from None
@@ -440,7 +442,7 @@ def load_rubric_data(data: Any, source: str, *, program: str | None = None) -> R
     return build_rubric(data, source, program)
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_rubric(program_code: str) -> Rubric:
     """The shipped rubric of a program (``resources/rubrics/<code>.json``)."""
     if program_code not in PROGRAM_CODES:
@@ -452,7 +454,7 @@ def default_rubric(program_code: str) -> Rubric:
 ARCHIVED_VERSIONS: tuple[str, ...] = ("2026.1",)
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped_rubric(program_code: str, version: str | None = None) -> Rubric:
     """A shipped rubric: the current one (``version`` None), or an archived version such as "2026.1"."""
     if version is None:

@@ -12,13 +12,24 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from qbdesk.domain.messages import Msg
-from qbdesk.domain.programs import PROGRAM_CODES, program as _program
+from qbdesk.domain.programs import PROGRAM_CODES
+from qbdesk.domain.programs import program as _program
 from qbdesk.domain.rubric import (
-    FORMAT, KINDS, Band, CommentRule, Criterion, Problem, Rubric, RubricError, _normalise, counts_items,
+    FORMAT,
+    KINDS,
+    Band,
+    CommentRule,
+    Criterion,
+    Problem,
+    Rubric,
+    RubricError,
+    _normalise,
+    counts_items,
 )
 
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")

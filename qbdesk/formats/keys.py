@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_ssh_public_key,
 )
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.sshsig import public_key_blob
 
@@ -163,7 +163,7 @@ def save_private_key(
         atomic_write(target, data)  # created 0600: the key is never readable by others
     except OSError as e:
         raise KeyFileError(
-            Msg(f"无法写入密钥文件 {target}：{e.strerror or e}", f"cannot write the key file {target}: {e.strerror or e}"),
+            Msg(f"无法写入密钥文件 {target}：{os_reason(e).zh}", f"cannot write the key file {target}: {os_reason(e).en}"),
             "unwritable",
         ) from e
 
@@ -180,7 +180,7 @@ def load_private_key(path: str | os.PathLike[str], passphrase: str) -> Ed25519Pr
         ) from None
     except OSError as e:
         raise KeyFileError(
-            Msg(f"无法读取密钥文件 {source}：{e.strerror or e}", f"cannot read the key file {source}: {e.strerror or e}"),
+            Msg(f"无法读取密钥文件 {source}：{os_reason(e).zh}", f"cannot read the key file {source}: {os_reason(e).en}"),
             "unreadable",
         ) from e
     return private_key_from_bytes(data, passphrase, where=str(source))

@@ -21,14 +21,16 @@ import stat
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
-from qbdesk.domain.credit_code import CreditCodeError, validate as validate_credit_code
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.credit_code import CreditCodeError
+from qbdesk.domain.credit_code import validate as validate_credit_code
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, program
 
 FORMAT = "qbdesk.application/1"
@@ -675,8 +677,9 @@ def _hash_pdf(name: str, opener: Callable[[], Iterator[bytes]]) -> tuple[str | N
                 head += chunk[: len(PDF_MAGIC)]
             h.update(chunk)
     except _READ_ERRORS as e:
+        why = os_reason(e) if isinstance(e, OSError) else Msg(str(e), str(e))
         return None, _problem("unreadable" if isinstance(e, OSError) else "bad_zip",
-                              f"无法读取附件“{name}”（{e}）", f"cannot read attachment {name!r} ({e})")
+                              f"无法读取附件“{name}”（{why.zh}）", f"cannot read attachment {name!r} ({why.en})")
     if not head.startswith(PDF_MAGIC):
         return None, _problem("not_pdf", f"附件“{name}”不是 PDF 文件（文件开头不是 %PDF-）",
                               f"attachment {name!r} is not a PDF (it does not start with %PDF-)")
@@ -695,7 +698,7 @@ def check_package(path: Path, rules: RoundRules) -> PackageCheck:
         else:
             return PackageCheck(path, None, (_problem("not_found", "找不到此路径", "no such file or folder"),))
     except OSError as e:
-        return PackageCheck(path, None, (_problem("unreadable", f"无法读取（{e.strerror or e}）", f"cannot be read ({e.strerror or e})"),))
+        return PackageCheck(path, None, (_problem("unreadable", f"无法读取（{os_reason(e).zh}）", f"cannot be read ({os_reason(e).en})"),))
     problems.extend(src.problems)
     if MANIFEST not in src.files:
         if MANIFEST not in src.refused and not any(p.code in ("bad_zip", "too_large", "too_many_files") for p in problems):
@@ -709,7 +712,8 @@ def check_package(path: Path, rules: RoundRules) -> PackageCheck:
     try:
         manifest, bad = parse_manifest(b"".join(opener()))
     except _READ_ERRORS as e:
-        manifest, bad = None, _problem("unreadable", f"无法读取 {MANIFEST}（{e}）", f"cannot read {MANIFEST} ({e})")
+        why = os_reason(e) if isinstance(e, OSError) else Msg(str(e), str(e))
+        manifest, bad = None, _problem("unreadable", f"无法读取 {MANIFEST}（{why.zh}）", f"cannot read {MANIFEST} ({why.en})")
     if manifest is None:
         return PackageCheck(path, None, tuple(problems) + (bad,))
     fmt = manifest.get("format")

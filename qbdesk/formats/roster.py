@@ -27,12 +27,13 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from qbdesk.domain import credit_code
-from qbdesk.domain.messages import Msg
+from qbdesk.domain.messages import Msg, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -91,6 +92,7 @@ class RosterProblem:
 class RosterParse:
     rows: list[RosterRow] = field(default_factory=list)
     problems: list[RosterProblem] = field(default_factory=list)
+    columns: tuple[str, ...] = ()  # the columns found, by their English key
 
     @property
     def ok(self) -> bool:
@@ -160,6 +162,7 @@ def parse_table(header: Sequence[Any], body: Iterable[tuple[int, Sequence[Any]]]
         result.problems.append(RosterProblem(header_row, "", Msg(
             "表头缺少必需的列：" + "、".join(f"{_ZH_FIELD[k]}（{k}）" for k in missing),
             "the header lacks required columns: " + ", ".join(f"{k} ({_ZH_FIELD[k]})" for k in missing))))
+    result.columns = tuple(columns)
     if result.problems:
         return result
 
@@ -287,7 +290,7 @@ def read_xlsx(path: Path) -> RosterParse:
             rows = list(wb.worksheets[0].iter_rows(values_only=True)) if wb.worksheets else []
         finally:
             wb.close()
-    except Exception as e:  # noqa: BLE001 - a damaged workbook fails in many ways; all mean the same to the user
+    except Exception as e:
         return _file_problem(f"{path.name}：不是有效的 xlsx 工作簿（{type(e).__name__}: {e}）",
                              f"{path.name}: not a valid xlsx workbook ({type(e).__name__}: {e})")
     return parse_rows(rows, path.name)
@@ -307,5 +310,5 @@ def read_roster(path: Path | str) -> RosterParse:
     try:
         data = path.read_bytes()
     except OSError as e:
-        return _file_problem(f"无法读取 {path.name}：{e.strerror}", f"cannot read {path.name}: {e.strerror}")
+        return _file_problem(f"无法读取 {path.name}：{os_reason(e).zh}", f"cannot read {path.name}: {os_reason(e).en}")
     return read_csv(data, path.name)

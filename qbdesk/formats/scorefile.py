@@ -1,6 +1,9 @@
-"""Score files (``.qbscore``), format ``qbdesk.score/1``: an expert's signed scores, sealed for the coordinator.
+"""Score files (``.qbscore``), format ``qbdesk.score/2``: an expert's signed scores, sealed for the coordinator.
 
-Layout (docs/formats.md, "Score file — qbdesk.score/1"): an age file (binary, X25519) to the
+``/2`` adds ``blind_content``, the expert's commitment to each code's content hash as the signed
+snapshot manifest gives it; ``/1`` files (without it) are still read.
+
+Layout (docs/formats.md, "Score file — qbdesk.score/2"): an age file (binary, X25519) to the
 coordinator's receiving recipient whose plaintext is a STORED zip of exactly two entries::
 
     score.json       canonical JSON payload (sorted keys, UTF-8, no spaces, no NaN)
@@ -37,12 +40,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from pyrage import x25519
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import canonical_json as _rubric_canonical_json
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.keys import KeyFileError, load_public_key
 from qbdesk.formats.scorefile_shape import (  # noqa: F401  (re-exported: the score file's public names)
+    FORMAT,
+    FORMAT_V1,
+    FORMATS,
     MAX_ID,
     MAX_TEXT,
     ZERO_HASH,
@@ -55,7 +61,6 @@ from qbdesk.formats.scorefile_shape import (  # noqa: F401  (re-exported: the sc
     shape_problem,
 )
 
-FORMAT = "qbdesk.score/1"
 JSON_ENTRY = "score.json"
 SIG_ENTRY = "score.json.sig"
 AGE_MAGIC = b"age-encryption.org/v1\n"
@@ -177,12 +182,12 @@ def _parse_json(raw: bytes | str, seen: list[bool] | None = None, *, strict: boo
 
 def _check_format(data: Mapping[str, Any]) -> None:
     found = data.get("format")
-    if found != FORMAT:
+    if found not in FORMATS:
         shown = repr(found)[:60] if found is not None else "（无）"
         shown_en = repr(found)[:60] if found is not None else "(none)"
         raise ScoreFileError(
-            Msg(f"不认识的评分文件格式 {shown}（本程序读取 {FORMAT}）；可能由更新版本的 qbdesk 生成",
-                f"unknown score file format {shown_en} (this program reads {FORMAT}); a newer qbdesk may have made it"),
+            Msg(f"不认识的评分文件格式 {shown}（本程序读取 {'、'.join(FORMATS)}）；可能由更新版本的 qbdesk 生成",
+                f"unknown score file format {shown_en} (this program reads {', '.join(FORMATS)}); a newer qbdesk may have made it"),
             "unknown_format",
         )
 
@@ -279,8 +284,8 @@ def _looks_sealed(ciphertext: bytes, plain_len: int) -> bool:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _unwritable(target: Path, why: str) -> ScoreFileError:
-    return ScoreFileError(Msg(f"无法写入 {target}：{why}", f"cannot write {target}: {why}"), "unwritable")
+def _unwritable(target: Path, why: Msg) -> ScoreFileError:
+    return ScoreFileError(Msg(f"无法写入 {target}：{why.zh}", f"cannot write {target}: {why.en}"), "unwritable")
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -289,9 +294,10 @@ def _atomic_write(target: Path, data: bytes) -> None:
     try:
         atomic_write(target, data, mode=0o644, read_back=True)
     except OSError as e:
-        raise _unwritable(target, e.strerror or str(e)) from e
-    except ValueError:
-        raise _unwritable(target, "读回的内容与写入的不一致 / the bytes read back differ from those written") from None
+        raise _unwritable(target, os_reason(e)) from e
+    except ValueError:  # a damaged copy is no score file: take it away, so nobody hands it over
+        target.unlink(missing_ok=True)
+        raise _unwritable(target, Msg("读回的内容与写入的不一致", "the bytes read back differ from those written")) from None
 
 
 
@@ -350,8 +356,8 @@ def _read_bytes(source: str | os.PathLike[str] | bytes | bytearray | memoryview)
         except FileNotFoundError:
             raise _not_a_score_file(f"找不到文件 {where}", f"file not found: {where}") from None
         except OSError as e:
-            why = e.strerror or str(e)
-            raise _not_a_score_file(f"无法读取 {where}：{why}", f"cannot read {where}: {why}") from None
+            why = os_reason(e)
+            raise _not_a_score_file(f"无法读取 {where}：{why.zh}", f"cannot read {where}: {why.en}") from None
     if len(data) > MAX_FILE:
         raise _not_a_score_file(f"文件超过 {MAX_FILE} 字节", f"the file is larger than {MAX_FILE} bytes")
     if not data.startswith(AGE_MAGIC):
@@ -472,7 +478,7 @@ def export_for_audit(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise _unwritable(out, e.strerror or str(e)) from e
+        raise _unwritable(out, os_reason(e)) from e
     principal = audit_principal(str(score.data["expert_id"]))
     line = sshsig.allowed_signers_line(principal, score.expert_key, [sshsig.SCORE_NAMESPACE])
     paths = (out / JSON_ENTRY, out / SIG_ENTRY, out / "allowed_signers")

@@ -27,13 +27,17 @@ from qbdesk.domain.messages import Msg
 from qbdesk.domain.rubric import canonical_json
 from qbdesk.formats.keys import KeyFileError, load_public_key
 
+FORMAT = "qbdesk.score/2"
+FORMAT_V1 = "qbdesk.score/1"  # no blind_content commitment; still read
+FORMATS = (FORMAT_V1, FORMAT)
 ZERO_HASH = "0" * 64  # log_head of an empty edit log, prev of the first edit
 MAX_TEXT = 100_000  # an opinion or reason; longer is a mistake, not an opinion
 MAX_ID = 128  # application codes, criterion and item ids, expert and snapshot ids
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
-_TOP = frozenset({"format", "round", "snapshot_id", "snapshot_digest", "expert_id", "sequence", "created_at",
-                  "expert_key", "key_binding", "rubrics", "declaration", "scores", "recusals", "edit_log", "log_head"})
+_TOP_V1 = frozenset({"format", "round", "snapshot_id", "snapshot_digest", "expert_id", "sequence", "created_at",
+                     "expert_key", "key_binding", "rubrics", "declaration", "scores", "recusals", "edit_log", "log_head"})
+_TOP = _TOP_V1 | {"blind_content"}
 _ROUND = frozenset({"id", "year"})
 _DECLARATION = frozenset({"accepted", "at", "text_sha256", "conflicts_declared"})
 _SCORE = frozenset({"application", "criterion", "item", "value", "comment"})
@@ -186,7 +190,14 @@ def _list(value: Any, where: str) -> list[Any]:
 
 
 def _shape(data: Mapping[str, Any], raw: bytes | None) -> None:
-    _obj(data, "", _TOP)
+    _obj(data, "", _TOP_V1 if data.get("format") == FORMAT_V1 else _TOP)
+    if "blind_content" in data:
+        content = data["blind_content"]
+        if not isinstance(content, Mapping):
+            raise _Bad("blind_content", "应为对象 {申报编号: 内容摘要}", "must be an object {application code: content hash}")
+        for code, digest in content.items():
+            _ident(code, f"blind_content.{code}")
+            _hex(digest, f"blind_content.{code}")
     rnd = _obj(data["round"], "round", _ROUND)
     _int(rnd["id"], "round.id", 1)
     _int(rnd["year"], "round.year", 1900, 9999)

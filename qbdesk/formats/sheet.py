@@ -1,7 +1,8 @@
 """The offline score sheet (离线评分表) for experts who prefer Excel or WPS: export, fill in, import.
 
-One row per application, criterion and item, exactly the columns
-``application,criterion,item,value,comment``:
+One row per application, criterion and item, the five contract columns
+``application,criterion,item,value,comment``, then two read-only context columns, ``program`` and
+``criterion_name`` (ignored on import; sheets without them import just the same):
 
 - ``score``: a number on the rubric's grid in ``value``; the comment where the rubric wants one;
 - ``check``: ``pass``/``fail`` (also 通过/不通过, 是/否 …); a fail needs its reason in ``comment``;
@@ -32,11 +33,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Protocol
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import Criterion, Rubric
 from qbdesk.formats.atomic import atomic_write
 
 COLUMNS = ("application", "criterion", "item", "value", "comment")
+# Read-only context after the contract columns (criterion ids such as ``eligibility`` recur across
+# programs): written on export, ignored on import; a sheet without them imports as well.
+CONTEXT_COLUMNS = ("program", "criterion_name")
 LETTERS = "ABCDE"
 DATA_TITLE = "评分 Scores"
 GUIDE_TITLE = "说明 Guide"
@@ -165,8 +169,8 @@ def _how(c: Criterion, rubric: Rubric) -> Msg:
 
 GUIDE_INTRO = (
     "填写说明 How to fill in",
-    "每行对应一份申报（匿名编号）的一个评分项；只需填写 value 列和 comment 列，不要改动前三列和表头。",
-    "One row per application (opaque code) and criterion: fill in value and comment only; leave the first three columns and the header as they are.",
+    "每行对应一份申报（匿名编号）的一个评分项；只需填写 value 列和 comment 列，不要改动前三列和表头。program 和 criterion_name 两列仅供对照（项目与评分项名称），导入时不读取。",
+    "One row per application (opaque code) and criterion: fill in value and comment only; leave the first three columns and the header as they are. The program and criterion_name columns are there for reference only and are not read on import.",
     "value 留空表示保持原值不变；导入时逐格校验，有任何错误则不导入任何内容，并指出行、列和原因。",
     "An empty value leaves the value as it is. Import checks every cell; if anything is wrong, nothing is imported and each problem is named by row, column and reason.",
     "本文件以明文保存在本机，导入后请删除。 This file is stored in clear on this computer: delete it after importing.",
@@ -207,6 +211,13 @@ def _ranges(rows: list[int]) -> list[str]:
     return out
 
 
+def _context(ws: SheetWorkspace, code: str, cid: str) -> tuple[str, str]:
+    """The read-only context of a row: the program, and the criterion's name in both languages."""
+    rubric = ws.rubric(code)
+    c = rubric.criterion(cid)
+    return rubric.program, f"{c.name.zh} {c.name.en}"
+
+
 def _xlsx(ws: SheetWorkspace, rows: list[tuple[str, str, str, Any, str]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -215,16 +226,19 @@ def _xlsx(ws: SheetWorkspace, rows: list[tuple[str, str, str, Any, str]]) -> byt
     wb = Workbook()
     sheet = wb.active
     sheet.title = DATA_TITLE
-    sheet.append(list(COLUMNS))
+    sheet.append([*COLUMNS, *CONTEXT_COLUMNS])
     kinds: dict[tuple[str, Any], list[int]] = {}
+    grey = Font(color="808080", italic=True)
     for n, (code, cid, item, value, comment) in enumerate(rows, start=2):
         c = ws.rubric(code).criterion(cid)
-        sheet.append([code, cid, item, value, comment])
+        sheet.append([code, cid, item, value, comment, *_context(ws, code, cid)])
         for cell in sheet[n]:
             # ids and texts as text (a code like 01234 keeps its zeros); scores as numbers
             cell.number_format = "General" if cell.column_letter == "D" and c.kind == "score" else "@"
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # the expert's text, never a formula
+            if cell.column > len(COLUMNS):
+                cell.font = grey  # context, not to be filled in
         kinds.setdefault((c.kind, c.max), []).append(n)
     lists = {"check": '"pass,fail,通过,不通过"', "items": '"accept,reject,接受,不接受"'}
     for (kind, top), numbers in kinds.items():
@@ -243,7 +257,7 @@ def _xlsx(ws: SheetWorkspace, rows: list[tuple[str, str, str, Any, str]]) -> byt
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
-    for letter, width in zip(LETTERS, (12, 30, 10, 16, 70)):
+    for letter, width in zip(LETTERS + "FG", (12, 30, 10, 16, 70, 8, 30)):
         sheet.column_dimensions[letter].width = width
     guide = wb.create_sheet(GUIDE_TITLE)
     for line in GUIDE_INTRO:
@@ -268,12 +282,12 @@ def _xlsx(ws: SheetWorkspace, rows: list[tuple[str, str, str, Any, str]]) -> byt
     return buf.getvalue()
 
 
-def _csv(rows: list[tuple[str, str, str, Any, str]]) -> bytes:
+def _csv(ws: SheetWorkspace, rows: list[tuple[str, str, str, Any, str]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(COLUMNS)
+    w.writerow([*COLUMNS, *CONTEXT_COLUMNS])
     for code, cid, item, value, comment in rows:
-        w.writerow([code, cid, item, "" if value is None else _fmt(value), comment])
+        w.writerow([code, cid, item, "" if value is None else _fmt(value), comment, *_context(ws, code, cid)])
     return buf.getvalue().encode("utf-8-sig")  # the BOM: Excel and WPS then read UTF-8
 
 
@@ -284,11 +298,11 @@ def export_sheet(ws: SheetWorkspace, path: str | Path) -> int:
     if suffix not in (".xlsx", ".csv"):
         raise SheetError(Msg(f"评分表须为 .xlsx 或 .csv 文件：{target.name}", f"a score sheet is an .xlsx or .csv file: {target.name}"))
     rows = sheet_rows(ws)
-    data = _xlsx(ws, rows) if suffix == ".xlsx" else _csv(rows)
+    data = _xlsx(ws, rows) if suffix == ".xlsx" else _csv(ws, rows)
     try:
         atomic_write(target, data, mode=0o600)
     except OSError as e:
-        raise SheetError(Msg(f"无法写入 {target}：{e.strerror or e}", f"cannot write {target}: {e.strerror or e}")) from None
+        raise SheetError(Msg(f"无法写入 {target}：{os_reason(e).zh}", f"cannot write {target}: {os_reason(e).en}")) from None
     return len(rows)
 
 
@@ -302,7 +316,7 @@ def _read_bytes(path: Path) -> bytes:
     except FileNotFoundError:
         raise SheetError(Msg(f"找不到文件 {path}", f"file not found: {path}")) from None
     except OSError as e:
-        raise SheetError(Msg(f"无法读取 {path}：{e.strerror or e}", f"cannot read {path}: {e.strerror or e}")) from None
+        raise SheetError(Msg(f"无法读取 {path}：{os_reason(e).zh}", f"cannot read {path}: {os_reason(e).en}")) from None
     if len(data) > MAX_FILE:
         raise SheetError(Msg(f"{path} 过大（超过 {MAX_FILE // 1048576} MB），不是评分表", f"{path} is too large for a score sheet"))
     return data
@@ -326,7 +340,7 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[list[Sequence[Any]], str]:
             wb.close()
     except SheetError:
         raise
-    except Exception:  # noqa: BLE001 - see above
+    except Exception:
         raise SheetError(Msg(f"{path} 不是有效的 .xlsx 文件（已损坏，或是其他格式改了扩展名）",
                              f"{path} is not a valid .xlsx file (damaged, or another format renamed)")) from None
     return rows, marker
@@ -431,7 +445,8 @@ def _parse_value(c: Criterion, raw: Any) -> tuple[Any, Msg | None]:
     return _text(raw), None
 
 
-def _header(cells: Sequence[Any], report: SheetImportReport) -> bool:
+def _header(cells: Sequence[Any], report: SheetImportReport) -> int:
+    """The number of columns a row may fill (the five, plus the context columns the header has); 0: refused."""
     found = [_token(c).lstrip("\ufeff").lower() for c in cells]
     found += [""] * (len(COLUMNS) - len(found))
     for j, want in enumerate(COLUMNS):
@@ -439,19 +454,26 @@ def _header(cells: Sequence[Any], report: SheetImportReport) -> bool:
             report.problems.append(SheetProblem(1, LETTERS[j], Msg(
                 f"表头应为“{want}”，实际为“{found[j] or '（空）'}”；表头须为 {','.join(COLUMNS)}",
                 f"the header should be “{want}”, found “{found[j] or '(empty)'}”; the header must be {','.join(COLUMNS)}")))
-    for j in range(len(COLUMNS), len(found)):
+    width = len(COLUMNS)
+    for name in CONTEXT_COLUMNS:
+        if width < len(found) and found[width] == name:
+            width += 1
+        else:
+            break
+    for j in range(width, len(found)):
         if found[j]:
             report.problems.append(SheetProblem(1, "", Msg(
                 f"第 {j + 1} 列“{found[j]}”多余；评分表只有 {','.join(COLUMNS)} 五列",
                 f"column {j + 1} “{found[j]}” is not expected; a score sheet has exactly {','.join(COLUMNS)}")))
-    return not report.problems
+    return 0 if report.problems else width
 
 
 class _Rows:
     """Row-by-row checks of one import; collects problems and the edits to apply."""
 
-    def __init__(self, ws: SheetWorkspace, report: SheetImportReport):
+    def __init__(self, ws: SheetWorkspace, report: SheetImportReport, width: int = len(COLUMNS)):
         self.ws = ws
+        self.width = width  # the contract columns, plus any context columns (read, never checked)
         self.report = report
         self.apps = {a.code: a for a in ws.applications}
         self.recused = ws.recusals
@@ -469,9 +491,9 @@ class _Rows:
 
     def row(self, n: int, cells: Sequence[Any]) -> None:
         cells = list(cells) + [None] * (len(COLUMNS) - len(cells))
-        if all(_blank(c) for c in cells):
+        if all(_blank(c) for c in cells[:len(COLUMNS)]) and all(_blank(c) for c in cells[self.width:]):
             return
-        for j in range(len(COLUMNS), len(cells)):
+        for j in range(self.width, len(cells)):
             if not _blank(cells[j]):
                 self.problem(n, "", f"第 {j + 1} 列有内容；评分表只有五列", f"column {j + 1} has content; a score sheet has five columns")
                 return
@@ -549,9 +571,10 @@ def import_sheet(ws: SheetWorkspace, path: str | Path) -> SheetImportReport:
         report.problems.append(SheetProblem(1, "", Msg(f"文件是空的；第一行应为表头 {','.join(COLUMNS)}",
                                                        f"the file is empty; the first row must be the header {','.join(COLUMNS)}")))
         return report
-    if not _header(rows[0], report):
+    width = _header(rows[0], report)
+    if not width:
         return report
-    check = _Rows(ws, report)
+    check = _Rows(ws, report, width)
     for n, cells in enumerate(rows[1:], start=2):
         check.row(n, cells)
     if report.problems:

@@ -1,4 +1,4 @@
-"""Snapshots (``.qbsnap``, format ``qbdesk.snapshot/1``): what one expert receives on a USB stick.
+"""Snapshots (``.qbsnap``, format ``qbdesk.snapshot/2``; ``/1`` still read): what one expert receives on a USB stick.
 
 A ZIP archive of STORED entries (docs/formats.md has the byte layout)::
 
@@ -27,24 +27,27 @@ from typing import Any
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from qbdesk.domain.messages import os_reason
 from qbdesk.formats import agezip
 from qbdesk.formats.agezip import EntryFailure
 from qbdesk.formats.snapshot_archive import Archive, decrypt_identity, openssh_clear, read_manifest, unwrap_key
 from qbdesk.formats.snapshot_manifest import (
     FORMAT,
+    FORMAT_V1,
     IDENTITY_KDF_ROUNDS,
     MAX_META,
     META_FORMAT,
     SnapshotEntry,
     SnapshotError,
     SnapshotManifest,
+    content_hash,
     parse_json_object,
     snapshot_error,
 )
 from qbdesk.formats.snapshot_writer import SnapshotWriter
 
 __all__ = [
-    "FORMAT", "META_FORMAT", "IDENTITY_KDF_ROUNDS", "SnapshotEntry", "SnapshotManifest", "SnapshotError",
+    "FORMAT", "FORMAT_V1", "META_FORMAT", "IDENTITY_KDF_ROUNDS", "SnapshotEntry", "SnapshotManifest", "SnapshotError",
     "SnapshotWriter", "SnapshotReader", "read_manifest", "unwrap_identity",
 ]  # fmt: skip
 
@@ -119,8 +122,8 @@ class SnapshotReader:
         except EntryFailure:
             raise corrupt from None
         except OSError as e:  # the medium itself (a USB stick pulled out)
-            reason = e.strerror or str(e)
-            raise snapshot_error("unreadable", where, f"无法读取文件（{reason}）", f"cannot read the file ({reason})", entry.name) from None
+            reason = os_reason(e)
+            raise snapshot_error("unreadable", where, f"无法读取文件（{reason.zh}）", f"cannot read the file ({reason.en})", entry.name) from None
         if cipher.size != entry.size or cipher.sha256 != entry.sha256:
             raise self._archive.tampered(entry.name, "的内容与签名清单不符（被改动或损坏）", "does not match the signed manifest (altered or damaged)")
         return plain
@@ -147,4 +150,15 @@ class SnapshotReader:
             )  # fmt: skip
         if meta.get("snapshot_id") != self.manifest.snapshot_id:
             raise self._archive.tampered(entry.name, "属于另一个快照", "belongs to another snapshot")
+        if self.manifest.format != FORMAT:
+            return meta  # qbdesk.snapshot/1: no per-code content hashes to check
+        try:
+            secret = bytes.fromhex(meta["binding_secret"])
+            found = {a["code"]: content_hash(secret, a) for a in meta.get("applications") or []}
+        except (KeyError, TypeError, ValueError):
+            found = None
+        expected = {code: b.content for code, b in self.manifest.applications.items()}
+        if found != expected:
+            raise self._archive.tampered(entry.name, "中的申报与签名清单所列的内容摘要不符",
+                                         "holds applications whose content hashes are not those the manifest signs")
         return meta

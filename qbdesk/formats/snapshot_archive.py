@@ -16,6 +16,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from qbdesk.domain.messages import os_reason
 from qbdesk.formats import agezip, keys, sshsig
 from qbdesk.formats.agezip import EntryFailure
 from qbdesk.formats.snapshot_manifest import (
@@ -66,8 +67,8 @@ class Archive:
             raise
 
     def _unreadable(self, e: OSError) -> SnapshotError:
-        reason = e.strerror or str(e)
-        return snapshot_error("unreadable", self.where, f"无法读取文件（{reason}）", f"cannot read the file ({reason})")
+        reason = os_reason(e)
+        return snapshot_error("unreadable", self.where, f"无法读取文件（{reason.zh}）", f"cannot read the file ({reason.en})")
 
     def _open_zip(self) -> zipfile.ZipFile:
         try:
@@ -89,6 +90,13 @@ class Archive:
             )
         if not head:
             raise snapshot_error("not_a_snapshot", self.where, "文件是空的", "the file is empty")
+        if head.startswith(b"age-encryption.org/"):  # what a score file (.qbscore) begins with
+            raise snapshot_error(
+                "not_a_snapshot", self.where,
+                "这是评分文件（.qbscore），不是评审快照：请交给评审组织方，用 qbdesk scores import 导入",
+                "this is a score file (.qbscore), not a snapshot: it goes to the coordinator, who imports it with "
+                "qbdesk scores import",
+            )
         raise snapshot_error(
             "not_a_snapshot", self.where, "不是 qbdesk 评审快照（不是有效的 ZIP 文件）", "not a qbdesk snapshot (not a valid ZIP file)"
         )

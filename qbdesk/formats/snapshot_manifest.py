@@ -1,14 +1,17 @@
 """The signed manifest of a snapshot (``qbsnap/manifest.json``), and the snapshot's errors.
 
 The manifest is the one clear, signed part of a ``.qbsnap``: who made it, for which
-round and expert, the snapshot identity's public key, and the size and SHA-256 of
-every encrypted entry. Checking it (signature, then ciphertext hashes) needs no
-passphrase. This module handles the bytes only; ``snapshot.py`` handles the zip.
+round and expert, the snapshot identity's public key, the size and SHA-256 of every
+encrypted entry, and (``qbdesk.snapshot/2``) per application code the keyed hash of
+that code's blind content and the coordinator's binding of the code to its application.
+Checking it (signature, then ciphertext hashes) needs no passphrase. This module
+handles the bytes only; ``snapshot.py`` handles the zip.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,7 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from qbdesk.domain.messages import Msg, QbdeskError
 from qbdesk.formats import keys, sshsig
 
-FORMAT = "qbdesk.snapshot/1"
+FORMAT = "qbdesk.snapshot/2"
+FORMAT_V1 = "qbdesk.snapshot/1"  # no per-code bindings; still read
+FORMATS = (FORMAT_V1, FORMAT)
 META_FORMAT = "qbdesk.snapshot-meta/1"
 FORMAT_PREFIX = "qbdesk.snapshot/"
 IDENTITY_KDF_ROUNDS = 64
@@ -42,6 +47,7 @@ MAX_META = 256 * 1024 * 1024  # decrypted into memory whole
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 ID_PATTERN = re.compile(r"[A-Za-z0-9._@+-]{1,128}")  # snapshot and expert ids
+CODE_PATTERN = re.compile(r"[0-9A-Z]{1,16}")  # application codes
 
 
 class SnapshotError(QbdeskError):
@@ -73,6 +79,32 @@ class SnapshotEntry:
 
 
 @dataclass(frozen=True)
+class CodeBinding:
+    """What the signed manifest says of one application code (qbdesk.snapshot/2)."""
+
+    content: str  # HMAC-SHA256(binding_secret, canonical meta.json applications[] element), hex
+    binding: str  # HMAC-SHA256(code_key, canonical {code, application, content, items}), hex
+
+
+def content_hash(binding_secret: bytes, element: Any) -> str:
+    """The keyed hash of one code's blind content: its ``applications[]`` element of meta.json,
+    which lists its attachments' entries with the plaintext size and SHA-256 as written.
+
+    Keyed with the snapshot's binding secret (inside the encrypted meta.json, and in the
+    coordinator's database) so that the clear manifest does not let someone holding a copy of
+    the stick confirm a guess of an application's content."""
+    return hmac.new(binding_secret, canonical_json(element), hashlib.sha256).hexdigest()
+
+
+def code_binding(code_key: bytes, code: str, application: str, content: str, items: dict[str, str]) -> str:
+    """The coordinator's binding of ``code`` to ``application`` (its package id), its content hash
+    and its item-id map (snapshot-local id -> package item id). ``code_key`` never leaves the
+    database, so nobody outside it can test a guess of the map against the clear manifest."""
+    body = canonical_json({"code": code, "application": application, "content": content, "items": items})
+    return hmac.new(code_key, body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
 class SnapshotManifest:
     snapshot_id: str
     created_at: str
@@ -88,6 +120,8 @@ class SnapshotManifest:
     raw: bytes = field(repr=False)
     identity: SnapshotEntry | None = None  # the wrapped identity's size and hash (kind "identity")
     identity_rounds: int = IDENTITY_KDF_ROUNDS
+    format: str = FORMAT
+    applications: dict[str, CodeBinding] = field(default_factory=dict)  # code -> binding; empty in /1
 
     @property
     def digest(self) -> str:
@@ -147,6 +181,7 @@ def build_manifest(
     identity: SnapshotEntry,
     rounds: int,
     entries: list[SnapshotEntry],
+    applications: dict[str, CodeBinding],
 ) -> bytes:
     data = {
         "format": FORMAT,
@@ -168,6 +203,7 @@ def build_manifest(
             "sha256": identity.sha256,
         },
         "entries": [{"name": e.name, "kind": e.kind, "size": e.size, "sha256": e.sha256} for e in entries],
+        "applications": {code: {"content": b.content, "binding": b.binding} for code, b in applications.items()},
     }
     return canonical_json(data)
 
@@ -219,12 +255,12 @@ def manifest_format(raw: bytes, where: str) -> dict:
             "不是 qbdesk 评审快照（缺少有效的 manifest.json）",
             "not a qbdesk snapshot (no valid manifest.json)",
         )
-    if data["format"] != FORMAT:
+    if data["format"] not in FORMATS:
         raise snapshot_error(
             "unknown_format",
             where,
-            f"快照格式 {data['format'][:40]!r} 无法识别，本程序只能读取 {FORMAT}；请升级 qbdesk",
-            f"unknown snapshot format {data['format'][:40]!r}; this version reads {FORMAT} only — update qbdesk",
+            f"快照格式 {data['format'][:40]!r} 无法识别，本程序只能读取 {'、'.join(FORMATS)}；请升级 qbdesk",
+            f"unknown snapshot format {data['format'][:40]!r}; this version reads {', '.join(FORMATS)} — update qbdesk",
         )
     return data
 
@@ -271,7 +307,8 @@ def verify_manifest(
 
 
 def _parse_signed(data: dict, raw: bytes, s: _Shape) -> SnapshotManifest:
-    s.obj(data, "manifest", {"format", "snapshot_id", "created_at", "round", "expert_id", "coordinator", "identity", "entries"})
+    top = {"format", "snapshot_id", "created_at", "round", "expert_id", "coordinator", "identity", "entries"}
+    s.obj(data, "manifest", top if data["format"] == FORMAT_V1 else top | {"applications"})
     round_ = s.obj(data["round"], "round", {"id", "name", "year"})
     coordinator = data["coordinator"]
     recipient = s.text(coordinator, "receiving_recipient", "coordinator")
@@ -291,6 +328,7 @@ def _parse_signed(data: dict, raw: bytes, s: _Shape) -> SnapshotManifest:
         IDENTITY_NAME, "identity", s.int(ident, "size", "identity", 1, MAX_IDENTITY), s.text(ident, "sha256", "identity", _HEX64)
     )
     entries = _parse_entries(data["entries"], s)
+    applications = _parse_applications(data.get("applications", {}), s)
     return SnapshotManifest(
         snapshot_id=s.text(data, "snapshot_id", "manifest", ID_PATTERN),
         created_at=s.text(data, "created_at", "manifest"),
@@ -306,7 +344,22 @@ def _parse_signed(data: dict, raw: bytes, s: _Shape) -> SnapshotManifest:
         raw=raw,
         identity=identity,
         identity_rounds=s.int(ident, "rounds", "identity", 1, keys.MAX_KDF_ROUNDS),
+        format=data["format"],
+        applications=applications,
     )
+
+
+def _parse_applications(items: Any, s: _Shape) -> dict[str, CodeBinding]:
+    if not isinstance(items, dict):
+        raise s.fail("applications")
+    out: dict[str, CodeBinding] = {}
+    for code, value in items.items():
+        path = f"applications.{str(code)[:20]}"
+        if not CODE_PATTERN.fullmatch(code):
+            raise s.fail(path)
+        s.obj(value, path, {"content", "binding"})
+        out[code] = CodeBinding(s.text(value, "content", path, _HEX64), s.text(value, "binding", path, _HEX64))
+    return out
 
 
 def _parse_entries(items: Any, s: _Shape) -> tuple[SnapshotEntry, ...]:
@@ -328,3 +381,12 @@ def _parse_entries(items: Any, s: _Shape) -> tuple[SnapshotEntry, ...]:
     if sum(e.kind == "meta" for e in entries) != 1:
         raise s.fail("entries (one meta entry)")
     return tuple(entries)
+
+
+def parse_pinned_manifest(raw: bytes, where: str) -> SnapshotManifest:
+    """A manifest kept by the coordinator, whose bytes the caller has already pinned by their
+    SHA-256 (the snapshot digest an expert signed): its shape is checked, its signature is not."""
+    data = manifest_format(raw, where)
+    s = _Shape(where)
+    s.obj(data.get("coordinator"), "coordinator", {"signing_key", "fingerprint", "receiving_recipient"})
+    return _parse_signed(data, raw, s)

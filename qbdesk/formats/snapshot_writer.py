@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from qbdesk.domain.messages import os_reason
 from qbdesk.formats import agezip, keys, sshsig
 from qbdesk.formats.agezip import EntryFailure
 from qbdesk.formats.atomic import fsync_dir
@@ -31,11 +32,14 @@ from qbdesk.formats.snapshot_manifest import (
     META_FORMAT,
     META_NAME,
     SIGNATURE_NAME,
+    CodeBinding,
     SnapshotEntry,
     SnapshotError,
     SnapshotManifest,
     build_manifest,
     canonical_json,
+    code_binding,
+    content_hash,
     snapshot_error,
 )
 
@@ -86,6 +90,9 @@ class SnapshotWriter:
             raise self._invalid(str(e)) from None
         self._entries: list[SnapshotEntry] = []
         self._meta: SnapshotEntry | None = None
+        self._meta_data: dict | None = None
+        self._owners: dict[str, tuple[str, dict[str, str]]] | None = None
+        self._code_key = b""
         self._tmp: Path | None = None
         try:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
@@ -101,8 +108,8 @@ class SnapshotWriter:
         return snapshot_error("invalid_input", self.where, f"无法生成：{zh}", f"cannot be built: {en or zh}")
 
     def _write_failed(self, e: BaseException) -> SnapshotError:
-        reason = getattr(e, "strerror", None) or str(e)
-        return snapshot_error("write_failed", self.where, f"写入失败（{reason}）", f"could not be written ({reason})")
+        reason = os_reason(e)
+        return snapshot_error("write_failed", self.where, f"写入失败（{reason.zh}）", f"could not be written ({reason.en})")
 
     def _check_fields(self, recipient: str, snapshot_id: str, round_id: int, round_name: str, year: int, expert_id: str) -> dict:
         try:
@@ -171,6 +178,42 @@ class SnapshotWriter:
         except (TypeError, ValueError) as e:
             raise self._invalid(f"评审数据无法写成 JSON：{e}", f"meta.json cannot be written as JSON: {e}") from None
         self._meta = self._guard(lambda: self._encrypt(META_NAME, io.BytesIO(data), "meta"))
+        self._meta_data = meta
+
+    def bind_codes(self, code_key: bytes, owners: dict[str, tuple[str, dict[str, str]]]) -> None:
+        """Bind each application code of meta.json to its application: ``owners`` maps code ->
+        (the application's package id, its item-id map local -> package). Signed into the
+        manifest at close() with the content hash of what was written for that code."""
+        if not isinstance(code_key, bytes) or len(code_key) < 16:
+            raise self._invalid("代码绑定密钥至少 16 字节", "the code key must be at least 16 bytes")
+        self._code_key, self._owners = code_key, dict(owners)
+
+    def _bindings(self) -> dict[str, CodeBinding]:
+        """Per code of meta.json: the keyed hash of its element, after checking that every attachment
+        it lists is an entry written here with exactly that plaintext size and SHA-256."""
+        assert self._meta_data is not None
+        apps = self._meta_data.get("applications") or []
+        if not apps:
+            return {}
+        try:
+            secret = bytes.fromhex(self._meta_data["binding_secret"])
+            codes = [a["code"] for a in apps]
+        except (KeyError, TypeError, ValueError):
+            raise self._invalid("评审数据缺少 binding_secret 或申报代码", "meta.json lacks the binding secret or a code") from None
+        if self._owners is None or set(self._owners) != set(codes) or len(set(codes)) != len(codes):
+            raise self._invalid("申报代码未逐一绑定到申报（bind_codes）", "the application codes are not each bound (bind_codes)")
+        out: dict[str, CodeBinding] = {}
+        for app in apps:
+            for a in app.get("attachments") or []:
+                got = self.plaintext.get(a.get("entry"))
+                if got is None or got.sha256 != a.get("sha256") or got.size != a.get("size"):
+                    raise self._invalid(f"申报 {app['code']} 所列附件 {str(a.get('entry'))[:60]} 与写入的内容不符",
+                                        f"application {app['code']} lists attachment {str(a.get('entry'))[:60]}, "
+                                        f"which is not what was written")
+            content = content_hash(secret, app)
+            application, items = self._owners[app["code"]]
+            out[app["code"]] = CodeBinding(content, code_binding(self._code_key, app["code"], application, content, items))
+        return out
 
     def close(self, *, verify: bool = True) -> SnapshotManifest:
         """Sign, finish, read back (``verify``), and move into place; return the manifest."""
@@ -179,10 +222,15 @@ class SnapshotWriter:
         if self._meta is None:
             self.abort()
             raise self._invalid("缺少评审数据（未调用 write_meta）", "no meta.json (write_meta() was never called)")
+        try:
+            applications = self._bindings()
+        except SnapshotError:
+            self.abort()
+            raise
         raw = build_manifest(
             **self._fields, created_at=self._created_at, signing_key=self._signing_key.public_key(),
             identity_public_key=self._identity_public, identity=self._identity_entry, rounds=self._rounds,
-            entries=[self._meta, *self._entries],
+            entries=[self._meta, *self._entries], applications=applications,
         )  # fmt: skip
         signature = sshsig.sign(self._signing_key, raw, sshsig.SNAPSHOT_NAMESPACE).encode("ascii")
         self._guard(lambda: self._finish(raw, signature))

@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -59,8 +59,26 @@ def create_application(argv: list[str] | None = None, lang: str = "zh") -> QAppl
     return app
 
 
-def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None) -> int:
-    """Show the main window on ``db_url`` (None: the default database); return the exit code."""
+def schedule_exit(app: QApplication, window: MainWindow, seconds: float, screenshot: Path | None) -> None:
+    """Quit after ``seconds`` (for CI and smoke tests), first saving the window's own picture as PNG."""
+    def done() -> None:
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(screenshot), "PNG"):
+                log.error("could not save the screenshot %s", screenshot)
+                app.exit(1)
+                return
+        app.quit()
+
+    QTimer.singleShot(int(seconds * 1000), done)
+
+
+def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None,
+        exit_after: float | None = None, screenshot: Path | None = None) -> int:
+    """Show the main window on ``db_url`` (None: the default database, made on first use); return the exit code.
+
+    A database the user named must exist: a mistyped path is refused, never created.
+    ``exit_after`` closes the app after that many seconds, saving ``screenshot`` first."""
     try:
         lang = i18n.normalise_language(lang)
     except QbdeskError as exc:
@@ -68,13 +86,15 @@ def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None) 
         return 2
     app = create_application(argv, lang)
     try:
-        db = open_database(db_url)
+        db = open_database(db_url, create=db_url is None)
     except Exception as exc:
         QMessageBox.critical(None, "qbdesk", translate("app", "Could not open the database {url}:\n{reason}").format(
             url=db_url or translate("app", "(default)"), reason=i18n.error_text(exc)))
         return 1
     window = MainWindow(db)
     window.show()
+    if exit_after is not None:
+        schedule_exit(app, window, exit_after, screenshot)
     try:
         return app.exec()
     finally:

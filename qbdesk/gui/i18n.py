@@ -52,9 +52,15 @@ def text(msg: Msg) -> str:
 
 
 def error_text(exc: BaseException) -> str:
-    """What to tell the user about a failure: our message in the UI language, else the error's first line."""
+    """What to tell the user about a failure: our message (or a database failure) in the UI language, else the
+    error's first line."""
     if isinstance(exc, QbdeskError):
         return exc.text(_language)
+    from qbdesk.store.engine import database_error
+
+    said = database_error(exc)  # SQLAlchemy's and the drivers' English, said in the UI language
+    if said is not None:
+        return said.text(_language)
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return first or type(exc).__name__
 

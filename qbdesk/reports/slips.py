@@ -3,7 +3,7 @@
 Each page carries what the expert needs to open the snapshot and to trust it: the
 passphrase (large, grouped, in a monospaced face so 0/8 and 5/S read apart), the
 coordinator key fingerprint and the snapshot digest (grouped by four) that the
-expert's app shows for comparison. Plain on purpose; Step 5 makes it beautiful.
+expert's app shows for comparison. Plain on purpose.
 The sheet holds passphrases: whoever writes it keeps it readable by its owner only.
 """
 
@@ -15,12 +15,17 @@ from dataclasses import dataclass
 
 from qbdesk.reports.fonts import register_cjk_font
 
+# The declaration comes first: said in these words on the slip and in README.md (a test holds them equal).
+DECLARATION_FIRST_ZH = "先签署承诺书，再评分：软件显示承诺书全文，您明确同意（输入 yes）后才签署。"
+DECLARATION_FIRST_EN = ("The declaration comes first, then the scoring: the app shows its full text and signs it "
+                        "only on your explicit yes.")
+
 MONO = "Courier-Bold"  # a standard PDF font: nothing to embed, and the passphrase alphabet is ASCII
 
 INSTRUCTIONS_ZH = (
     "1. 将快照文件复制到评审用电脑，在 qbdesk 中打开，输入上面的口令（大小写、空格和连字符不影响）。",
     "2. 打开后，核对软件显示的“评审组织方密钥指纹”和“快照摘要”与本页完全一致；不一致时请停止并联系评审组织方。",
-    "3. 阅读并签署承诺书，独立完成评分；评分数据只保存在本机，且已加密。",
+    f"3. {DECLARATION_FIRST_ZH}然后独立完成评分；评分数据只保存在本机，且已加密。",
     "4. 完成后导出评分文件（.qbscore）交回评审组织方，并打印评分表签字。",
     "本页载有口令：请当面交给专家本人，切勿与快照U盘放在一起；评审结束后销毁。",
 )
@@ -29,7 +34,7 @@ INSTRUCTIONS_EN = (
     "(case, spaces and hyphens do not matter).",
     "2. Once it is open, check that the coordinator key fingerprint and the snapshot digest the app shows are exactly "
     "those on this page; if they differ, stop and call the coordinator.",
-    "3. Read and sign the declaration, then score on your own; your scores stay on the laptop, encrypted.",
+    f"3. {DECLARATION_FIRST_EN} Then score on your own; your scores stay on the laptop, encrypted.",
     "4. When done, export the score file (.qbscore) for the coordinator and print your scorecards to sign.",
     "This page holds the passphrase: hand it to the expert in person, never together with the USB stick; "
     "destroy it after the review.",

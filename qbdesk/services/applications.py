@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
 from qbdesk.domain.orgname import normalise_org
 from qbdesk.formats.package import (
     JUNK_DIRS,
@@ -66,6 +66,11 @@ class ImportReport:
     lines: list[ImportLine] = field(default_factory=list)
     total: int = 0  # packages found, including any not reached after a cancel
     cancelled: bool = False
+    searched: tuple[Path, ...] = ()  # where the packages were looked for
+
+    @property
+    def nothing_found(self) -> bool:
+        return self.total == 0 and not self.cancelled
 
     @property
     def counts(self) -> dict[str, int]:
@@ -75,12 +80,17 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         """Every package found was imported or already there."""
-        return not self.cancelled and all(line.status != "rejected" for line in self.lines)
+        return not self.cancelled and not self.nothing_found and all(line.status != "rejected" for line in self.lines)
 
     def summary(self) -> Msg:
+        if self.nothing_found:
+            where = "、".join(map(str, self.searched)) or "?"
+            return Msg(f"在 {where} 中没有找到申报包（每个申报包是一个含 application.json 的文件夹或 .zip 文件）：未导入任何内容",
+                       f"no application packages found in {', '.join(map(str, self.searched)) or '?'} (a package is a "
+                       f"folder or .zip file holding application.json): nothing was imported")
         c = self.counts
         zh = f"共 {self.total} 个申报包：导入 {c['imported']}，未变化 {c['unchanged']}，拒绝 {c['rejected']}"
-        en = f"{self.total} packages: {c['imported']} imported, {c['unchanged']} unchanged, {c['rejected']} rejected"
+        en = f"{count_en(self.total, 'package')}: {c['imported']} imported, {c['unchanged']} unchanged, {c['rejected']} rejected"
         if self.cancelled:
             rest = self.total - len(self.lines)
             zh += f"；已取消，{rest} 个未处理"
@@ -120,7 +130,7 @@ def find_packages(paths: Iterable[Path]) -> list[tuple[Path, PackageProblem | No
         try:
             children = sorted(folder.iterdir(), key=lambda c: c.name)
         except OSError as e:
-            add(folder, _problem("unreadable", f"无法读取文件夹（{e.strerror or e}）", f"cannot read the folder ({e.strerror or e})"))
+            add(folder, _problem("unreadable", f"无法读取文件夹（{os_reason(e).zh}）", f"cannot read the folder ({os_reason(e).en})"))
             return
         # Links are never followed: they could loop or lead out of the chosen folder.
         children = [c for c in children if not (c.name in JUNK_NAMES or c.name in JUNK_DIRS
@@ -225,8 +235,9 @@ def import_packages(session_factory: sessionmaker[Session], round_id: int, paths
         existing = {eid: (aid, digest) for eid, aid, digest in s.execute(
             select(Application.external_id, Application.id, Application.package_digest)
             .where(Application.round_id == round_id))}
+    paths = [Path(p) for p in paths]
     candidates = find_packages(paths)
-    report = ImportReport(round_id=round_id, total=len(candidates))
+    report = ImportReport(round_id=round_id, total=len(candidates), searched=tuple(paths))
     batch: dict[str, tuple[str, Path]] = {}  # id -> (digest, path) accepted in this batch
     try:
         for n, (path, found_problem) in enumerate(candidates, start=1):
@@ -263,14 +274,17 @@ def _import_one(session_factory: sessionmaker[Session], round_id: int, path: Pat
             batch[pkg.id] = (pkg.digest, path)
             return ImportLine(path, "unchanged", pkg.id, app_id)
         return ImportLine(path, "rejected", pkg.id, problems=(_problem(
-            "duplicate_id", f"申报编号 {pkg.id} 已导入本批次，但内容不同（未作任何修改）",
-            f"application id {pkg.id} is already in this round with different contents (nothing was changed)"),))
+            "duplicate_id", f"申报编号 {pkg.id} 已导入本批次，但内容不同（未作任何修改）；如要换成这一版，"
+                            f"请先删除原申报：qbdesk applications remove {pkg.id} --reason …，再导入",
+            f"application id {pkg.id} is already in this round with different contents (nothing was changed); to "
+            f"replace it with this one, remove it first (qbdesk applications remove {pkg.id} --reason …), then import"),))
     try:
         with session_factory() as s, s.begin():
             app_id, notes = _store(s, round_id, pkg)
     except (SQLAlchemyError, OSError, QbdeskError, zipfile.BadZipFile) as e:
         # e.g. the file changed since it was checked, or another coordinator imported it first
-        reason = e.msg if isinstance(e, QbdeskError) else Msg(str(e).splitlines()[0], str(e).splitlines()[0])
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        reason = e.msg if isinstance(e, QbdeskError) else os_reason(e) if isinstance(e, OSError) else Msg(first, first)
         return ImportLine(path, "rejected", pkg.id, problems=(PackageProblem(
             "import_failed", Msg(f"导入失败，未写入任何内容：{reason.zh}", f"import failed, nothing was written: {reason.en}")),))
     existing[pkg.id] = (app_id, pkg.digest)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qbdesk.domain import assignment as algo
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, count_en
 from qbdesk.domain.orgname import normalise_org
 from qbdesk.domain.programs import PROGRAM_CODES
 from qbdesk.services.experts import CODE, ORG
@@ -65,7 +65,7 @@ class ProgramAssignment:
         return Msg(
             f"{self.program}：{self.applications} 个申报，专家组 {self.panel} 人，{mode_zh}，"
             f"覆盖 {self.covered}/{self.applications}，每人 {load} 个",
-            f"{self.program}: {self.applications} applications, panel of {self.panel}, {mode_en}, "
+            f"{self.program}: {count_en(self.applications, 'application')}, panel of {self.panel}, {mode_en}, "
             f"covered {self.covered}/{self.applications}, {load} per expert",
         )
 
@@ -102,7 +102,7 @@ class AssignmentReport:
             lines.append(Msg(f"未覆盖 {u.application}（{u.program}）：{u.msg.zh}",
                              f"not covered {u.application} ({u.program}): {u.msg.en}"))
         lines.append(Msg(f"共 {self.assignments} 项评审任务（随机种子 {self.seed}）",
-                         f"{self.assignments} assignments in all (seed {self.seed})"))
+                         f"{count_en(self.assignments, 'assignment')} in all (seed {self.seed})"))
         return lines
 
 
@@ -174,6 +174,9 @@ def assign(session_factory: sessionmaker[Session], round_id: int, *, per_applica
         audit.record(s, "assign", round_id=round_id, detail={
             "seed": seed, "per_application": modes, "assignments": report.assignments,
             "conflicts": report.conflicts, "uncovered": [u.application for u in report.uncovered],
+            # Each pair, so that `scores recheck` can find a conflict deleted from the database later.
+            "conflict_pairs": sorted([ext_expert[c.expert_id], ext_app[c.application_id], c.source]
+                                     for c in result.conflicts),
         })
     return report
 

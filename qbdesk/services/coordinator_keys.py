@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from pyrage import x25519
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.formats import keys as keyfiles
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
@@ -164,7 +164,7 @@ def _read(path: Path) -> bytes:
             return f.read(_MAX_FILE + 1)
     except OSError as e:
         raise CoordinatorKeyError(
-            Msg(f"无法读取密钥文件 {path}：{e.strerror or e}", f"cannot read the key file {path}: {e.strerror or e}"),
+            Msg(f"无法读取密钥文件 {path}：{os_reason(e).zh}", f"cannot read the key file {path}: {os_reason(e).en}"),
             "corrupt",
         ) from None
 
@@ -233,7 +233,7 @@ def _create(folder: Path, passphrase: str | None) -> CoordinatorKeys:
         raise CoordinatorKeyError(e.msg, "passphrase") from None
     except OSError as e:
         raise CoordinatorKeyError(
-            Msg(f"无法在 {folder} 中创建密钥：{e.strerror or e}", f"cannot create the keys in {folder}: {e.strerror or e}"),
+            Msg(f"无法在 {folder} 中创建密钥：{os_reason(e).zh}", f"cannot create the keys in {folder}: {os_reason(e).en}"),
             "unwritable",
         ) from None
     return CoordinatorKeys(folder, key.public_key(), str(identity), str(identity.to_public()), passphrase is not None,

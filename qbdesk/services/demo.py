@@ -6,13 +6,15 @@ same services a coordinator uses, so the demo exercises the real paths.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import ProgramSettings
+from qbdesk.formats.atomic import atomic_write
 from qbdesk.services.rounds import RoundConfig
 
 DEMO_NAME = "2026年度质量品牌领域专项资金专家评审（演示）"
@@ -21,8 +23,46 @@ DEMO_PER_APPLICATION = {"P3": 3, "P4": 3, "P5": 3, "P6": 3, "P7": 3}
 DEMO_BUDGETS = {"P1": 6_000_000, "P2": 2_400_000, "P3": 1_000_000, "P4": 2_000_000, "P5": 3_000_000,
                 "P6": 1_600_000, "P7": 8_000_000, "P8": 2_100_000, "P9": 3_500_000}
 
-
 DEMO_CHECKLIST = "checks.csv"  # the coordinator's qualification checklist, as filled in for the demo
+
+# What the demo writes into its folder, and the marker that says the folder is a demo's.
+DEMO_MARKER = ".qbdesk-demo.json"
+DEMO_DB = "demo.sqlite"
+DEMO_MADE = ("packages", "experts.csv", DEMO_CHECKLIST, DEMO_DB, f"{DEMO_DB}-wal", f"{DEMO_DB}-shm")
+
+
+def prepare_demo_folder(out_dir: Path) -> None:
+    """Make ``out_dir`` ready for a demo round without touching anything qbdesk did not make.
+
+    A new or empty folder is marked as a demo's; a folder holding an earlier demo (its marker)
+    has that demo's files removed; any other folder is refused, and nothing in it changes.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise QbdeskError(Msg(f"{out_dir} 是一个文件，不是文件夹；请为演示批次选择一个新的或空的文件夹",
+                              f"{out_dir} is a file, not a folder; choose a new or empty folder for the demo round"))
+    marker = out_dir / DEMO_MARKER
+    try:
+        present = sorted(p.name for p in out_dir.iterdir()) if out_dir.exists() else []
+        if present and not marker.is_file():
+            shown = "、".join(present[:5]) + ("……" if len(present) > 5 else "")
+            raise QbdeskError(Msg(
+                f"{out_dir} 不是空文件夹（其中有 {shown}），也不是此前生成的演示批次：为免覆盖您的文件，未作任何修改。"
+                f"请用 --out 指定一个新的或空的文件夹",
+                f"{out_dir} is not empty (it holds {', '.join(present[:5])}{'…' if len(present) > 5 else ''}) and holds no "
+                f"earlier demo round: nothing was changed, so as not to overwrite your files. Give --out a new or "
+                f"empty folder"))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in DEMO_MADE:
+            target = out_dir / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
+        atomic_write(marker, (json.dumps({"format": "qbdesk.demo/1", "made": list(DEMO_MADE)}) + "\n").encode(),
+                     mode=0o644)
+    except OSError as e:
+        why = os_reason(e)
+        raise QbdeskError(Msg(f"无法准备演示文件夹 {out_dir}：{why.zh}", f"cannot prepare the demo folder {out_dir}: {why.en}")) from None
 
 
 @dataclass(frozen=True)
@@ -38,7 +78,7 @@ class DemoResult:
 
 def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
                      progress: Callable[[int, int, str], None] | None = None) -> DemoResult:
-    """(Re)build the demo round in ``out_dir``: packages, roster, a fresh database."""
+    """(Re)build the demo round in ``out_dir`` (new, empty, or an earlier demo's): packages, roster, a fresh database."""
     from sqlalchemy import func, select
 
     from qbdesk.demo.generator import generate_demo
@@ -49,17 +89,8 @@ def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
     from qbdesk.store.engine import open_database
     from qbdesk.store.models import Assignment
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("packages", "experts.csv", DEMO_CHECKLIST):
-        target = out_dir / stale
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    db_path = out_dir / "demo.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-
+    prepare_demo_folder(out_dir)
+    db_path = out_dir / DEMO_DB
     demo = generate_demo(out_dir, seed=seed, year=year)
     url = f"sqlite:///{db_path}"
     db = open_database(url)

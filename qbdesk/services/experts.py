@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, count_en
 from qbdesk.domain.orgname import normalise_org
 from qbdesk.domain.programs import PROGRAM_CODES
-from qbdesk.formats.roster import RosterProblem, RosterRow, read_roster
+from qbdesk.formats.roster import RosterParse, RosterProblem, RosterRow, read_roster
 from qbdesk.store import audit
 from qbdesk.store.models import Expert, Panel, PanelMember, ProgramConfig, Round
 
@@ -57,7 +57,7 @@ class RosterReport:
         name = self.path.name
         if not self.ok:
             lines = [Msg(f"{name}：发现 {len(self.problems)} 个问题，未导入任何专家",
-                         f"{name}: {len(self.problems)} problem(s) found, no expert imported")]
+                         f"{name}: {count_en(len(self.problems), 'problem')} found, no expert imported")]
             return lines + [Msg(p.text("zh"), p.text("en")) for p in self.problems]
         lines = [Msg(f"{name}：新增 {len(self.added)} 人，更新 {len(self.updated)} 人，未变 {len(self.unchanged)} 人",
                      f"{name}: {len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged")]
@@ -113,6 +113,23 @@ def sync_panels(session: Session, round_id: int) -> tuple[dict[str, int], bool]:
     return sizes, changed
 
 
+def _no_panel_warnings(parsed: RosterParse) -> list[Msg]:
+    """Experts who sit on no panel are never assigned: say so, naming them."""
+    idle = [row.external_id for row in parsed.rows if not row.programs]
+    if not idle:
+        return []
+    shown, more = idle[:20], len(idle) - 20
+    names_zh = "、".join(shown) + (f" 等 {len(idle)} 人" if more > 0 else "")
+    names_en = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    if "programs" not in parsed.columns:
+        return [Msg(f"名单没有“评审项目”（programs）列：所有专家（{names_zh}）都不在任何专家组，不会被分配；"
+                    f"请加上这一列，填写 P1–P9（见 docs/formats.md）",
+                    f"the roster has no programs column: every expert ({names_en}) sits on no panel and will not be "
+                    f"assigned; add the column with P1–P9 (see docs/formats.md)")]
+    return [Msg(f"以下专家未填写评审项目，不在任何专家组，不会被分配：{names_zh}",
+                f"these experts have no programs, sit on no panel and will not be assigned: {names_en}")]
+
+
 def import_roster(session_factory: sessionmaker[Session], round_id: int, path: Path | str) -> RosterReport:
     """Import (or re-import) the roster at ``path`` into round ``round_id``."""
     path = Path(path)
@@ -144,6 +161,7 @@ def import_roster(session_factory: sessionmaker[Session], round_id: int, path: P
         s.flush()
         report.panels, panels_changed = sync_panels(s, round_id)
 
+        report.warnings += _no_panel_warnings(parsed)
         configured = set(s.scalars(select(ProgramConfig.program).where(ProgramConfig.round_id == round_id)))
         for code in sorted(set(report.panels) - configured, key=PROGRAM_CODES.index):
             report.warnings.append(Msg(f"本批次不含 {code}，名单中该项目的专家不会被分配",

@@ -32,15 +32,27 @@ from qbdesk.formats.pdf_clean import PdfCleanError, open_pdf
 from qbdesk.formats.pdf_inspect import PdfText, hidden_texts, page_texts
 from qbdesk.services.leak_patterns import Identity, LeakMatcher
 from qbdesk.store import audit
-from qbdesk.store.models import Application, Attachment, Blob, LeakDecision
+from qbdesk.store.models import Application, Attachment, Blob, LeakDecision, ProgramConfig
 
 BlindPredicate = Callable[[Application], bool]
 ProgressFn = Callable[[int, int, str], None]
 
 
 def all_blind(_app: Application) -> bool:
-    """Which applications are blind material: all of them, until programs say otherwise."""
+    """Every application counts as blind material, whatever its program says."""
     return True
+
+
+def blind_programs(session: Session, round_id: int) -> BlindPredicate:
+    """The round's own rule: an application is blind material when its program is ``blind``.
+
+    Open programs (``blind = false``, the default for the verified ones, whose evidence names
+    the applicant by nature) are not scanned; a program the round does not configure counts
+    as blind, so nothing slips through by omission.
+    """
+    blind = dict(session.execute(select(ProgramConfig.program, ProgramConfig.blind)
+                                 .where(ProgramConfig.round_id == round_id)).all())
+    return lambda app: bool(blind.get(app.program, True))
 
 
 @dataclass(frozen=True)
@@ -181,9 +193,15 @@ def pdf_texts(data: bytes) -> list[PdfText]:
     return [PdfText("text", n, text, False) for n, text in enumerate(pages, 1)] + hidden
 
 
-def scan_round(session: Session, round_id: int, *, is_blind: BlindPredicate = all_blind,
+def scan_round(session: Session, round_id: int, *, is_blind: BlindPredicate | None = None,
                applications: Iterable[str] | None = None, progress: ProgressFn | None = None) -> LeakReport:
-    """Scan the round's blind material (or only the package ids in ``applications``)."""
+    """Scan the round's blind material (or only the package ids in ``applications``).
+
+    ``is_blind`` decides what counts as blind material; by default the round's programs do
+    (:func:`blind_programs`).
+    """
+    if is_blind is None:
+        is_blind = blind_programs(session, round_id)
     query = select(Application).where(Application.round_id == round_id).order_by(Application.external_id)
     apps = [a for a in session.scalars(query) if is_blind(a)]
     if applications is not None:
@@ -200,7 +218,7 @@ def scan_round(session: Session, round_id: int, *, is_blind: BlindPredicate = al
     return report
 
 
-def require_no_open_leaks(session: Session, round_id: int, *, is_blind: BlindPredicate = all_blind) -> LeakReport:
+def require_no_open_leaks(session: Session, round_id: int, *, is_blind: BlindPredicate | None = None) -> LeakReport:
     """Refuse (a clear message) while any finding blocks; what ``snapshots build`` calls first."""
     report = scan_round(session, round_id, is_blind=is_blind)
     open_ = report.blocking

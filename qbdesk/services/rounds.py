@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, Tier, default_pass_fraction, program
 from qbdesk.paths import resource_path
 from qbdesk.store import audit
@@ -110,7 +110,7 @@ def load_round_config(path: Path) -> RoundConfig:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except OSError as e:
-        raise QbdeskError(Msg(f"无法读取配置文件 {path}：{e.strerror}", f"cannot read config file {path}: {e.strerror}")) from None
+        raise QbdeskError(Msg(f"无法读取配置文件 {path}：{os_reason(e).zh}", f"cannot read config file {path}: {os_reason(e).en}")) from None
     except UnicodeDecodeError:
         raise QbdeskError(Msg(f"配置文件 {path} 不是 UTF-8 编码", f"config file {path} is not UTF-8")) from None
     except (ValueError, tomllib.TOMLDecodeError) as e:

@@ -43,8 +43,9 @@ class AppContext:
     external_id: str  # for messages to the coordinator (never shown to the expert)
     rubric_hash: str
     rubric: Rubric
-    item_ids: tuple[str, ...]
+    item_ids: tuple[str, ...]  # as the snapshot gave them (I1, I2 … since qbdesk.snapshot/2)
     tiers: frozenset[str] = frozenset()  # P5, P7: the tier keys an accepted item may name
+    item_map: Mapping[str, str] | None = None  # snapshot-local id -> the package's; None: the same
 
 
 SCORE_COLUMNS = ("application_id", "criterion", "item", "value", "comment")
@@ -168,6 +169,7 @@ def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> Che
             if by_id is None:
                 by_id = criteria[app.rubric_hash] = {c.id: c for c in app.rubric.criteria}
             given, notes, application_id = values.setdefault(code, {}), comments.setdefault(code, {}), app.application_id
+            item_map = app.item_map or {}
         cid, item, value, comment = s["criterion"], s["item"], s["value"], s["comment"]
         c = by_id.get(cid)
         if c is None:
@@ -186,7 +188,7 @@ def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> Che
             given[cid] = value
             if comment:
                 notes[cid] = comment
-        rows.append((application_id, cid, item, _json_value(value), comment))
+        rows.append((application_id, cid, item_map.get(item, item), _json_value(value), comment))
 
     plans: dict[str, list[tuple[Criterion, dict]]] = {}
     for code, app in apps.items():

@@ -39,12 +39,14 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
 from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
+from qbdesk.services.code_binding import check_signed_binding
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppContext, Rejection, check_scores, reject
+from qbdesk.services.score_pairs import check_in_force
 from qbdesk.services.snapshots import round_rubrics
 from qbdesk.store import audit
 from qbdesk.store.models import (
@@ -90,7 +92,7 @@ class ScoreImportLine:
             head += f"  [{self.expert} #{self.sequence}]"
         details: list[str] = []
         if self.status == "accepted":
-            details.append(f"{self.scores} scores, {self.recusals} recusals; digest {self.digest}; key {self.fingerprint}"
+            details.append(f"{count_en(self.scores, 'score')}, {count_en(self.recusals, 'recusal')}; digest {self.digest}; key {self.fingerprint}"
                            if en else f"{self.scores} 项评分，{self.recusals} 项回避；摘要 {self.digest}；密钥 {self.fingerprint}")
             if self.superseded:
                 details.append(f"replaces the earlier file {self.superseded[:16]}…" if en
@@ -104,6 +106,11 @@ class ScoreImportLine:
 class ScoreImportReport:
     round_id: int
     lines: list[ScoreImportLine] = field(default_factory=list)
+    searched: tuple[Path, ...] = ()  # the files and folders given
+
+    @property
+    def nothing_found(self) -> bool:
+        return not self.lines
 
     @property
     def counts(self) -> dict[str, int]:
@@ -112,13 +119,16 @@ class ScoreImportReport:
 
     @property
     def ok(self) -> bool:
-        """No file was rejected (duplicates are fine: nothing to do for them)."""
-        return all(line.status != "rejected" for line in self.lines)
+        """Some file was found and none was rejected (duplicates are fine: nothing to do for them)."""
+        return not self.nothing_found and all(line.status != "rejected" for line in self.lines)
 
     def summary(self) -> Msg:
+        if self.nothing_found:
+            return Msg(f"在 {'、'.join(map(str, self.searched)) or '?'} 中没有找到评分文件（.qbscore）：未导入任何内容",
+                       f"no score files (.qbscore) found in {', '.join(map(str, self.searched)) or '?'}: nothing was imported")
         c = self.counts
         return Msg(f"共 {len(self.lines)} 个评分文件：导入 {c['accepted']}，重复 {c['duplicate']}，拒绝 {c['rejected']}",
-                   f"{len(self.lines)} score files: {c['accepted']} accepted, {c['duplicate']} duplicate, "
+                   f"{count_en(len(self.lines), 'score file')}: {c['accepted']} accepted, {c['duplicate']} duplicate, "
                    f"{c['rejected']} rejected")
 
 
@@ -136,6 +146,7 @@ class RoundContext:
         apps = session.execute(select(Application.id, Application.external_id, Application.program, Application.items)
                                .where(Application.round_id == round_id)).all()
         self.apps = {a.id: a for a in apps}
+        self.app_ids = {a.id: a.external_id for a in apps}  # Application.id -> package id
         self.rubric_hash, contents = round_rubrics(session, round_id, {a.program for a in apps})
         self._contents = contents
         self._parsed: dict[str, Rubric] = {}
@@ -163,9 +174,13 @@ class RoundContext:
                     raise reject("unknown_application", f"快照中的申报 {code} 已不在本批次中（已删除？）",
                                  f"application {code} of the snapshot is no longer in this round (deleted?)")
                 h = self.rubric_hash[app.program]
-                item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
-                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids,
-                                       self.tiers.get(app.program, frozenset()))
+                tiers = self.tiers.get(app.program, frozenset())
+                if snap.items is None:  # built before snapshot-local item ids: the package's own
+                    item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
+                    out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids, tiers)
+                    continue
+                local = snap.items.get(code) or {}
+                out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), tuple(local), tiers, dict(local))
             self._contexts[snap.id] = out
         return self._contexts[snap.id]
 
@@ -270,7 +285,7 @@ def _read(path: Path) -> bytes:
         with open(path, "rb") as f:
             return f.read(scorefile.MAX_FILE + 1)
     except OSError as e:
-        raise reject("unreadable", f"无法读取文件：{e.strerror or e}", f"cannot read the file: {e.strerror or e}") from None
+        raise reject("unreadable", f"无法读取文件：{os_reason(e).zh}", f"cannot read the file: {os_reason(e).en}") from None
 
 
 def _open(path: Path, identity: str) -> _Opened:
@@ -286,11 +301,20 @@ def _open(path: Path, identity: str) -> _Opened:
     return _Opened(content, data, score.digest, score.fingerprint)
 
 
-def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+           accept_superseded: str | None) -> ScoreImportLine:
     data = opened.data
     assert data is not None
     snap, expert = check_binding_to_round(s, rnd, data)
+    if snap.superseded_by is not None and accept_superseded is None:
+        raise reject("superseded_snapshot",
+                     f"快照 {snap.id} 已被重新生成的快照 {snap.superseded_by} 取代；来自旧快照的评分文件须由评审组织方"
+                     f"明确接受（scores import --accept-superseded --reason …）",
+                     f"snapshot {snap.id} was superseded by the rebuilt snapshot {snap.superseded_by}; a score file "
+                     f"from it needs the coordinator's explicit acceptance (scores import --accept-superseded --reason …)")
+    check_signed_binding(snap, data, rnd.app_ids)
     checked = check_scores(data, rnd.contexts(snap))
+    check_in_force(s, snap, expert, checked, rnd.app_ids)
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
     for old in replaced:
         old.status = "superseded"
@@ -318,18 +342,25 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
         note = Msg(f"签名密钥与此前的文件不同（此前为 {replaced[-1].key_fingerprint}）：该快照被重新打开过",
                    f"signed by another key than the earlier file ({replaced[-1].key_fingerprint}): "
                    f"the snapshot was opened again")
-    audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail={
+    recused = {app_id for app_id, _ in checked.recusals}
+    detail = {
         "file": path.name, "digest": opened.digest, "expert": expert.external_id, "snapshot": snap.id,
         "sequence": data["sequence"], "key": opened.fingerprint, "scores": len(checked.scores),
         "recusals": len(checked.recusals), "supersedes": [r.digest for r in replaced],
-    })
+        "recused": sorted(rnd.apps[a].external_id for a in recused if a in rnd.apps),
+    }
+    if snap.superseded_by is not None:
+        detail["accepted_superseded"] = {"snapshot": snap.id, "superseded_by": snap.superseded_by,
+                                         "reason": accept_superseded}
+    audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail=detail)
     return ScoreImportLine(path, "accepted", msg=note, expert=data["expert_id"], sequence=data["sequence"],
                            digest=opened.digest,
                            fingerprint=opened.fingerprint, superseded=superseded, record_id=record.id,
                            scores=len(checked.scores), recusals=len(checked.recusals))
 
 
-def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, opened: _Opened, actor: str) -> ScoreImportLine:
+def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+                accept_superseded: str | None = None) -> ScoreImportLine:
     if opened.rejection is not None:
         return _rejected(path, *opened.rejection, opened)
     data = opened.data
@@ -347,7 +378,7 @@ def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, 
                     f"identical to a score file imported on {when} (same digest, {state[1]}); nothing was changed"),
                     expert=data["expert_id"], sequence=data["sequence"], digest=opened.digest,
                     fingerprint=opened.fingerprint, record_id=dup.id)
-            return _merge(s, rnd, path, opened, actor)
+            return _merge(s, rnd, path, opened, actor, accept_superseded)
     except Rejection as r:
         return _rejected(path, r.code, r.msg, opened)
     except SQLAlchemyError as e:  # e.g. another coordinator imported the same file a moment ago
@@ -458,21 +489,29 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: Iterable[Path | str], *,
-                       keys: CoordinatorKeys, actor: str = "", workers: int | None = None) -> ScoreImportReport:
+                       keys: CoordinatorKeys, actor: str = "", workers: int | None = None,
+                       accept_superseded: str | None = None) -> ScoreImportReport:
     """Import score files in the order given; one report line per file.
+
+    ``accept_superseded``: the coordinator's reason for accepting files made from a snapshot a
+    later build superseded (refused as ``superseded_snapshot`` otherwise); recorded in the audit log.
 
     ``workers``: processes that read and verify files ahead of the merge (None: one per CPU;
     0: all in this process; batches under ``PARALLEL_FROM`` files always are). The outcome is
     the same either way.
     """
+    if accept_superseded is not None and not accept_superseded.strip():
+        raise QbdeskError(Msg("接受被取代快照的评分文件须写明理由（--reason）",
+                              "accepting score files from superseded snapshots needs a reason (--reason)"))
     with sessions() as s:
         rnd = RoundContext(s, round_id)
-    report = ScoreImportReport(round_id)
+    paths = [Path(p) for p in paths]
+    report = ScoreImportReport(round_id, searched=tuple(paths))
     files = expand_paths(paths)
     opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers)
     with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
         for one, path in zip(opened, files):
-            report.lines.append(_import_one(sessions, rnd, path, one, actor))
+            report.lines.append(_import_one(sessions, rnd, path, one, actor, accept_superseded))
     rejected = [line for line in report.lines if line.status == "rejected"]
     if rejected:  # a forged or foreign file being offered is worth a trace of its own
         with sessions.begin() as s:

@@ -6,7 +6,9 @@ and every text in it goes through :class:`Redactor`, which replaces the applican
 name (and its short forms), credit code, contact person, phone, e-mail and address,
 and any phone number, e-mail address or valid credit code of anyone, with "■■■".
 Items' ``reference`` (certificate numbers and the like, which a search engine turns
-into a name) is dropped. Redaction is a safety net under the coordinator's own
+into a name) is dropped, and items get snapshot-local ids (``I1``, ``I2`` … per
+application, ``local_item_ids``; the snapshot row maps them back), so nothing the
+applicant typed becomes an id. Redaction is a safety net under the coordinator's own
 leak scan, not a replacement for it.
 """
 
@@ -147,6 +149,11 @@ def _redact_code(m: re.Match[str]) -> str:
     return REDACTED
 
 
+def local_item_ids(items: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Snapshot-local item id (``I1``, ``I2`` … in the package's order) -> the package's item id."""
+    return {f"I{k}": str(item.get("id", "")) for k, item in enumerate(items, start=1)}
+
+
 @dataclass(frozen=True)
 class BlindAttachment:
     entry: str  # the snapshot entry it is encrypted in
@@ -171,8 +178,8 @@ def application_meta(
 ) -> dict[str, Any]:
     """One application as the expert sees it (the ``applications[]`` element of meta.json)."""
     blind_items = []
-    for item in items:
-        out = {"id": str(item.get("id", "")), "kind": redact(str(item.get("kind", ""))),
+    for local, item in zip(local_item_ids(items), items):
+        out = {"id": local, "kind": redact(str(item.get("kind", ""))),
                "title": redact(str(item.get("title", "")))}
         if item.get("date"):
             out["date"] = str(item["date"])

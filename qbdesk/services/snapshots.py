@@ -16,6 +16,7 @@ wrote, so no snapshot exists whose passphrase nobody has.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import random
 import secrets
@@ -26,16 +27,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, count_en, os_reason
 from qbdesk.domain.rubric import content_hash, default_rubric
 from qbdesk.formats import keys as keyfiles
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.scorefile import audit_principal
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotError, SnapshotWriter
+from qbdesk.formats.snapshot_manifest import canonical_json
 from qbdesk.reports.slips import HandoverSlip, render_handover_pdf
 from qbdesk.services.blind_files import CleanedFiles, clean_all
 from qbdesk.services.coordinator_keys import CoordinatorKeys
@@ -46,6 +48,7 @@ from qbdesk.services.snapshot_meta import (
     BlindAttachment,
     Redactor,
     application_meta,
+    local_item_ids,
     make_codes,
     programs_meta,
 )
@@ -60,6 +63,7 @@ from qbdesk.store.models import (
     ProgramConfig,
     Round,
     Rubric,
+    ScoreFileRecord,
     Snapshot,
 )
 
@@ -88,6 +92,7 @@ class BuildReport:
     coordinator_fingerprint: str
     snapshots: list[BuiltSnapshot] = field(default_factory=list)
     skipped: list[Msg] = field(default_factory=list)  # experts without assignments
+    warnings: list[Msg] = field(default_factory=list)  # e.g. score files already back from the snapshots replaced
     handover: Path | None = None
     passphrases_csv: Path | None = None
     cancelled: bool = False
@@ -108,9 +113,10 @@ class BuildReport:
         for b in self.snapshots:
             digest = " ".join(b.digest[i:i + 4] for i in range(0, 16, 4))
             out.append(f"{b.expert_external_id}  {b.expert_name}  {b.path.name}  "
-                       + (f"{b.applications} applications, {b.attachments} attachments, digest {digest}…"
+                       + (f"{count_en(b.applications, 'application')}, {count_en(b.attachments, 'attachment')}, digest {digest}…"
                           if lang == "en" else f"{b.applications} 份申报，{b.attachments} 个附件，摘要 {digest}…"))
         out.extend(m.text(lang) for m in self.skipped)
+        out.extend(m.text(lang) for m in self.warnings)
         return out
 
 
@@ -273,6 +279,7 @@ class _Result:
     row: dict[str, Any]  # Snapshot columns
     slip: HandoverSlip
     passphrase: str
+    code_map: str  # code_map_hash of the snapshot's codes
 
 
 def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, path: Path, keys: CoordinatorKeys,
@@ -283,6 +290,7 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
     codes = make_codes(len(apps), rng)
     snapshot_id = str(uuid.uuid4())
     secret = secrets.token_bytes(32)
+    code_key = secrets.token_bytes(32)  # keys each code's binding in the manifest; stays in the database
     passphrase = keyfiles.generate_passphrase()
     now = datetime.now(UTC).replace(microsecond=0)
 
@@ -313,6 +321,8 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
                         round_name=plan.name, round_year=plan.year, expert_id=expert.manifest_id,
                         rounds=kdf_rounds, created_at=now) as writer:
         writer.write_meta(meta)
+        items = {code: local_item_ids(app.items) for code, app in zip(codes, apps)}
+        writer.bind_codes(code_key, {code: (app.external_id, items[code]) for code, app in zip(codes, apps)})
         for n, (sha, expected) in enumerate(entries.items(), start=1):
             if cancel():
                 writer.abort()
@@ -332,12 +342,44 @@ def _build_one(cleaned: CleanedFiles, plan: _RoundPlan, expert: _ExpertPlan, pat
                           len(entries), path.stat().st_size)
     row = dict(id=snapshot_id, round_id=plan.round_id, expert_id=expert.id, created_at=now, digest=manifest.digest,
                binding_secret=secret.hex(), codes={code: app.id for code, app in zip(codes, apps)},
-               coordinator_fingerprint=keys.fingerprint, file_name=path.name)
+               coordinator_fingerprint=keys.fingerprint, file_name=path.name, manifest=manifest.raw,
+               code_key=code_key.hex(), items=items)
+    code_map = code_map_hash({code: app.external_id for code, app in zip(codes, apps)})
     slip = HandoverSlip(plan.name, plan.year, expert.external_id, expert.name, path.name, passphrase, keys.fingerprint,
                         manifest.digest, len(apps), now.strftime("%Y-%m-%d %H:%M UTC"),
                         tuple(sorted({a.program for a in apps if a.program in plan.programs
                                       and not plan.programs[a.program].blind}, key=lambda c: int(c[1:]))))
-    return _Result(built, row, slip, passphrase)
+    return _Result(built, row, slip, passphrase, code_map)
+
+
+def code_map_hash(codes: dict[str, str]) -> str:
+    """SHA-256 of the canonical code -> application package id map: what the build's audit entry records."""
+    return hashlib.sha256(canonical_json(codes)).hexdigest()
+
+
+def _supersede(s: Session, round_id: int, results: list[_Result]) -> tuple[dict[str, list[str]], list[Msg]]:
+    """Mark each expert's earlier snapshots superseded by the new one; warn about score files already
+    back from them (they stay in force until the expert's file from the new snapshot arrives)."""
+    replaced: dict[str, list[str]] = {}
+    warnings: list[Msg] = []
+    for r in results:
+        old = list(s.scalars(select(Snapshot.id).where(Snapshot.round_id == round_id,
+                                                       Snapshot.expert_id == r.built.expert_id,
+                                                       Snapshot.superseded_by.is_(None))))
+        if not old:
+            continue
+        s.execute(update(Snapshot).where(Snapshot.id.in_(old)).values(superseded_by=r.built.snapshot_id))
+        replaced[r.built.snapshot_id] = old
+        back = s.scalar(select(ScoreFileRecord.id).where(ScoreFileRecord.snapshot_id.in_(old)).limit(1))
+        if back is not None:
+            who = f"{r.built.expert_external_id} {r.built.expert_name}"
+            warnings.append(Msg(
+                f"注意：{who} 已交回来自旧快照的评分文件；旧快照现已被取代，今后来自旧快照的评分文件将被拒绝"
+                f"（除非以 scores import --accept-superseded --reason … 明确接受），请让该专家用新快照重新评分",
+                f"warning: {who} already returned a score file from an earlier snapshot, now superseded; further "
+                f"files from it will be refused (unless accepted with scores import --accept-superseded --reason …): "
+                f"have the expert score again from the new snapshot"))
+    return replaced, warnings
 
 
 def _refuse_existing(targets: list[Path]) -> None:
@@ -384,7 +426,7 @@ def build_snapshots(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise QbdeskError(Msg(f"无法创建文件夹 {out}：{e.strerror or e}", f"cannot create the folder {out}: {e.strerror or e}")) from None
+        raise QbdeskError(Msg(f"无法创建文件夹 {out}：{os_reason(e).zh}", f"cannot create the folder {out}: {os_reason(e).en}")) from None
     written: list[Path] = []
     results: list[_Result] = []
     cleaned = CleanedFiles()
@@ -430,6 +472,7 @@ def build_snapshots(
             atomic_write(csv_path, _passphrase_csv(results))  # 0600: it holds the passphrases
             written.append(csv_path)
         with sessions.begin() as s:
+            replaced, report.warnings = _supersede(s, round_id, results)
             for r in results:
                 s.add(Snapshot(**r.row))
             for row in cleaned.rows():
@@ -437,7 +480,8 @@ def build_snapshots(
             audit.record(s, "snapshots.build", round_id=round_id, actor=actor, detail={
                 "out_dir": str(out), "coordinator": keys.fingerprint,
                 "snapshots": [{"id": r.built.snapshot_id, "expert": r.built.expert_external_id, "file": r.built.path.name,
-                               "digest": r.built.digest, "applications": r.built.applications} for r in results],
+                               "digest": r.built.digest, "applications": r.built.applications, "code_map": r.code_map,
+                               "supersedes": replaced.get(r.built.snapshot_id, [])} for r in results],
             })
     except SnapshotError as e:
         _remove(written)
@@ -445,8 +489,8 @@ def build_snapshots(
                               f"building the snapshots failed; the files written were removed: {e.msg.en}")) from None
     except OSError as e:
         _remove(written)
-        raise QbdeskError(Msg(f"写入失败，已删除本次写入的文件：{e.strerror or e}",
-                              f"writing failed; the files written were removed: {e.strerror or e}")) from None
+        raise QbdeskError(Msg(f"写入失败，已删除本次写入的文件：{os_reason(e).zh}",
+                              f"writing failed; the files written were removed: {os_reason(e).en}")) from None
     except SQLAlchemyError as e:  # e.g. the database is locked by another coordinator
         _remove(written)
         first = str(e).splitlines()[0][:200]
@@ -469,3 +513,18 @@ def _remove(paths: list[Path]) -> None:
             p.unlink(missing_ok=True)
         except OSError:
             pass  # nothing more to do; the report says the build failed
+
+
+def rebuild_warning(session: Session, round_id: int) -> Msg | None:
+    """Before a build: a warning when score files already came back for this round."""
+    from sqlalchemy import func
+
+    from qbdesk.store.models import ScoreFileRecord
+
+    n = session.scalar(select(func.count()).select_from(ScoreFileRecord).where(ScoreFileRecord.round_id == round_id)) or 0
+    if not n:
+        return None
+    return Msg(f"注意：本批次已收到 {n} 份评分文件。新生成的快照是新的快照：拿到它的专家须重新打开并评分，"
+               f"已收到的评分文件仍对应旧快照",
+               f"note: {count_en(n, 'score file')} already came back for this round. The snapshots built now are new "
+               f"ones: an expert given one opens and scores it afresh; the score files received belong to the old snapshots")

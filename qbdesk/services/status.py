@@ -11,14 +11,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qbdesk.domain.messages import Msg
+from qbdesk.domain.messages import Msg, count_en
 from qbdesk.domain.programs import program
 from qbdesk.services.qualification import qualification_counts
 from qbdesk.services.rounds import resolve_round
+from qbdesk.store import audit
 from qbdesk.store.models import (
     Application,
     Assignment,
     Attachment,
+    Conflict,
     Expert,
     Panel,
     PanelMember,
@@ -60,6 +62,16 @@ class ProgramStatus:
     shortfall: str = "pro_rata"
 
 
+@dataclass(frozen=True)
+class RecusalStatus:
+    """An expert stepped aside from an application (in a score file in force)."""
+
+    expert: str
+    application: str
+    program: str
+    reason: str
+
+
 @dataclass
 class RoundStatus:
     round_id: int
@@ -70,7 +82,9 @@ class RoundStatus:
     snapshots: int = 0
     score_files: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "superseded": 0})
     problems: list[Problem] = field(default_factory=list)
+    recusals: list[RecusalStatus] = field(default_factory=list)
     qualification: dict[str, int] = field(default_factory=dict)  # applications checked / missing_checks / vetoed
+    audit_head: tuple[int, str] | None = None  # the audit chain's last entry (id, hash): keep it on paper
 
     @property
     def applications(self) -> int:
@@ -97,9 +111,12 @@ class RoundStatus:
                          "complete": self.applications > 0 and self.covered == self.applications},
             "scoring": {"snapshots": self.snapshots, "score_files": dict(self.score_files),
                         "assignments": self.assignments, "scored": self.scored,
+                        "recused": len(self.recusals),
                         "complete": self.assignments > 0 and self.scored == self.assignments},
+            "recusals": [asdict(x) for x in self.recusals],
             "qualification": dict(self.qualification),
             "problems": [p.to_json() for p in self.problems],
+            "audit_head": None if self.audit_head is None else {"entry": self.audit_head[0], "hash": self.audit_head[1]},
         }
 
 
@@ -130,6 +147,8 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
     st.experts = session.scalar(select(func.count()).select_from(Expert).where(Expert.round_id == r.id)) or 0
 
     _scoring(session, st)
+    _recusals(session, st)
+    st.audit_head = audit.head(session)
     st.qualification = qualification_counts(session, r.id).to_json()
 
     cov = coverage(session, r.id)
@@ -145,7 +164,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
             st.problems.append(Problem("no_applications", Msg(f"{code} 没有申报", f"{code} has no applications"), code))
         elif ps.experts == 0:
             st.problems.append(Problem("no_panel", Msg(f"{code} 有 {ps.applications} 个申报，但没有评审专家",
-                                                       f"{code} has {ps.applications} applications but no experts"), code))
+                                                       f"{code} has {count_en(ps.applications, 'application')} but no experts"), code))
 
     blind = (select(Attachment.application_id).where(Attachment.blind.is_(True)))
     for ext_id, code in session.execute(select(Application.external_id, Application.program)
@@ -155,6 +174,37 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
                                    Msg(f"申报 {ext_id} 没有可供专家查看的脱敏材料", f"application {ext_id} has no blind attachment for experts"),
                                    code, ext_id))
     return st
+
+
+def _recusals(session: Session, st: RoundStatus) -> None:
+    """Recusals in the score files in force, and each application they leave with fewer experts
+    than the program asks for (its experts per application, else as many as were assigned)."""
+    rid = st.round_id
+    accepted = select(ScoreFileRecord.id).where(ScoreFileRecord.round_id == rid, ScoreFileRecord.status == "accepted")
+    rows = session.execute(
+        select(Expert.external_id, Application.external_id, Application.program, Recusal.reason, Application.id)
+        .join(Expert, Expert.id == Recusal.expert_id).join(Application, Application.id == Recusal.application_id)
+        .where(Recusal.score_file_id.in_(accepted)).order_by(Application.external_id, Expert.external_id)).all()
+    if not rows:
+        return
+    st.recusals = [RecusalStatus(e, a, p, reason) for e, a, p, reason, _ in rows]
+    recused_from = {}
+    for _, ext_id, code, _, app_id in rows:
+        recused_from.setdefault((app_id, ext_id, code), 0)
+        recused_from[(app_id, ext_id, code)] += 1
+    for (app_id, ext_id, code), n_recused in recused_from.items():
+        ps = st.programs.get(code)
+        if ps is None:
+            continue
+        assigned = session.scalar(select(func.count()).select_from(Assignment)
+                                  .where(Assignment.application_id == app_id)) or 0
+        wanted = ps.per_application or assigned  # no k configured: as many as were assigned
+        left = assigned - n_recused
+        if left < wanted:
+            st.problems.append(Problem("short_after_recusal", Msg(
+                f"申报 {ext_id} 有 {n_recused} 位专家回避，只剩 {left} 位评审专家（应为 {wanted} 位）：请补充分配",
+                f"application {ext_id} lost {count_en(n_recused, 'expert')} to recusal and has {left} left "
+                f"({wanted} wanted): assign another"), code, ext_id))
 
 
 def _scoring(session: Session, st: RoundStatus) -> None:
@@ -169,6 +219,7 @@ def _scoring(session: Session, st: RoundStatus) -> None:
                                   .where(Score.score_file_id.in_(accepted)).distinct()).all())
     covered |= set(session.execute(select(Recusal.expert_id, Recusal.application_id)
                                    .where(Recusal.score_file_id.in_(accepted))).all())
+    _scores_out_of_force(session, st, accepted)
     if not covered:
         return
     for code, expert_id, app_id in session.execute(
@@ -176,3 +227,33 @@ def _scoring(session: Session, st: RoundStatus) -> None:
             .join(Application, Application.id == Assignment.application_id).where(Assignment.round_id == rid)):
         if (expert_id, app_id) in covered and code in st.programs:
             st.programs[code].scored += 1
+
+
+def _scores_out_of_force(session: Session, st: RoundStatus, accepted: Any) -> None:
+    """Scores in force on a pair now in conflict or no longer assigned (assign ran again after the
+    import), and files in force from a snapshot a later build superseded: each a problem to decide."""
+    scored = set(session.execute(select(Score.expert_id, Score.application_id)
+                                 .where(Score.score_file_id.in_(accepted)).distinct()).all())
+    if scored:
+        assigned = set(session.execute(select(Assignment.expert_id, Assignment.application_id)
+                                       .where(Assignment.round_id == st.round_id)).all())
+        conflicted = set(session.execute(select(Conflict.expert_id, Conflict.application_id)).all())
+        names = dict(session.execute(select(Expert.id, Expert.external_id).where(Expert.round_id == st.round_id)).all())
+        apps = dict(session.execute(select(Application.id, Application.external_id)
+                                    .where(Application.round_id == st.round_id)).all())
+        for expert_id, app_id in sorted(scored):
+            who, what = names.get(expert_id, expert_id), apps.get(app_id, app_id)
+            if (expert_id, app_id) in conflicted:
+                st.problems.append(Problem("scores_in_conflict", Msg(
+                    f"专家 {who} 对申报 {what} 的有效评分与现有回避关系冲突", f"expert {who}'s scores in force on "
+                    f"application {what} conflict with a conflict of interest recorded since"), application=str(what)))
+            elif (expert_id, app_id) not in assigned:
+                st.problems.append(Problem("scores_not_assigned", Msg(
+                    f"专家 {who} 对申报 {what} 的有效评分不在当前分配中", f"expert {who}'s scores in force on "
+                    f"application {what} are not for a current assignment"), application=str(what)))
+    n = session.scalar(select(func.count()).select_from(ScoreFileRecord).join(Snapshot, Snapshot.id == ScoreFileRecord.snapshot_id)
+                       .where(ScoreFileRecord.id.in_(accepted), Snapshot.superseded_by.is_not(None))) or 0
+    if n:
+        st.problems.append(Problem("superseded_in_force", Msg(
+            f"{n} 个有效评分文件来自已被取代的快照（快照已重新生成）", f"{n} score files in force come from superseded "
+            f"snapshots (the snapshots were rebuilt)")))

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from qbdesk.domain.messages import Msg
+from qbdesk.domain.messages import Msg, os_reason
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 
 Status = Literal["intact", "damaged", "unverified", "unknown"]
@@ -85,7 +85,7 @@ def describe_file(path: Path | str, *, keys: CoordinatorKeys | None = None) -> F
         with open(path, "rb") as f:
             head = f.read(_HEAD)
     except OSError as e:
-        return FileReport(path, "unknown", "unknown", Msg(f"无法读取：{e.strerror or e}", f"cannot be read: {e.strerror or e}"))
+        return FileReport(path, "unknown", "unknown", Msg(f"无法读取：{os_reason(e).zh}", f"cannot be read: {os_reason(e).en}"))
     from qbdesk.formats.scorefile import AGE_MAGIC
 
     if head.startswith(AGE_MAGIC):

@@ -56,3 +56,10 @@ def verify_chain(session: Session) -> list[int]:
             bad.append(e.id)
         prev = e.hash
     return bad
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    """The last entry's id and hash: the chain's head, to be kept on paper (``qbdesk status`` prints it).
+    A truncated or re-hashed chain ends in another head."""
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return (last.id, last.hash) if last else None

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.paths import default_db_url, migrations_path
 
 
@@ -71,21 +72,81 @@ class Database:
         self.engine.dispose()
 
 
+# SQLAlchemy's and the drivers' words for the common failures, and what to tell the user.
+_DB_REASONS = (
+    ("database disk image is malformed", "数据库文件已损坏：请从备份恢复",
+     "the database file is damaged (database disk image is malformed): restore it from a backup"),
+    ("file is not a database", "这不是数据库文件", "it is not a database file"),
+    ("database is locked", "数据库正被另一个程序占用，请稍后再试", "the database is in use by another program; try again later"),
+    ("readonly database", "数据库文件为只读", "the database file is read-only"),
+    ("unable to open database file", "无法打开数据库文件（文件夹不存在或没有权限）",
+     "the database file cannot be opened (no such folder, or no permission)"),
+    ("connection refused", "无法连接数据库服务器（连接被拒绝）", "cannot reach the database server (connection refused)"),
+    ("could not translate host name", "找不到数据库服务器（主机名无法解析）", "the database server's host name is not known"),
+    ("password authentication failed", "数据库用户名或密码错误", "the database user name or password is wrong"),
+)
+_DRIVERS = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient", "pymysql": "pymysql"}
+
+
+def _shown(url: str | None) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL: show what was typed, minus anything after '@'
+        return (url or "").split("@")[-1]
+
+
+def database_error(e: BaseException, shown: str = "") -> Msg | None:
+    """What to tell the user about a database failure (None: not one); never the raw traceback."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    where = f" {shown}" if shown else ""
+    if isinstance(e, ModuleNotFoundError) and e.name:
+        root = e.name.split(".")[0]
+        pkg = _DRIVERS.get(root, root)
+        return Msg(f"无法打开数据库{where}：未安装数据库驱动 {root}（请运行 .venv/bin/pip install \"{pkg}\"，或改用 SQLite 文件）",
+                   f"cannot open the database{where}: its driver {root} is not installed (run .venv/bin/pip install "
+                   f"\"{pkg}\", or use a SQLite file)")
+    if isinstance(e, ArgumentError):
+        return Msg(f"无法识别的数据库地址{where}：请给出 SQLite 文件路径或 SQLAlchemy URL（如 postgresql://用户@主机/库名）",
+                   f"not a database URL{where}: give a SQLite file path or a SQLAlchemy URL "
+                   f"(e.g. postgresql://user@host/name)")
+    if isinstance(e, OSError):
+        why = os_reason(e)
+        return Msg(f"无法打开数据库{where}：{why.zh}", f"cannot open the database{where}: {why.en}")
+    if not isinstance(e, SQLAlchemyError):
+        return None
+    raw = str(getattr(e, "orig", None) or e).lower()
+    for needle, zh, en in _DB_REASONS:
+        if needle in raw:
+            return Msg(f"无法打开数据库{where}：{zh}", f"cannot open the database{where}: {en}")
+    first = (str(getattr(e, "orig", None) or e).strip().splitlines() or [e.__class__.__name__])[0][:200]
+    return Msg(f"数据库出错{where}：{first}", f"database error{where}: {first}")
+
+
+def _check_path(url: str, *, create: bool) -> None:
+    """A SQLite path must be a file; without ``create`` it must already exist."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return
+    path = Path(u.database)
+    if path.is_dir():
+        raise QbdeskError(Msg(f"{path} 是一个文件夹，不是数据库文件", f"{path} is a folder, not a database file"))
+    if not create and not path.exists():
+        raise QbdeskError(Msg(f"数据库文件不存在：{path}（请检查路径；只有 qbdesk round init 和 qbdesk demo 会新建数据库）",
+                              f"the database file does not exist: {path} (check the path; only qbdesk round init "
+                              f"and qbdesk demo create a database)"))
+
+
 def _check_is_qbdesk(engine: Engine) -> None:
     """Refuse a database that exists but was not made by qbdesk (never add our tables to it)."""
     from sqlalchemy import inspect
 
-    from qbdesk.domain.messages import Msg, QbdeskError
-
     shown = engine.url.render_as_string(hide_password=True)
-    db_file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-    if db_file and db_file != ":memory:" and not Path(db_file).exists():
-        raise QbdeskError(Msg(f"数据库文件不存在：{db_file}", f"the database file does not exist: {db_file}"))
-    try:
-        tables = set(inspect(engine).get_table_names())
-    except Exception as e:  # not a database at all (e.g. a PDF renamed .sqlite)
-        raise QbdeskError(Msg(f"无法打开数据库 {shown}：{e.__class__.__name__}",
-                              f"cannot open the database {shown}: {e.__class__.__name__}")) from e
+    tables = set(inspect(engine).get_table_names())
     if tables and "alembic_version" not in tables:
         raise QbdeskError(Msg(f"{shown} 不是 qbdesk 数据库（未作任何修改）",
                               f"{shown} is not a qbdesk database (nothing was changed)"))
@@ -94,18 +155,37 @@ def _check_is_qbdesk(engine: Engine) -> None:
 def open_database(url: str | None, *, migrate: bool = True, create: bool = True) -> Database:
     """Open (and by default create and upgrade) a qbdesk database.
 
-    ``create=False`` is for a database the user picked by hand: it must
-    already exist and be a qbdesk one.
+    ``create=False`` is for a database the user named: it must already exist and be a qbdesk
+    one. Every failure is a :class:`QbdeskError` with a bilingual message, never a traceback.
     """
-    engine = make_engine(url)
-    if not create:
-        try:
-            _check_is_qbdesk(engine)
-        except Exception:
-            engine.dispose()
+    shown = _shown(url)
+    try:
+        normalised = normalise_url(url)
+        _check_path(normalised, create=create)
+        engine = make_engine(normalised)
+    except QbdeskError:
+        raise
+    except Exception as e:
+        msg = database_error(e, shown)
+        if msg is None:
             raise
-    elif engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    if migrate:
-        upgrade(engine)
+        raise QbdeskError(msg) from None
+    try:
+        if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            if create:
+                Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+            if Path(engine.url.database).exists():
+                _check_is_qbdesk(engine)
+        else:
+            _check_is_qbdesk(engine)
+        if migrate:
+            upgrade(engine)
+    except Exception as e:
+        engine.dispose()
+        if isinstance(e, QbdeskError):
+            raise
+        msg = database_error(e, shown)
+        if msg is None:
+            raise
+        raise QbdeskError(msg) from None
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

@@ -266,7 +266,12 @@ class Snapshot(Base):
     """A snapshot (.qbsnap) built for one expert; the passphrase is never stored.
 
     ``binding_secret`` (hex) checks the key binding of the expert's score files;
-    ``codes`` maps the opaque application codes in the snapshot to ``Application.id``.
+    ``codes`` maps the opaque application codes in the snapshot to ``Application.id``;
+    ``items`` maps each code's snapshot-local item ids (``I1``, ``I2`` …) to the package's.
+    ``manifest`` keeps the signed manifest.json, whose per-code bindings (keyed by ``code_key``,
+    which never leaves the database) pin ``codes`` and ``items``. ``superseded_by`` names the
+    snapshot a later build made for the same expert. The last four are NULL for snapshots built
+    before qbdesk.snapshot/2.
     """
 
     __tablename__ = "snapshot"
@@ -279,6 +284,10 @@ class Snapshot(Base):
     codes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     coordinator_fingerprint: Mapped[str] = mapped_column(String(100))
     file_name: Mapped[str] = mapped_column(String(300))
+    manifest: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    code_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    items: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    superseded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ScoreFileRecord(Base):

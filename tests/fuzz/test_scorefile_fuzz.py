@@ -44,7 +44,7 @@ def payload() -> dict:
         "declaration": {"accepted": True, "at": "2026-03-01T07:00:00+08:00", "text_sha256": "2" * 64,
                         "conflicts_declared": ""},
         "scores": [row], "recusals": [{"application": "A2", "reason": "亲属"}], "edit_log": log,
-        "log_head": sf.log_head(log),
+        "log_head": sf.log_head(log), "blind_content": {"A1": "3" * 64, "A2": "4" * 64},
     }
 
 

@@ -235,3 +235,41 @@ def test_a_programs_tooltip_says_how_it_is_reviewed(window):
     assert "核准类 · 公开评审（材料载明申报单位）" in tip
     tip = model.index(model.row_of("P2"), 0).data(Qt.ItemDataRole.ToolTipRole)
     assert "评审类 · 盲评" in tip
+
+
+def _cut_short(demo_db, tmp_path) -> str:
+    import shutil as _shutil
+
+    with sqlite3.connect(demo_db.url) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    full = tmp_path / "full.sqlite"
+    _shutil.copyfile(demo_db.url, full)
+    cut = tmp_path / "cut-short.sqlite"
+    cut.write_bytes(full.read_bytes()[: 5 * 4096])
+    return str(cut)
+
+
+def test_a_damaged_database_is_explained_in_the_ui_language(qtbot, window, demo_db, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    cut = _cut_short(demo_db, tmp_path)
+    for path in (cut, str(tmp_path)):
+        with qtbot.waitSignal(window.open_database(path).finished, timeout=5000):
+            pass
+    assert len(warnings) == 2
+    assert "数据库文件已损坏" in warnings[0] and "malformed" not in warnings[0] and "sqlite3" not in warnings[0]
+    assert "是一个文件夹，不是数据库文件" in warnings[1]
+
+
+def test_the_app_refuses_a_bad_database_with_a_translated_dialog(qapp, demo_db, tmp_path, monkeypatch, english):
+    from qbdesk.gui import app as gui_app
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args[2]))
+    assert gui_app.run(_cut_short(demo_db, tmp_path), lang="en") == 1
+    assert gui_app.run(str(tmp_path / "typo.sqlite"), lang="en") == 1
+    assert "the database file is damaged" in shown[0]
+    assert "the database file does not exist" in shown[1] and not (tmp_path / "typo.sqlite").exists()
+    gui_app.i18n.install(qapp, "zh")
+    assert gui_app.run(_cut_short(demo_db, tmp_path), lang="zh") == 1
+    assert "数据库文件已损坏" in shown[2] and "malformed" not in shown[2]

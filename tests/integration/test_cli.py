@@ -38,7 +38,9 @@ def test_version(capsys):
 def test_usage_error_exits_2(capsys):
     code, _, err = run(capsys, "assign", "--per-application", "many")
     assert code == 2
-    assert "usage" in err
+    assert "用法错误" in err and "usage" not in err
+    code, _, err = run(capsys, "--lang", "en", "assign", "--per-application", "many")
+    assert code == 2 and "usage error: argument --per-application: invalid int value" in err
 
 
 def test_no_command_prints_help_and_exits_2(capsys):
@@ -53,7 +55,7 @@ def test_entry_point_runs_without_qt(tmp_path):
     r = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "empty.sqlite")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 1, r.stderr
-    assert "no round yet" in r.stderr
+    assert "the database file does not exist" in r.stderr and not (tmp_path / "empty.sqlite").exists()
 
 
 def test_demo_then_status_json_shows_nine_programs_fully_covered(demo_round, capsys):

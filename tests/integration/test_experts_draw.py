@@ -160,12 +160,15 @@ def test_usage_errors(round_db, capsys):
 
 def test_help_describes_every_argument_in_both_languages(capsys):
     code, out, _ = run(capsys, "experts", "draw", "--help")
-    assert code == 0
-    assert "随机抽取" in out and "reproducibly" in out
-    for flag, zh, en in [("--program", "项目代码", "program code"), ("--count", "抽取专家人数", "number of experts"),
-                         ("--reserve", "候补", "reserves"), ("--seed", "随机种子", "seed announced"),
-                         ("--json", "JSON", "print JSON")]:
-        assert flag in out and zh in out and en in out
+    assert code == 0 and "随机抽取" in out and "docs/results.md" in out
+    for flag, zh in [("--program", "项目代码"), ("--count", "抽取专家人数"), ("--reserve", "候补"),
+                     ("--seed", "随机种子"), ("--json", "输出 JSON")]:
+        assert flag in out and zh in out
+    code, out, _ = run(capsys, "--lang", "en", "experts", "draw", "--help")
+    assert code == 0 and "reproducibly from a seed announced" in out
+    for flag, en in [("--program", "program code"), ("--count", "number of experts"), ("--reserve", "reserves"),
+                     ("--seed", "seed announced"), ("--json", "print JSON")]:
+        assert flag in out and en in out
 
 
 def test_the_installed_command_in_a_subprocess(round_db):

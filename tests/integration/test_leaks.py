@@ -295,8 +295,10 @@ def test_the_demo_round_passes_its_own_scan(capsys, tmp_path):
     from qbdesk.services.demo import build_demo_round
 
     demo = build_demo_round(tmp_path / "demo")
-    code, out, _ = cli(capsys, "leaks", "scan", "--db", demo.db_url)
+    code, out, _ = cli(capsys, "leaks", "scan", "--db", demo.db_url, "--all-programs")
     assert code == 0 and "63 applications" in out and "no identity found" in out
+    code, out, _ = cli(capsys, "leaks", "scan", "--db", demo.db_url)  # open (verified) programs left out
+    assert code == 0 and "35 applications" in out and "no identity found" in out
     # and the id the blind PDFs used to print is gone from every one of them
     dbh = open_database(demo.db_url)
     with dbh.sessions() as s:
@@ -307,3 +309,36 @@ def test_the_demo_round_passes_its_own_scan(capsys, tmp_path):
                 text = "".join(page_texts(s.get(Blob, att.sha256).data))
                 assert (app.external_id in text) == (not att.blind), (app.external_id, att.file)
     dbh.dispose()
+
+
+def _open_program_round(tmp_path, capsys, config: str | None) -> str:
+    """The hostile application under P3 (a verified program, open by default)."""
+    packages = tmp_path / "packages"
+    manifest = _manifest(APP, NAME, CODE, ["header.pdf"]) | {"program": "P3", "requested_amount": 50000,
+                                                            "items": [{"id": "C1", "kind": "certificate", "title": "绿色产品认证"}]}
+    write_package(packages / APP, manifest, {"申报书.pdf": text_pdf((f"申报单位：{NAME}",)),
+                                             "header.pdf": text_pdf(header=f"{NAME} 内部资料")})
+    db = f"sqlite:///{tmp_path / 'round.sqlite'}"
+    argv = ["round", "init", "--db", db, "--name", "2026年度", "--year", "2026", "--programs", "P3"]
+    if config is not None:
+        (tmp_path / "round.toml").write_text(config, encoding="utf-8")
+        argv += ["--config", tmp_path / "round.toml"]
+    for a in (argv, ("applications", "import", "--db", db, packages)):
+        code, out, err = cli(capsys, *a)
+        assert code == 0, (a, out, err)
+    return db
+
+
+def test_an_open_program_is_not_scanned_as_blind_material(tmp_path, capsys):
+    db = _open_program_round(tmp_path, capsys, None)  # P3 is verified, so blind = false by default
+    code, findings = _scan(capsys, db)
+    assert (code, findings) == (0, [])
+    code, out, _ = cli(capsys, "leaks", "scan", "--db", db, "--all-programs", "--json")
+    assert code == 1 and any(f["attachment"] == "header.pdf" for f in json.loads(out))
+
+
+def test_an_open_program_made_blind_by_the_round_is_scanned(tmp_path, capsys):
+    db = _open_program_round(tmp_path, capsys, "[programs.P3]\nblind = true\n")
+    code, findings = _scan(capsys, db)
+    assert code == 1
+    assert ("header.pdf", "text", "name") in {(f["attachment"], f["where"], f["kind"]) for f in findings}

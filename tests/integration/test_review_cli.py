@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import random
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def fill(path: Path, *, skip: tuple[str, str] | None = None) -> list[str]:
         elif c.kind == "check":
             row[3].value = "通过"
         elif c.kind == "items":
-            row[3].value, row[4].value = ("reject", "证书不在有效期内") if row[2].value == "C2" else ("accept", None)
+            row[3].value, row[4].value = ("reject", "证书不在有效期内") if row[2].value == "I2" else ("accept", None)  # I2: the package's C2
         else:
             row[3].value = OPINION * 2
     wb.save(path)
@@ -169,7 +170,7 @@ def test_an_expert_session_end_to_end(coordinator_side, tmp_path, capsys):
     recused = next(x for x in codes if x != p8)
     code, out, err = review(capsys, c, home, "recuse", recused, "--reason", "曾为该单位提供咨询服务")
     assert code == 0 and recused in out, err
-    code, out, _ = review(capsys, c, home, "declare", "--conflicts", "无")
+    code, out, _ = review(capsys, c, home, "declare", "--conflicts", "无", "--yes")
     assert code == 0 and "Expert reviewer's declaration" in out and "declaration accepted" in out
 
     code, _, err = review(capsys, c, home, "finalize", "--out", tmp_path / "s.qbscore")
@@ -188,20 +189,27 @@ def test_an_expert_session_end_to_end(coordinator_side, tmp_path, capsys):
     assert d["key_binding"] == key_binding(c["secret"], d["expert_key"])
     assert d["recusals"] == [{"application": recused, "reason": "曾为该单位提供咨询服务"}]
     assert {s["application"] for s in d["scores"]} == set(codes) - {recused}
-    assert any(s["item"] == "C2" and s["value"] == {"accepted": False, "reason": "证书不在有效期内"} for s in d["scores"])
+    assert any(s["item"] == "I2" and s["value"] == {"accepted": False, "reason": "证书不在有效期内"} for s in d["scores"])
 
     # the coordinator takes it in; then a second finalise replaces it with sequence 2
     db_copy = tmp_path / "round.sqlite"
     db_copy.write_bytes((c["root"] / "round.sqlite").read_bytes())
     keys = ["--keys", c["root"] / "keys"]
     code, out, err = cli(capsys, "scores", "import", "--db", f"sqlite:///{db_copy}", tmp_path / "s.qbscore", *keys)
-    assert code == 0, out + err
+    assert code == 0 and "1 score file: 1 accepted" in out, out + err
     code, out, err = review(capsys, c, home, "finalize", "--out", tmp_path / "s2.qbscore")
     assert code == 0, err
     again = read_score_file(tmp_path / "s2.qbscore", receiving_identity=c["keys"].receiving_identity)
     assert again.data["sequence"] == 2 and again.digest != score.digest
     code, out, err = cli(capsys, "scores", "import", "--db", f"sqlite:///{db_copy}", tmp_path / "s2.qbscore", *keys)
     assert code == 0, out + err
+
+    # a score file offered as a snapshot is named for what it is
+    code, _, err = review(capsys, c, tmp_path / "home2", "open", tmp_path / "s2.qbscore")
+    assert code == 1 and "this is a score file (.qbscore), not a snapshot" in err
+    # rebuilding the snapshots once score files came back: warned
+    code, out, err = cli(capsys, "snapshots", "build", "--db", f"sqlite:///{db_copy}", "--out", tmp_path / "usb2", *keys)
+    assert code == 0 and "2 score files already came back" in err, out + err
 
     # nothing of an application in clear anywhere under HOME
     secrets = [t for _, _, title, summary in APPS for t in (title, summary[:12], summary[-12:])]
@@ -265,3 +273,101 @@ def test_recusal_needs_a_reason_and_a_known_code(coordinator_side, tmp_path, cap
     real = out.splitlines()[3].split()[0]  # the first application's code
     code, _, err = review(capsys, c, home, "recuse", real, "--reason", "  ")
     assert code == 1 and "needs a reason" in err
+
+
+class _Terminal(io.StringIO):
+    """Standard input as a terminal the expert types into."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_declare_shows_the_text_and_signs_only_on_an_explicit_yes(coordinator_side, tmp_path, capsys, monkeypatch):
+    c = coordinator_side
+    home = tmp_path / "home"
+    assert review(capsys, c, home, "open", c["snapshot"])[0] == 0
+    code, out, err = review(capsys, c, home, "declare")  # stdin is no terminal here, and no --yes
+    assert code == 1 and "Expert reviewer's declaration" in out and "--yes" in err and "not signed" in err
+    assert "not accepted" in review(capsys, c, home, "status")[1]
+    code, out, err = cli(capsys, "review", "declare", "--home", home, "--passphrase-file", c["pfile"])
+    monkeypatch.setattr("sys.stdin", _Terminal("no\n"))
+    code, out, err = review(capsys, c, home, "declare")
+    assert code == 1 and "no yes was typed" in err
+    assert "not accepted" in review(capsys, c, home, "status")[1]
+    monkeypatch.setattr("sys.stdin", _Terminal("yes\n"))
+    code, out, err = review(capsys, c, home, "declare")
+    assert code == 0 and "Type yes to sign" in out and "declaration accepted" in out, err
+    code, out, err = cli(capsys, "review", "declare", "--home", home, "--passphrase-file", c["pfile"], "--yes")
+    assert code == 0 and "declaration accepted" in out
+
+
+def test_readme_and_handover_slip_say_the_declaration_comes_first_in_the_same_words(coordinator_side):
+    from qbdesk.paths import project_root
+    from qbdesk.reports.slips import DECLARATION_FIRST_EN, DECLARATION_FIRST_ZH, INSTRUCTIONS_EN, INSTRUCTIONS_ZH
+
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
+    assert DECLARATION_FIRST_ZH in readme and DECLARATION_FIRST_EN in readme
+    assert any(DECLARATION_FIRST_ZH in line for line in INSTRUCTIONS_ZH)
+    assert any(DECLARATION_FIRST_EN in line for line in INSTRUCTIONS_EN)
+
+
+def _ready_to_finalize(c, home, tmp_path, capsys):
+    assert review(capsys, c, home, "open", c["snapshot"])[0] == 0
+    sheet = tmp_path / "sheet.xlsx"
+    assert review(capsys, c, home, "sheet", "export", "--out", sheet)[0] == 0
+    fill(sheet)
+    assert review(capsys, c, home, "sheet", "import", sheet)[0] == 0
+    assert review(capsys, c, home, "declare", "--yes")[0] == 0
+
+
+def test_failed_finalizes_use_up_no_sequence_number_and_say_why_in_chinese(coordinator_side, tmp_path, capsys):
+    c = coordinator_side
+    home = tmp_path / "home"
+    _ready_to_finalize(c, home, tmp_path, capsys)
+    code, out, err = review(capsys, c, home, "finalize", "--out", tmp_path / "first.qbscore")
+    assert code == 0 and "sequence 1" in out, err
+    for _ in range(2):  # a folder that does not exist (a USB stick not mounted)
+        code, out, err = cli(capsys, "review", "finalize", "--home", home, "--passphrase-file", c["pfile"],
+                             "--out", tmp_path / "no-such-stick" / "s.qbscore")
+        assert code == 1 and "no such file or folder" in err and "Traceback" not in err
+    code = main(["review", "finalize", "--home", str(home), "--passphrase-file", str(c["pfile"]),
+                 "--out", str(tmp_path / "no-such-stick" / "s.qbscore")])
+    _, err = capsys.readouterr()
+    assert code == 1 and "文件或文件夹不存在" in err and "No such file" not in err
+    code, out, err = review(capsys, c, home, "finalize", "--out", tmp_path / "second.qbscore")
+    assert code == 0 and "sequence 2" in out, err
+    score = read_score_file(tmp_path / "second.qbscore", receiving_identity=c["keys"].receiving_identity)
+    assert score.data["sequence"] == 2
+    code, out, _ = review(capsys, c, home, "status")
+    assert "last finalised: sequence 2" in out
+
+
+def test_score_sheet_names_the_program_and_criterion_and_old_sheets_still_import(coordinator_side, tmp_path, capsys):
+    c = coordinator_side
+    home = tmp_path / "home"
+    assert review(capsys, c, home, "open", c["snapshot"])[0] == 0
+    xlsx, old_csv = tmp_path / "s.xlsx", tmp_path / "old.csv"
+    assert review(capsys, c, home, "sheet", "export", "--out", xlsx)[0] == 0
+    sheet = openpyxl.load_workbook(xlsx)[DATA_TITLE]
+    assert [cell.value for cell in sheet[1]] == ["application", "criterion", "item", "value", "comment",
+                                                 "program", "criterion_name"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    eligibility = [r for r in rows if r[1] == "eligibility"]
+    assert {r[5] for r in eligibility} == {"P3", "P8"}  # the same id in two programs, told apart
+    for r in rows:
+        assert r[6] == f"{CRITERIA[r[1]].name.zh} {CRITERIA[r[1]].name.en}"
+    # the context columns are read-only: what an expert types there is not read
+    filled = fill(xlsx)
+    wb = openpyxl.load_workbook(xlsx)
+    for row in wb[DATA_TITLE].iter_rows(min_row=2):
+        row[5].value, row[6].value = "P9", "随便写写"
+    wb.save(xlsx)
+    code, out, err = review(capsys, c, home, "sheet", "import", xlsx)
+    assert code == 0 and "nothing was imported" not in out, out + err
+    assert len(filled) == 3
+    # a sheet of the five columns only, as sheets were before, still imports
+    p3 = next(r[0] for r in rows if r[5] == "P3")
+    old_csv.write_text(f"application,criterion,item,value,comment\r\n{p3},eligibility,,fail,不在深圳市注册\r\n",
+                       encoding="utf-8-sig")
+    code, out, err = review(capsys, c, home, "sheet", "import", old_csv)
+    assert code == 0 and "1 value changed" in out, out + err

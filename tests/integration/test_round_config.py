@@ -127,8 +127,8 @@ def test_a_round_made_before_the_program_rules_keeps_computing_as_it_did(tmp_pat
     """An 0002 database with a round: after the upgrade its programs are scored, blind, 2026.1 rules."""
     from alembic import command
 
-    from qbdesk.store.engine import alembic_config, make_engine, open_database
     from qbdesk.services.rounds import program_settings
+    from qbdesk.store.engine import alembic_config, make_engine, open_database
     from qbdesk.store.models import ProgramConfig
 
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"

@@ -126,7 +126,7 @@ def _expert_session(capsys, office, expert: str, home: Path, *, recuse: bool, sh
     ok(capsys, "review", "sheet", "import", sheet, *common)
     code, out, err = cli(capsys, "review", "finalize", "--out", home.parent / f"{expert}.qbscore", *common)
     assert code == 1 and "declaration" in (out + err), "finalize refuses before the declaration"
-    ok(capsys, "review", "declare", *common)
+    ok(capsys, "review", "declare", "--yes", *common)
     out = ok(capsys, "review", "finalize", "--out", home.parent / f"{expert}.qbscore", *common)
     return {"programs": json.dumps(programs), "recused": recused or "", "finalize": out, "sheet": str(sheet),
             "pfile": str(pfile)}
@@ -164,6 +164,15 @@ def test_round_trip_through_the_cli(office, tmp_path, capsys):
     assert scoring["score_files"]["accepted"] == 2
     assert scoring["scored"] == assigned["E01"] + assigned["E02"]  # the recusal counts as done
     assert not scoring["complete"]
+    # ... but the application E02 stepped aside from now has one expert of the two asked for
+    assert scoring["recused"] == 1
+    (rec,) = status["recusals"]
+    assert rec["expert"] == "E02" and rec["reason"] == "本人曾为该单位提供咨询服务"
+    short = [p for p in status["problems"] if p["code"] == "short_after_recusal"]
+    assert [p["application"] for p in short] == [rec["application"]] and "1 left (2 wanted)" in short[0]["en"]
+    out = ok(capsys, "status", "--db", db)
+    assert "no problems found" not in out and "(1 of them recused)" in out
+    assert f"expert E02 recused from {rec['application']}" in out and "1 left (2 wanted)" in out
 
     # The same file again: a duplicate, nothing changes, exit 0.
     out = ok(capsys, "scores", "import", "--db", db, "--keys", office["keys"], f1)

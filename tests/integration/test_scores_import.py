@@ -32,6 +32,7 @@ from qbdesk.domain.rubric import load_rubric_data
 from qbdesk.formats import scorefile as sf
 from qbdesk.formats import sshsig
 from qbdesk.formats.snapshot import SnapshotReader
+from qbdesk.formats.snapshot_manifest import content_hash
 from qbdesk.services.coordinator_keys import load_or_create_keys
 from qbdesk.services.rounds import init_round
 from qbdesk.services.score_checks import DECLARATION_SHA256
@@ -48,6 +49,8 @@ from qbdesk.store.models import (
     Blob,
     Conflict,
     Expert,
+    Panel,
+    PanelMember,
     Recusal,
     Round,
     Score,
@@ -58,6 +61,8 @@ from qbdesk.store.models import (
 AT = "2026-03-01T09:00:00+08:00"
 PDF = text_pdf(("blind test attachment",))  # a real PDF: snapshots build cleans it
 PDF_SHA = hashlib.sha256(PDF).hexdigest()
+# Package item ids; the second application's is a credit code, as applicants type them.
+ITEM_IDS = (("C1", "C2"), ("91440304PD4WA4NG14",), ())
 
 
 def _make_round(db) -> int:
@@ -75,18 +80,22 @@ def _make_round(db) -> int:
             app = Application(
                 round_id=rid, external_id=f"2026-{program}-{i:04d}", program=program, year=2026, applicant_id=a.id,
                 title=f"申报{i}", requested_amount=50_000, summary="摘要", package_digest="0" * 64,
-                items=[{"id": f"C{k + 1}", "kind": "certificate", "title": f"证书{k + 1}", "reference": "X-1"}
+                items=[{"id": ITEM_IDS[i][k], "kind": "certificate", "title": f"证书{k + 1}", "reference": "X-1"}
                        for k in range(items)],
                 attachments=[Attachment(position=0, file="a.pdf", title="技术方案", blind=True,
                                         sha256=PDF_SHA, size=len(PDF))])
             s.add(app)
             apps.append(app)
         s.flush()
+        panels = {p: Panel(round_id=rid, program=p) for p in ("P3", "P8")}
+        s.add_all(panels.values())
         for ext in ("E01", "E02"):
             e = Expert(round_id=rid, external_id=ext, name=f"专家{ext}", organisation="某大学",
                        normalized_organisation="某大学", programs=["P3", "P8"])
             s.add(e)
             s.flush()
+            for panel in panels.values():
+                panel.members.append(PanelMember(expert_id=e.id))
             for app in apps if ext == "E01" else apps[:2]:
                 s.add(Assignment(round_id=rid, expert_id=e.id, application_id=app.id, seed=0))
     return rid
@@ -121,8 +130,10 @@ class Env:
     tmp: Path
     expert_keys: dict[str, Ed25519PrivateKey]
 
-    def payload(self, expert: str = "E01", *, sequence: int = 1, recuse: tuple[str, ...] = ()) -> dict:
-        """A complete, valid score.json for ``expert``: what a finalised workspace produces."""
+    def payload(self, expert: str = "E01", *, sequence: int = 1, recuse: tuple[str, ...] = (),
+                share: dict[str, float] | None = None) -> dict:
+        """A complete, valid score.json for ``expert``: what a finalised workspace produces
+        (every score at 70 % of its maximum, or at ``share[code]`` with a reason, as extremes need)."""
         meta = self.metas[expert]
         key = self.expert_keys.setdefault(expert, Ed25519PrivateKey.generate())
         line = sshsig.public_key_openssh(key.public_key())
@@ -136,7 +147,7 @@ class Env:
             declared[code] = app["rubric"]
             for c in rubrics[app["rubric"]].criteria:
                 if c.kind == "score":
-                    rows = [("", round(c.max * 0.7 / c.step) * c.step)]
+                    rows = [("", round(c.max * (share or {}).get(code, 0.7) / c.step) * c.step)]
                 elif c.kind == "check":
                     rows = [("", True)]
                 elif c.kind == "items":
@@ -144,7 +155,8 @@ class Env:
                 else:
                     rows = [("", "材料齐全，论证充分，" * (c.min_length // 5 + 1))]
                 for item, value in rows:
-                    row = {"application": code, "criterion": c.id, "item": item, "value": value, "comment": ""}
+                    why = "评分理由：见申报材料" if share and code in share and not item and c.kind == "score" else ""
+                    row = {"application": code, "criterion": c.id, "item": item, "value": value, "comment": why}
                     scores.append(row)
                     sf.append_edit(log, row, AT)
         return {
@@ -154,6 +166,8 @@ class Env:
             "key_binding": sf.key_binding(bytes.fromhex(meta["binding_secret"]), line), "rubrics": declared,
             "declaration": {"accepted": True, "at": AT, "text_sha256": DECLARATION_SHA256, "conflicts_declared": ""},
             "scores": scores, "recusals": recusals, "edit_log": log, "log_head": sf.log_head(log),
+            "blind_content": {a["code"]: content_hash(bytes.fromhex(meta["binding_secret"]), a)
+                              for a in meta["applications"]},
         }
 
     def write(self, payload: dict, name: str = "s.qbscore", *, expert: str = "E01", key=None) -> Path:

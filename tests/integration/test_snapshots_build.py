@@ -32,6 +32,7 @@ from qbdesk.store.models import (
     AuditEntry,
     CleanedPdf,
     Expert,
+    ProgramConfig,
     Snapshot,
 )
 
@@ -53,7 +54,9 @@ def _plant_leaks(db_url: str) -> list[int]:
     db = open_database(db_url)
     planted = []
     with db.sessions.begin() as s:
-        apps = [a for a in s.scalars(select(Application).order_by(Application.id)) if a.items][:PLANTED]
+        blind = {pc.program for pc in s.scalars(select(ProgramConfig)) if pc.blind}  # what the leak scan reads
+        apps = [a for a in s.scalars(select(Application).order_by(Application.id))
+                if a.items and a.program in blind][:PLANTED]
         for app in apps:
             who, c = app.applicant, app.applicant.contact
             app.title = f"{who.name}{app.title}"

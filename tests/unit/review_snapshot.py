@@ -65,6 +65,8 @@ def make_snapshot(path: Path, coord: Coordinator, *, passphrase: str = PASSPHRAS
             ],
         }
         w.write_meta(meta)
+        w.bind_codes(secrets.token_bytes(32), {a["code"]: (f"2026-{a['program']}-{n:04d}", {
+            f"I{k}": i["id"] for k, i in enumerate(a["items"], start=1)}) for n, a in enumerate(meta["applications"])})
     assert w.manifest is not None
     return w.manifest, {**meta, "snapshot_id": snapshot_id}
 

@@ -8,12 +8,12 @@ from qbdesk.domain.funding import (
     CAP_CODES,
     FundingRequest,
     PriorGrants,
-    allocate,
     accepted_tiers,
+    allocate,
     recommend,
 )
-from qbdesk.domain.verified import allocate_verified
 from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, default_mode, default_pass_fraction
+from qbdesk.domain.verified import allocate_verified
 
 # Three enterprises (valid credit codes) applying to P3.
 A, B, C = "91440300MA5DC1234W", "914403004JURQ283F0", "9144030071526726XG"

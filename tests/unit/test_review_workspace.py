@@ -347,12 +347,26 @@ def test_finalize_refuses_while_incomplete_then_writes_a_verified_score_file(env
     assert json.loads((home / "workspace.json").read_text("utf-8"))["next_sequence"] == 3
 
 
-def test_the_sequence_is_taken_before_the_file_is_written(env):
+def test_a_failed_write_gives_its_sequence_number_back_but_a_crash_mid_write_does_not(env, monkeypatch):
     tmp, *_ = env
     with load(tmp / "home") as ws:
         complete(ws)
         ws.declare(True)
-        with pytest.raises(WorkspaceError) as e:
-            ws.finalize(tmp / "no" / "such" / "folder" / "s.qbscore")
-        assert code_of(e) == "unwritable"
-        assert ws.finalize(tmp / "s.qbscore").sequence == 2  # 1 went to the file that was never written
+        for _ in range(2):
+            with pytest.raises(WorkspaceError) as e:
+                ws.finalize(tmp / "no" / "such" / "folder" / "s.qbscore")
+            assert code_of(e) == "unwritable"
+        assert ws.finalize(tmp / "s.qbscore").sequence == 1  # only a written, verified file takes a number
+        assert ws.sequence == 1
+
+        import qbdesk.services.reviewer.workspace as workspace_module
+
+        def crash(*args, **kwargs):  # the process dies while writing: the file may be on the stick
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(workspace_module, "write_score_file", crash)
+        with pytest.raises(KeyboardInterrupt):
+            ws.finalize(tmp / "s2.qbscore")
+    monkeypatch.undo()
+    with load(tmp / "home") as ws:  # reserved before the write, so never given to a second file
+        assert ws.sequence == 2 and ws.finalize(tmp / "s3.qbscore").sequence == 3

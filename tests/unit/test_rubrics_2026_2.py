@@ -11,7 +11,6 @@ import pytest
 
 from qbdesk.domain.programs import PROGRAM_CODES
 from qbdesk.domain.rubric import RubricError, default_rubric, load_rubric_data, shipped_rubric
-from qbdesk.paths import resource_path
 
 KEY = {"P1": "nqi_integration", "P2": "quality_results", "P3": "certification_level", "P4": "accreditation_standing",
        "P5": "technical_level", "P6": "service_results", "P7": "quality_management", "P8": "results",

@@ -61,6 +61,7 @@ def make_payload(key: Ed25519PrivateKey, *, apps: int = 1, criteria: int = 2, ex
         "declaration": {"accepted": True, "at": "2026-03-01T07:00:00+08:00", "text_sha256": "ef" * 32,
                         "conflicts_declared": "无"},
         "scores": scores, "recusals": [], "edit_log": log, "log_head": sf.log_head(log),
+        "blind_content": {"K7Q2M": "ab" * 32},
     }
 
 
@@ -242,13 +243,30 @@ def test_bad_shape_is_malformed_on_write_and_read(tmp_path, key, identity, recip
 
 
 def test_unknown_format(tmp_path, key, identity, recipient, payload):
-    payload["format"] = "qbdesk.score/2"
+    payload["format"] = "qbdesk.score/3"
     with pytest.raises(ScoreFileError) as e:
         sf.write_score_file(tmp_path / "x", payload, expert_key=key, receiving_recipient=recipient)
-    assert e.value.code == "unknown_format" and "qbdesk.score/2" in e.value.msg.en
+    assert e.value.code == "unknown_format" and "qbdesk.score/3" in e.value.msg.en
     assert code_of(signed_file(payload, key, recipient), identity) == "unknown_format"
     del payload["format"]
     assert code_of(signed_file(payload, key, recipient), identity) == "unknown_format"
+
+
+def test_version_1_files_without_the_commitment_are_still_read(tmp_path, key, identity, recipient, payload):
+    """qbdesk.score/1 has no blind_content; /2 requires it, and /1 may not carry it."""
+    assert sf.FORMAT == "qbdesk.score/2"
+    v1 = {**payload, "format": sf.FORMAT_V1}
+    del v1["blind_content"]
+    read = sf.read_score_file(signed_file(v1, key, recipient), receiving_identity=str(identity))
+    assert read.data["format"] == "qbdesk.score/1" and "blind_content" not in read.data
+    assert code_of(signed_file({**payload, "format": sf.FORMAT_V1}, key, recipient), identity) == "malformed"
+    v2 = dict(payload)
+    del v2["blind_content"]
+    with pytest.raises(ScoreFileError) as e:
+        sf.write_score_file(tmp_path / "x", v2, expert_key=key, receiving_recipient=recipient)
+    assert e.value.code == "malformed" and "blind_content" in e.value.msg.en
+    bad = {**payload, "blind_content": {"K7Q2M": "not hex"}}
+    assert code_of(signed_file(bad, key, recipient), identity) == "malformed"
 
 
 def test_cleared_value_in_edit_log_is_allowed(tmp_path, key, identity, recipient, payload):

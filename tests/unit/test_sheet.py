@@ -20,6 +20,7 @@ from review_snapshot import (
 
 from qbdesk.formats.sheet import (
     COLUMNS,
+    CONTEXT_COLUMNS,
     DATA_TITLE,
     GUIDE_TITLE,
     SheetError,
@@ -90,7 +91,7 @@ def test_csv_export_has_exactly_the_columns_and_one_row_per_criterion_and_item(w
     raw = (tmp_path / "s.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel/WPS read UTF-8
     rows = read_csv(tmp_path / "s.csv")
-    assert tuple(rows[0]) == COLUMNS and len(rows) == n + 1
+    assert tuple(rows[0]) == COLUMNS + CONTEXT_COLUMNS and len(rows) == n + 1
     expected = []
     for app in ws.applications:
         for c in ws.rubric(app.code).criteria:
@@ -106,7 +107,7 @@ def test_export_prefills_current_values_and_leaves_recused_out(ws, tmp_path):
     ws.set_value(P3, "opinion", "材料齐全，论证充分，认证覆盖面广。" * 2)
     ws.recuse(P3B, "曾为该单位提供咨询服务")
     export_sheet(ws, tmp_path / "s.csv")
-    rows = {tuple(r[:3]): r[3:] for r in read_csv(tmp_path / "s.csv")[1:]}
+    rows = {tuple(r[:3]): r[3:5] for r in read_csv(tmp_path / "s.csv")[1:]}
     assert rows[(P3, "eligibility", "")] == ["fail", "申报主体不在深圳市注册"]
     assert rows[(P3, "certificates", "C2")] == ["reject", "证书已过期"]
     assert rows[(P3, "certificates", "C1")] == ["", ""]
@@ -127,7 +128,7 @@ def test_xlsx_has_guide_validation_frozen_header_and_no_application_content(ws, 
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
     assert wb.sheetnames == [DATA_TITLE, GUIDE_TITLE]
     data, guide = wb[DATA_TITLE], wb[GUIDE_TITLE]
-    assert [c.value for c in data[1]] == list(COLUMNS)
+    assert [c.value for c in data[1]] == [*COLUMNS, *CONTEXT_COLUMNS]
     assert data.freeze_panes == "A2" and data.column_dimensions["E"].width >= 40
     opinion = next(r for r in data.iter_rows(min_row=2) if r[0].value == P3 and r[1].value == "opinion")
     assert opinion[3].data_type == "s" and opinion[3].value.startswith("=SUM")  # text, never a formula

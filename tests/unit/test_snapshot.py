@@ -36,8 +36,11 @@ RECEIVING = str(pyrage.x25519.Identity.generate().to_public())
 META = {
     "round": {"id": 7, "name": "2026年第一批", "year": 2026},
     "expert": {"id": "E01", "name": "王专家"},
+    "binding_secret": "5a" * 32,
     "applications": [{"code": "A7K2Q", "program": "P3", "title": "绿色产品认证"}],
 }
+CODE_KEY = bytes(range(32))
+OWNERS = {"A7K2Q": ("2026-P3-0001", {})}
 ATTACHMENTS = [b"%PDF-1.4\n" + os.urandom(150_000), b"", b"%PDF-1.7\n" + bytes(65_536 - 9)]
 
 
@@ -49,6 +52,7 @@ def build(path: Path, attachments=ATTACHMENTS, *, rounds: int = FAST, signer=SIG
     ) as w:  # fmt: skip
         names = [w.add_attachment(io.BytesIO(a)) for a in attachments]
         w.write_meta({**meta, "files": names})
+        w.bind_codes(CODE_KEY, {a["code"]: OWNERS.get(a["code"], ("X", {})) for a in meta.get("applications", [])})
     return w.manifest, names, w
 
 
@@ -109,7 +113,7 @@ def test_manifest_is_canonical_signed_and_describes_every_entry(snap):
     assert read_manifest(path) == manifest
     data = json.loads(manifest.raw)
     assert canonical_json(data) == manifest.raw
-    assert data["format"] == FORMAT == "qbdesk.snapshot/1"
+    assert data["format"] == FORMAT == "qbdesk.snapshot/2"
     assert data["coordinator"]["fingerprint"] == sshsig.fingerprint(SIGNER.public_key()) == manifest.coordinator_fingerprint
     assert data["coordinator"]["receiving_recipient"] == RECEIVING
     assert data["identity"]["kdf"] == "bcrypt" and data["identity"]["rounds"] == FAST
@@ -320,10 +324,12 @@ def test_altered_identity_is_tampered(snap, tmp_path):
 
 def test_unknown_version_and_bad_fields(snap, tmp_path):
     path, _, _, _ = snap
-    v2 = resign(path, tmp_path / "v2.qbsnap", lambda d: d.update(format="qbdesk.snapshot/2"))
-    err = refusal("unknown_format", read_manifest, v2)
-    assert "qbdesk.snapshot/2" in err.text("en")
+    v3 = resign(path, tmp_path / "v3.qbsnap", lambda d: d.update(format="qbdesk.snapshot/3"))
+    err = refusal("unknown_format", read_manifest, v3)
+    assert "qbdesk.snapshot/3" in err.text("en")
     edits = {
+        "applications.A7K2Q": lambda d: d["applications"]["A7K2Q"].update(binding="no"),
+        "applications": lambda d: d.update(applications=[]),
         "round.year": lambda d: d["round"].update(year="2026"),
         "entries[1].size": lambda d: d["entries"][1].update(size=True),
         "identity.rounds": lambda d: d["identity"].update(rounds=10_000),
@@ -334,6 +340,58 @@ def test_unknown_version_and_bad_fields(snap, tmp_path):
     for field, edit in edits.items():
         bad = resign(path, tmp_path / "f.qbsnap", edit)
         assert field in refusal("unknown_format", read_manifest, bad).text("en")
+
+
+def test_each_code_is_bound_in_the_signed_manifest(snap):
+    """qbdesk.snapshot/2: per code, the keyed hash of its meta.json element and the coordinator's binding."""
+    from qbdesk.formats.snapshot_manifest import code_binding, content_hash
+
+    path, _, _, _ = snap
+    m = read_manifest(path)
+    with SnapshotReader(path, PASS) as reader:
+        (element,) = reader.meta["applications"]
+    content = content_hash(bytes.fromhex(META["binding_secret"]), element)
+    assert m.applications["A7K2Q"].content == content
+    assert m.applications["A7K2Q"].binding == code_binding(CODE_KEY, "A7K2Q", "2026-P3-0001", content, {})
+    assert m.applications["A7K2Q"].binding != code_binding(CODE_KEY, "A7K2Q", "2026-P3-0002", content, {})
+    assert "2026-P3-0001" not in m.raw.decode()  # the map itself is never in clear
+
+
+def test_version_1_manifest_is_still_read_and_needs_no_bindings(snap, tmp_path):
+    path, _, _, _ = snap
+
+    def as_v1(d):
+        d.update(format="qbdesk.snapshot/1")
+        del d["applications"]
+
+    old = resign(path, tmp_path / "v1.qbsnap", as_v1)
+    with SnapshotReader(old, PASS) as reader:
+        assert reader.manifest.format == "qbdesk.snapshot/1" and reader.manifest.applications == {}
+    bad = resign(path, tmp_path / "v1x.qbsnap", lambda d: d.update(format="qbdesk.snapshot/1"))
+    assert "manifest" in refusal("unknown_format", read_manifest, bad).text("en")
+
+
+def test_metadata_not_matching_its_signed_content_hash_is_tampering(snap, tmp_path):
+    path, _, _, _ = snap
+    bad = resign(path, tmp_path / "c.qbsnap", lambda d: d["applications"]["A7K2Q"].update(content="0" * 64))
+    read_manifest(bad)  # the manifest alone is fine: only the decrypted metadata can say
+    err = refusal("tampered", SnapshotReader, bad, PASS)
+    assert "content hashes" in err.text("en")
+
+
+def test_writer_refuses_metadata_listing_bytes_it_did_not_write(tmp_path):
+    meta = {**META, "applications": [{"code": "A7K2Q", "attachments": [
+        {"entry": "qbsnap/files/0001.pdf.age", "size": 3, "sha256": "0" * 64}]}]}
+    with pytest.raises(SnapshotError) as e:
+        build(tmp_path / "x.qbsnap", meta=meta)
+    assert e.value.code == "invalid_input" and "not what was written" in e.value.msg.en
+    assert not (tmp_path / "x.qbsnap").exists()
+    with pytest.raises(SnapshotError) as e:
+        with SnapshotWriter(tmp_path / "y.qbsnap", signing_key=SIGNER, receiving_recipient=RECEIVING, passphrase=PASS,
+                            snapshot_id="s", round_id=7, round_name="r", round_year=2026, expert_id="E01",
+                            rounds=FAST) as w:
+            w.write_meta(META)  # codes never bound
+    assert e.value.code == "invalid_input" and "bind_codes" in e.value.msg.en
 
 
 def test_unknown_entry(snap):

@@ -27,7 +27,7 @@ from qbdesk.formats import scorefile as sf
 from qbdesk.formats import sshsig
 from qbdesk.formats.keys import load_public_key
 from qbdesk.formats.snapshot import (
-    FORMAT,
+    FORMAT_V1,
     IDENTITY_KDF_ROUNDS,
     META_FORMAT,
     SnapshotError,
@@ -88,7 +88,7 @@ def test_snapshot_vector_verifies_without_the_passphrase():
     # the magic: a local file header whose name is qbsnap/identity.key; the format string inside
     head = SNAP.read_bytes()[:64]
     assert head[:4] == b"PK\x03\x04" and head[30:49] == b"qbsnap/identity.key"
-    assert json.loads(m.raw)["format"] == FORMAT
+    assert json.loads(m.raw)["format"] == FORMAT_V1  # the committed vector: an old file that must still read
 
 
 def test_snapshot_and_score_vectors_share_one_coordinator():
@@ -369,3 +369,25 @@ def test_the_package_digest_command_in_the_docs(tmp_path):
     result = check_package(package, RoundRules(year=2026))
     assert result.package is not None, result.problems
     assert done.stdout.split()[0] == result.package.digest
+
+
+# --- qbdesk.snapshot/2 (snapshot2-*): the per-code binding ------------------------------------------
+
+
+def test_snapshot2_vector_binds_each_code_to_its_application():
+    from qbdesk.formats.snapshot_manifest import FORMAT, code_binding, content_hash
+
+    expected = json.loads((VECTORS / "snapshot2-expected.json").read_text(encoding="utf-8"))
+    path = VECTORS / "snapshot2-vector.qbsnap"
+    m = read_manifest(path, coordinator_key=COORDINATOR)
+    assert m.format == FORMAT == "qbdesk.snapshot/2" and m.digest == expected["digest"]
+    with SnapshotReader(path, PASSPHRASE) as reader:  # the reader re-derives every content hash itself
+        meta = reader.meta
+    assert meta == expected["meta"]
+    secret, key = bytes.fromhex(meta["binding_secret"]), bytes.fromhex(expected["code_key"])
+    for app in meta["applications"]:
+        bound, owner = m.applications[app["code"]], expected["owners"][app["code"]]
+        assert bound.content == content_hash(secret, app) == expected["applications"][app["code"]]["content"]
+        assert bound.binding == code_binding(key, app["code"], owner["application"], bound.content, owner["items"])
+    assert [i["id"] for i in meta["applications"][0]["items"]] == ["I1"]  # snapshot-local, never the package's
+    assert "2026-P3-0001" not in m.raw.decode()

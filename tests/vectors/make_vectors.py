@@ -1,7 +1,12 @@
 """Write the committed test vectors next to this script.  TEST ONLY.
 
-    .venv/bin/python tests/vectors/make_vectors.py score       # score-*    (qbdesk.score/1)
-    .venv/bin/python tests/vectors/make_vectors.py snapshot    # snapshot-* (qbdesk.snapshot/1)
+    .venv/bin/python tests/vectors/make_vectors.py score       # score-*    (qbdesk.score/1 when made; now /2)
+    .venv/bin/python tests/vectors/make_vectors.py snapshot    # snapshot2-* (qbdesk.snapshot/2)
+
+The committed ``snapshot-vector.qbsnap`` and ``score-vector.qbscore`` were made by earlier versions
+of this script (``qbdesk.snapshot/1``, ``qbdesk.score/1``) and are kept as the corpus of old files
+that must still read; ``snapshot`` now writes the ``qbdesk.snapshot/2`` vector beside them under
+``snapshot2-*`` names. Running ``score`` again would replace the /1 score vector: don't.
 
 Do not run it unless a format version changed: the tests read the committed files and never
 regenerate them; that is what makes them vectors (a change to a format, to canonical JSON or to the
@@ -54,12 +59,14 @@ EXPERT_ID = "E01"
 BANNER = "TEST ONLY: published test vector, never use for a real round"
 
 # The snapshot vector's files. Everything that holds a secret says TEST-ONLY in its name.
-SNAPSHOT = "snapshot-vector.qbsnap"
+SNAPSHOT = "snapshot2-vector.qbsnap"
 SNAPSHOT_PASSPHRASE_FILE = "snapshot-TEST-ONLY.passphrase"
 SNAPSHOT_SIGNING_KEY = "snapshot-TEST-ONLY-coordinator-signing.key"
 SNAPSHOT_SIGNING_PUB = "snapshot-coordinator-signing.pub"
 SNAPSHOT_ATTACHMENT = "snapshot-0001.pdf"
-SNAPSHOT_EXPECTED = "snapshot-expected.json"
+SNAPSHOT_EXPECTED = "snapshot2-expected.json"
+# The /2 vector's code binding: fixed key, and the applications and item ids the codes stand for.
+OWNERS = (("2026-P3-0001", {"I1": "C1"}), ("2026-P2-0001", {}))
 SNAPSHOT_PASSPHRASE = "TESTV-ECT0R-KQ2MX-W9D"  # the generator's shape (18 symbols, 90 bits); published
 
 
@@ -94,6 +101,7 @@ def payload(key_line: str, binding_secret: bytes) -> dict:
         "recusals": [{"application": "B3M9X", "reason": "曾为该单位提供咨询"}],
         "edit_log": log,
         "log_head": sf.log_head(log),
+        "blind_content": {"A7K2Q": "b" * 64, "B3M9X": "c" * 64},
     }
 
 
@@ -209,6 +217,7 @@ def make_snapshot() -> None:
         entry = "qbsnap/files/0001.pdf.age"  # as services/snapshots.py does: meta first, names known ahead
         meta = snapshot_meta(codes, entry, pdf, binding_secret)
         writer.write_meta(meta)
+        writer.bind_codes(_seed("code key"), dict(zip(codes, OWNERS)))
         assert writer.add_attachment(io.BytesIO(pdf)) == entry
         manifest = writer.close()
     meta_plain = writer.plaintext["qbsnap/meta.json.age"]
@@ -239,6 +248,9 @@ def make_snapshot() -> None:
              "plaintext_sha256": hashlib.sha256(pdf).hexdigest(), "plaintext_file": SNAPSHOT_ATTACHMENT},
         ],
         "meta": {"format": "qbdesk.snapshot-meta/1", "snapshot_id": snapshot_id, **meta},
+        "code_key": _seed("code key").hex(),
+        "owners": {code: {"application": a, "items": items} for code, (a, items) in zip(codes, OWNERS)},
+        "applications": {code: {"content": b.content, "binding": b.binding} for code, b in manifest.applications.items()},
     }
     (HERE / SNAPSHOT_EXPECTED).write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{SNAPSHOT}: {target.stat().st_size} bytes, digest {manifest.digest}, "

@@ -1,6 +1,6 @@
 """The score.json payload a finalised workspace signs, and the refusal while it is not ready.
 
-Layout: docs/formats.md, "Score file — qbdesk.score/1". Scores of recused applications are
+Layout: docs/formats.md, "Score file — qbdesk.score/2". Scores of recused applications are
 left out; the edit log goes whole (it is hash-chained, so nothing can be cut from it), and
 ``log_head`` pins its end.
 """
@@ -78,6 +78,9 @@ def build_payload(blind: Blind, manifest: SnapshotManifest, state: dict[str, Any
         "expert_key": expert_key_line,
         "key_binding": key_binding(blind.binding_secret, expert_key_line),
         "rubrics": {code: next(a.rubric_hash for a in blind.applications if a.code == code) for code in scored},
+        # The content hash of every code of the snapshot, as its signed manifest gives it (the reader
+        # checked each against the metadata decrypted): the expert signs what each code was.
+        "blind_content": {code: b.content for code, b in manifest.applications.items()},
         "declaration": {"accepted": decl["accepted"], "at": decl["at"],
                         "text_sha256": decl["text_sha256"] or blind.declaration_sha256,
                         "conflicts_declared": decl["conflicts"]},

@@ -19,7 +19,7 @@ from typing import Any
 
 import pyrage
 
-from qbdesk.domain.messages import Msg, QbdeskError
+from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import canonical_json
 from qbdesk.formats.agezip import age_size
 from qbdesk.formats.atomic import atomic_write
@@ -52,8 +52,8 @@ class WorkspaceError(QbdeskError):
 
 
 def unwritable(path: Path, e: BaseException) -> WorkspaceError:
-    why = getattr(e, "strerror", None) or str(e)
-    return WorkspaceError(Msg(f"无法写入 {path}：{why}", f"cannot write {path}: {why}"), "unwritable")
+    why = os_reason(e)
+    return WorkspaceError(Msg(f"无法写入 {path}：{why.zh}", f"cannot write {path}: {why.en}"), "unwritable")
 
 
 def empty_state(snapshot_id: str) -> dict[str, Any]:
@@ -167,7 +167,7 @@ class StateFile:
         except FileNotFoundError:
             raise self._corrupt("文件不存在", "the file is missing") from None
         except OSError as e:
-            raise self._corrupt(f"读取失败：{e.strerror or e}", f"read error: {e.strerror or e}") from None
+            raise self._corrupt(f"读取失败：{os_reason(e).zh}", f"read error: {os_reason(e).en}") from None
         if len(data) > MAX_STATE:
             raise self._corrupt("文件过大", "the file is too large")
         try:
@@ -223,7 +223,7 @@ def read_workspace_record(home: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise WorkspaceError(Msg(f"无法读取 {path}：{e.strerror or e}", f"cannot read {path}: {e.strerror or e}"),
+        raise WorkspaceError(Msg(f"无法读取 {path}：{os_reason(e).zh}", f"cannot read {path}: {os_reason(e).en}"),
                              "not_a_workspace") from None
     try:
         data = json.loads(raw.decode("utf-8"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ Clock = Callable[[], datetime]
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def open_snapshot(snapshot_path: str | os.PathLike[str], home: str | os.PathLike[str], passphrase: str, *,
@@ -246,7 +246,7 @@ class ReviewWorkspace:
     # --- changing it ------------------------------------------------------------------------
 
     def _now(self) -> str:
-        return self._clock().astimezone(timezone.utc).replace(microsecond=0).isoformat()
+        return self._clock().astimezone(UTC).replace(microsecond=0).isoformat()
 
     def _save(self) -> None:
         """Persist the state; on failure the disk stays the truth (reloaded), and the error is raised."""
@@ -455,18 +455,18 @@ class ReviewWorkspace:
         """Write the signed score file, encrypted to the coordinator, to ``out_path``.
 
         Refuses (:class:`FinalizeRefused`, listing everything) while a required value is missing
-        or the declaration is not accepted. The sequence number is taken and saved before the
-        file is written, so no two different files ever carry the same number.
+        or the declaration is not accepted. The sequence number is reserved and saved before the
+        file is written, so that even a crash mid-write never lets two different files carry the
+        same number; a write that fails (nothing written, or a copy that did not read back) gives
+        the number back, so only a written, verified file advances the sequence.
         """
         missing = self.missing()
         declared = self._state["declaration"]["accepted"]
         if missing or not declared:
             raise FinalizeRefused(missing, not declared)
+        before = (self._state["sequence"], self._record)
         sequence = self.sequence + 1
-        self._state["sequence"] = sequence
-        self._save()
-        self._record = {**self._record, "next_sequence": sequence + 1}
-        write_workspace_record(self.home, {k: v for k, v in self._record.items() if k != "format"})
+        self._reserve(sequence, {**self._record, "next_sequence": sequence + 1})
         created_at = self._now()
         payload = build_payload(self._blind, self.manifest, self._state, sequence=sequence, created_at=created_at,
                                 expert_key_line=self.expert_public_key)
@@ -475,12 +475,20 @@ class ReviewWorkspace:
             written = write_score_file(target, payload, expert_key=self._key,
                                        receiving_recipient=self.manifest.receiving_recipient)
         except ScoreFileError as e:
+            self._reserve(*before)
             raise WorkspaceError(e.msg, "unwritable") from None
         self._state["exports"].append({"sequence": sequence, "digest": written.digest, "at": created_at,
                                        "file": target.name})
         self._save()
         return FinalizeResult(str(target), written.digest, written.fingerprint, sequence, created_at,
                               len(payload["rubrics"]), len(payload["recusals"]))
+
+    def _reserve(self, sequence: int, record: dict[str, Any]) -> None:
+        """Save the last sequence number used, in the state and in the workspace record."""
+        self._state["sequence"] = sequence
+        self._save()
+        self._record = record
+        write_workspace_record(self.home, {k: v for k, v in record.items() if k != "format"})
 
 
 def canonical_copy(value: Any) -> Any:
