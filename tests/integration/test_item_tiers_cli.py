@@ -116,7 +116,7 @@ def test_an_expert_corrects_a_tier_and_the_coordinator_receives_it(verified_roun
     ok(capsys, "review", "sheet", "export", "--out", again, *common)
     assert f"accept:{target}" in again.read_text(encoding="utf-8-sig")
 
-    ok(capsys, "review", "declare", *common)
+    ok(capsys, "review", "declare", *common, "--yes")
     score = tmp_path / "E.qbscore"
     ok(capsys, "review", "finalize", "--out", score, *common)
     out = ok(capsys, "scores", "import", "--db", r["db"], "--keys", r["root"] / "keys", score)
