@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qbdesk.domain.messages import Msg, QbdeskError
@@ -48,7 +49,7 @@ class ChainReport:
 
 def verify_log(session: Session) -> ChainReport:
     """Walk the whole chain: the entries whose hash or link fails, and the head to compare with paper."""
-    count = len(session.scalars(select(AuditEntry.id)).all())
+    count = session.scalar(select(func.count(AuditEntry.id))) or 0
     return ChainReport(entries=count, bad=audit.verify_chain(session), head=audit.head(session))
 
 
@@ -59,7 +60,7 @@ class LogEntry:
     actor: str
     action: str
     round: int | None
-    detail: dict[str, Any]
+    detail: Any  # the entry's detail object (its raw text if edited into something unreadable)
     hash: str
 
     def to_json(self) -> dict[str, Any]:
@@ -74,25 +75,20 @@ class LogEntry:
 
 def list_entries(session: Session, *, round_id: int | None = None, action: str | None = None,
                  limit: int | None = None) -> list[LogEntry]:
-    """The entries, oldest first; ``limit`` keeps the newest N. ``action`` is a prefix (``scores.``)."""
+    """The entries, oldest first; ``limit`` keeps the newest N. ``action`` is a prefix (``scores.``).
+    An entry edited into something unreadable is listed as it is stored (its raw text)."""
     if limit is not None and limit < 1:
         raise QbdeskError(Msg(f"--limit 必须是正整数，而不是 {limit}", f"--limit must be a positive number, not {limit}"))
-    q = select(AuditEntry).order_by(AuditEntry.id.desc())
     if round_id is not None:
-        q = q.where(AuditEntry.round_id == resolve_round(session, round_id).id)
-    if action:
-        q = q.where(AuditEntry.action.startswith(action, autoescape=True))
-    if limit is not None:
-        q = q.limit(limit)
-    rows = list(session.scalars(q))[::-1]
+        round_id = resolve_round(session, round_id).id
     return [LogEntry(id=e.id, at=_at(e.at), actor=e.actor, action=e.action, round=e.round_id,
-                     detail=e.detail if isinstance(e.detail, dict) else {"value": e.detail}, hash=e.hash)
-            for e in rows]
+                     detail=e.detail, hash=e.hash)
+            for e in audit.stored_entries(session, round_id=round_id, action=action, limit=limit)]
 
 
-def _at(at) -> str:
-    from datetime import UTC
-
+def _at(at: datetime | str) -> str:
+    if isinstance(at, str):  # unreadable: as stored
+        return at
     if at.tzinfo is None:  # SQLite hands times back naive: they are UTC
         at = at.replace(tzinfo=UTC)
     return at.astimezone(UTC).isoformat(timespec="seconds")

@@ -131,3 +131,15 @@ def test_bad_input_is_refused_in_words(capsys, db, tmp_path):
     assert code == 1 and "there is no round 99" in err
     code, _, err = cli(capsys, "audit", "show", "--db", db, "--limit", "0", lang="zh")
     assert code == 1 and "--limit 必须是正整数" in err
+
+
+@pytest.mark.parametrize(("column", "value"), [("detail", "not json {"), ("at", "yesterday")])
+def test_an_entry_edited_into_garbage_is_named_not_a_traceback(capsys, db, column, value):
+    url = f"sqlite:///{db}"
+    head = _status_head(capsys, url)
+    _sql(db, f"update audit_log set {column} = ? where id = ?", (value, head["entry"]))
+    code, out, err = cli(capsys, "audit", "verify", "--db", url)
+    assert code == 1 and f"the first bad entry is #{head['entry']}" in out, err
+    code, out, err = cli(capsys, "audit", "show", "--db", url, "--json")
+    assert code == 0 and value in json.dumps(json.loads(out)[-1], ensure_ascii=False)
+    assert _status_head(capsys, url) == head  # status still runs and shows the same head
