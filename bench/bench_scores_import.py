@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import os
 import random
 import secrets
@@ -104,11 +105,13 @@ def write_file(args: tuple) -> None:
     for code in snap["codes"]:
         for c in rubric.criteria:
             if c.kind == "score":
-                value = rng.randint(int(c.max * 0.4), int(c.max * 0.9))
+                # inside 60–85 % of the maximum: the 2026.2 rubrics require a comment at the extremes
+                value = rng.randint(math.ceil(c.max * 0.6), int(c.max * 0.85))
             elif c.kind == "check":
                 value = True
             else:
-                value = "论证充分，数据可信，建议予以支持。" * 4
+                value = ("优点：目标明确，论证充分，数据可信，技术路线可行。" "不足：推广应用的量化指标偏少，经费测算可更细。"
+                         "结论：建议予以支持。") * 3  # three parts, over P1's 150-character minimum
             row = {"application": code, "criterion": c.id, "item": "", "value": value, "comment": ""}
             scores.append(row)
             sf.append_edit(log, row, AT)
