@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbdesk.store.models import AuditEntry, utcnow
@@ -36,8 +37,8 @@ def record(session: Session, action: str, *, round_id: int | None = None, actor:
     """Append one entry in the caller's transaction."""
     detail = detail or {}
     at = at or utcnow()
-    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
-    prev = last.hash if last else GENESIS
+    last = _last(session)
+    prev = last[1] if last else GENESIS
     entry = AuditEntry(round_id=round_id, at=at, actor=actor, action=action, detail=detail,
                        prev_hash=prev, hash=_entry_hash(prev, at, actor, action, round_id, detail))
     session.add(entry)
@@ -45,21 +46,70 @@ def record(session: Session, action: str, *, round_id: int | None = None, actor:
     return entry
 
 
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as stored, read without trusting it: a time or detail edited into something
+    unreadable comes back as its raw text, with ``readable`` false (its hash cannot hold)."""
+
+    id: int
+    at: datetime | str
+    actor: str
+    action: str
+    round_id: int | None
+    detail: Any
+    prev_hash: str
+    hash: str
+    readable: bool
+
+
+def _decoded(raw: Any, parse) -> tuple[Any, bool]:
+    if not isinstance(raw, str):  # a driver that decodes for us (PostgreSQL's json, timestamps)
+        return raw, True
+    try:
+        return parse(raw), True
+    except ValueError:  # json.JSONDecodeError is one
+        return raw, False
+
+
+def stored_entries(session: Session, *, round_id: int | None = None, action: str | None = None,
+                   limit: int | None = None) -> list[StoredEntry]:
+    """The entries, oldest first; ``action`` a prefix; ``limit`` keeps the newest N."""
+    q = select(AuditEntry.id, type_coerce(AuditEntry.at, Text), AuditEntry.actor, AuditEntry.action,
+               AuditEntry.round_id, type_coerce(AuditEntry.detail, Text), AuditEntry.prev_hash,
+               AuditEntry.hash).order_by(AuditEntry.id.desc())
+    if round_id is not None:
+        q = q.where(AuditEntry.round_id == round_id)
+    if action:
+        q = q.where(AuditEntry.action.startswith(action, autoescape=True))
+    if limit is not None:
+        q = q.limit(limit)
+    out: list[StoredEntry] = []
+    for id_, at_raw, actor, act, rid, detail_raw, prev_hash, digest in reversed(session.execute(q).all()):
+        at, at_ok = _decoded(at_raw, datetime.fromisoformat)
+        detail, detail_ok = _decoded(detail_raw, json.loads)
+        out.append(StoredEntry(id_, at, actor, act, rid, detail, prev_hash, digest,
+                               at_ok and detail_ok and isinstance(detail, dict)))
+    return out
+
+
 def verify_chain(session: Session) -> list[int]:
     """Ids of entries whose hash or link does not hold (empty when the log is intact)."""
     bad: list[int] = []
     prev = GENESIS
-    for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
-        at = e.at
-        expected = _entry_hash(e.prev_hash, at, e.actor, e.action, e.round_id, e.detail)
-        if e.prev_hash != prev or e.hash != expected:
+    for e in stored_entries(session):
+        holds = e.readable and e.hash == _entry_hash(e.prev_hash, e.at, e.actor, e.action, e.round_id, e.detail)
+        if e.prev_hash != prev or not holds:
             bad.append(e.id)
         prev = e.hash
     return bad
 
 
+def _last(session: Session) -> tuple[int, str] | None:
+    row = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
 def head(session: Session) -> tuple[int, str] | None:
     """The last entry's id and hash: the chain's head, to be kept on paper (``qbdesk status`` prints it).
     A truncated or re-hashed chain ends in another head."""
-    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
-    return (last.id, last.hash) if last else None
+    return _last(session)
