@@ -48,8 +48,8 @@ def xlsx_problem(data: bytes, name: str, limits: XlsxLimits = XlsxLimits()) -> M
     """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        return None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError):
+        return None  # e.g. "zip file version 6.4": not ours to judge, the workbook reader refuses it
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.max_parts:

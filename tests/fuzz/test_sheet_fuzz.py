@@ -145,6 +145,26 @@ def test_exported_files_import_cleanly(ws, work):
         assert report.ok, [p.text("en") for p in report.problems]
 
 
+def _zip_version(data: bytes, version: int) -> bytes:
+    """Every local and central header of a zip claiming it needs ``version`` (64 = 6.4) to extract."""
+    out = bytearray(data)
+    for magic, offset in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):
+        i = 0
+        while (i := out.find(magic, i)) >= 0:
+            out[i + offset] = version
+            i += 4
+    return bytes(out)
+
+
+def test_a_zip_claiming_a_newer_version_is_a_clear_error(ws, work):
+    """zipfile raised NotImplementedError("zip file version 6.4") past the xlsx pre-check (found by the fuzz)."""
+    path = work / "version64.xlsx"
+    path.write_bytes(_zip_version((work / "exported.xlsx").read_bytes(), 64))
+    with pytest.raises(SheetError) as e:
+        import_sheet(ws, path)
+    assert e.value.msg.zh and e.value.msg.en
+
+
 @pytest.mark.parametrize("value", ["sNaN", "-sNaN"])
 def test_score_that_is_no_number_at_all_is_a_row_problem(ws, work, value):
     """Decimal("sNaN") parses; math.isfinite then raised ValueError (cannot convert signaling NaN)."""

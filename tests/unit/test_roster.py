@@ -163,3 +163,19 @@ def test_damaged_workbook_gets_a_message(tmp_path: Path) -> None:
             dst.writestr(name, data[: len(data) // 2] if "sheet1" in name else data)
     parsed = read_roster(tmp_path / "bad.xlsx")
     assert "not a valid xlsx workbook" in parsed.problems[0].text("en")
+
+
+def test_an_xlsx_claiming_a_newer_zip_version_is_a_file_problem(tmp_path: Path) -> None:
+    """zipfile's NotImplementedError("zip file version 6.4") is a clear refusal, not a traceback."""
+    wb = Workbook()
+    wb.active.append(ZH_HEADER)
+    wb.save(tmp_path / "r.xlsx")
+    data = bytearray((tmp_path / "r.xlsx").read_bytes())
+    for magic, offset in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):
+        i = 0
+        while (i := data.find(magic, i)) >= 0:
+            data[i + offset] = 64
+            i += 4
+    (tmp_path / "v64.xlsx").write_bytes(bytes(data))
+    parsed = read_roster(tmp_path / "v64.xlsx")
+    assert not parsed.ok and parsed.problems[0].text("zh") and parsed.problems[0].text("en")
