@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 
 import pytest
+from cli_run import cli, ok
 
 from qbdesk.cli.main import main
 
@@ -17,21 +18,6 @@ pytestmark = pytest.mark.slow
 
 OPINION = ("【优点】证明材料齐全，活动级别与起草单位排序相符，发布文件在近三年内。【不足】个别证明的日期需要核对，"
            "应用效益的数据偏少。【结论】予以认定，建议按核实的档次资助。")
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    try:
-        code = main(["--lang", "en", *map(str, argv)])
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def ok(capsys, *argv) -> str:
-    code, out, err = cli(capsys, *argv)
-    assert code == 0, f"{argv}: exit {code}\n{out}\n{err}"
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_run import cli, ok
 
 from qbdesk.cli.main import main
 from qbdesk.formats.sheet import DATA_TITLE, GUIDE_TITLE
@@ -24,21 +25,6 @@ from qbdesk.formats.sheet import DATA_TITLE, GUIDE_TITLE
 pytestmark = pytest.mark.slow
 
 OPINION = "【优点】申报材料完整，技术路线清晰，实施效果有数据支撑，对行业质量提升有明显带动作用，服务覆盖面广，质量指标改善可以核实。【不足】绩效目标的量化程度仍可提高，部分成效数据的第三方佐证不足，后续运营机制和资金保障的说明偏简略，推广计划尚欠具体。【结论】符合资助条件，建议予以支持，资助后请加强绩效跟踪，按期报送实施进展和成效数据。"  # three parts, over 150 characters (P1, P8)
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    try:
-        code = main(["--lang", "en", *map(str, argv)])
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def ok(capsys, *argv) -> str:
-    code, out, err = cli(capsys, *argv)
-    assert code == 0, f"{argv}: exit {code}\n{out}\n{err}"
-    return out
 
 
 @pytest.fixture(scope="module")
