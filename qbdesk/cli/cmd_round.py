@@ -78,8 +78,15 @@ def run_init(args, con) -> int:
     rid = init_round(db.sessions, name=args.name, year=args.year, programs=programs, config=config)
     con.say(con.t(f"已创建评审批次 {rid}：{args.name}（{args.year} 年度）",
                   f"created round {rid}: {args.name} ({args.year})"))
+    from qbdesk.services.round_config import describe_aggregation, program_configs
+
+    with db.sessions() as s:
+        configs = {c["program"]: c for c in program_configs(s, rid)}
     for line in describe_programs(db.sessions, rid):
         con.say("  " + line.text(con.lang))
+        code = line.en.split(":")[0]
+        if configs.get(code, {}).get("aggregation_set"):  # the configuration set some: show what is in force
+            con.say("    " + describe_aggregation(configs[code]).text(con.lang))
     return 0
 
 

@@ -107,7 +107,7 @@ def results_xlsx(doc: Mapping[str, Any]) -> bytes:
     ws = wb.active
     ws.title = SUMMARY_TITLE
     rows, formats, experts = summary_rows(doc, names)
-    gap = [[], [f"专家评分宽严度（仅供参考，不用于排序） Expert leniency (shown, never applied)"]]
+    gap = [[], ["专家评分宽严度（仅供参考，不用于排序） Expert leniency (shown, never applied)"]]
     notes = [[], ["说明 Notes"], *[[n["zh"]] for n in doc.get("notes", [])]] if doc.get("notes") else []
     _fit(ws, rows + gap + experts + notes, formats)
     start = len(rows) + len(gap) + 1

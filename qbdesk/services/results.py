@@ -17,7 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qbdesk.domain.aggregation import AggregationSettings, ApplicationScores, aggregate_program, values_from_score_rows, with_calibrated
+from qbdesk.domain.aggregation import (
+    AggregationSettings,
+    ApplicationScores,
+    aggregate_program,
+    values_from_score_rows,
+    with_calibrated,
+)
 from qbdesk.domain.agreement import agreement
 from qbdesk.domain.calibration import calibrate
 from qbdesk.domain.funding import FundingRequest, PriorGrants, allocate, describe_rule
@@ -154,8 +160,8 @@ def program_results(inp: ProgramInputs, *, calibrated: bool = False) -> tuple[di
 def _inputs(s: Session, rnd, pc, prior: Mapping[str, PriorGrants]) -> ProgramInputs:
     from qbdesk.services.qualification import failed_vetoes
     from qbdesk.services.rounds import aggregation_settings, program_settings
-    from qbdesk.store.models import Applicant, Application, Assignment, Conflict, Expert, Recusal, Rubric as RubricRow, \
-        Score, ScoreFileRecord
+    from qbdesk.store.models import Applicant, Application, Assignment, Conflict, Expert, Recusal, Score, ScoreFileRecord
+    from qbdesk.store.models import Rubric as RubricRow
 
     row = s.get(RubricRow, pc.rubric_hash) if pc.rubric_hash else None
     if row is None:

@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError
-from qbdesk.services.rounds import AGGREGATION_SETTINGS, aggregation_problems, aggregation_settings, program_settings, resolve_round
+from qbdesk.services.rounds import (
+    AGGREGATION_SETTINGS,
+    aggregation_problems,
+    aggregation_settings,
+    program_settings,
+    resolve_round,
+)
 from qbdesk.store import audit
 from qbdesk.store.models import ProgramConfig, Rubric
 

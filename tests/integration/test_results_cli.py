@@ -12,7 +12,6 @@ import json
 import subprocess
 import unicodedata
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -232,7 +231,7 @@ def test_freeze_then_a_changed_score_and_setting_show_as_a_difference(published,
     assert status["results_frozen"]["identical"] and not [p for p in status["problems"] if p["code"] == "results_changed"]
 
     # an expert re-scores one scored application at 85 % of every maximum and sends a second file
-    for expert, (home, passphrase, k) in sorted(published["homes"].items()):
+    for _expert, (home, passphrase, k) in sorted(published["homes"].items()):
         ws = ReviewWorkspace.load(home, passphrase)
         try:
             target = next((a for a in sorted(ws.applications, key=lambda a: a.code)
@@ -294,3 +293,27 @@ def test_every_action_that_changed_the_round_is_in_the_audit_log(published, tmp_
                 "results.freeze"}
     assert expected <= actions, expected - actions
     ok(capsys, "audit", "verify", "--db", db)  # and the chain holds
+
+
+def test_round_init_takes_the_aggregation_settings_from_the_configuration(tmp_path, capsys):
+    cfg = tmp_path / "round.toml"
+    cfg.write_text('[programs.P2]\naggregation = "median"\ndeviation_points = 12.5\nmin_experts = 4\n'
+                   '[programs.P3]\nitem_tie = "accept"\n', encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    out = ok(capsys, "round", "init", "--db", db, "--name", "配置", "--year", "2026", "--programs", "P2,P3,P8",
+             "--config", cfg)
+    assert "aggregation median" in out and "deviation threshold 12.5 points" in out and "items accept" in out
+    assert out.count("aggregation ") == 2  # P8 set none: its line is as before
+    cfg_json = json.loads(ok(capsys, "round", "config", "--db", db, "--json"))
+    p2, p3, p8 = cfg_json["programs"]
+    assert p2["aggregation"] == {"aggregation": "median", "item_tie": "reject", "gate_tie": "fail", "tier_tie": "lower",
+                                 "deviation_points": 12.5, "deviation_share": 0.2, "min_experts": 4}
+    assert p3["aggregation_set"] == {"item_tie": "accept"} and p8["aggregation_set"] == {}
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[programs.P2]\naggregation = "mode"\nmin_experts = 0\ngate_ties = "pass"\n', encoding="utf-8")
+    code, _, err = cli(capsys, "round", "init", "--db", f"sqlite:///{tmp_path / 'b.sqlite'}", "--name", "x",
+                       "--year", "2026", "--config", bad)
+    assert code == 1 and "3 errors" in err and "programs.P2.aggregation: must be one of" in err
+    assert "programs.P2.min_experts" in err and "gate_ties: unknown setting (did you mean “gate_tie”?)" in err
+    assert not (tmp_path / "b.sqlite").exists()
