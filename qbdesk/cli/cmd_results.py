@@ -79,7 +79,7 @@ def _say_changes(con, info: dict) -> None:
 def run_results(args, con) -> int:
     from qbdesk.cli.common import current_round_id, open_db
     from qbdesk.domain.funding import format_amount
-    from qbdesk.domain.messages import Msg, QbdeskError
+    from qbdesk.domain.messages import Msg, QbdeskError, count_en
     from qbdesk.formats.results_out import write_results
     from qbdesk.services.results import round_results
     from qbdesk.services.results_freeze import since_frozen
@@ -105,7 +105,7 @@ def run_results(args, con) -> int:
             f"budget {format_amount(p['budget']).en}, {format_amount(p['left']).en} left")
         con.say(con.t(f"{p['program']}：{len(p['applications'])} 个申报，{passed} 个通过，{funded} 个获资助，"
                       f"共 {alloc.zh}（{budget.zh}）",
-                      f"{p['program']}: {len(p['applications'])} applications, {passed} passed, {funded} funded, "
+                      f"{p['program']}: {count_en(len(p['applications']), 'application')}, {passed} passed, {funded} funded, "
                       f"{alloc.en} in all ({budget.en})"))
     for n in doc["notes"]:
         con.say(con.t("说明：" + n["zh"], "note: " + n["en"]))

@@ -273,3 +273,28 @@ def test_a_bad_configuration_change_changes_nothing(db, bad, words):
     assert words in e.value.msg.en and "nothing changed" in e.value.msg.en and "未作任何更改" in e.value.msg.zh
     with db.sessions() as s:
         assert not s.query(AuditEntry).filter(AuditEntry.action == "round.config").count()
+
+
+def test_the_plain_command_and_its_refusals_on_a_small_round(db, db_url, tmp_path, capsys):
+    import json
+    import os
+
+    from cli_run import cli, ok
+
+    r = RoundBuilder(db, settings={"P2": {"budget": 400_000}})
+    r.application("P2", "S1")
+    r.panel("P2", "S1", [90, 80, 70])
+    out = ok(capsys, "results", "--db", db_url, "--out", tmp_path / "s.json")
+    assert "P2: 1 application, 1 passed, 1 funded, 300,000 yuan in all (budget 400,000 yuan, 100,000 yuan left)" in out
+    (a,) = json.loads((tmp_path / "s.json").read_text("utf-8"))["programs"][0]["applications"]
+    assert (a["rank"], a["aggregate"], a["amount"]) == (1, 80, 300_000)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    code, _, err = cli(capsys, "results", "--db", db_url, "--out", fifo)
+    assert code == 1 and "is a named pipe (FIFO), not a regular file" in err
+    from qbdesk.cli.main import main
+
+    assert main(["results", "--db", db_url, "--out", str(fifo)]) == 1
+    assert "是命名管道（FIFO），不是普通文件" in capsys.readouterr().err
+    code, _, err = cli(capsys, "results", "--db", db_url, "--round", "9", "--out", tmp_path / "t.json")
+    assert code == 1 and "there is no round 9" in err
