@@ -255,6 +255,8 @@ def test_freeze_then_a_changed_score_and_setting_show_as_a_difference(published,
     status = json.loads(ok(capsys, "status", "--db", db, "--json"))
     assert not status["results_frozen"]["identical"]
     assert [p for p in status["problems"] if p["code"] == "results_changed"]
+    out = ok(capsys, "status", "--db", db)
+    assert "results frozen: #1" in out and "the results now differ (qbdesk results diff)" in out
 
     # a configuration change is a difference too, and is audited
     out = ok(capsys, "round", "config", "--db", db, "--program", "P2", "--set", "aggregation=median",
