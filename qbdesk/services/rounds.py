@@ -268,7 +268,16 @@ def init_round(sessions: sessionmaker[Session], *, name: str, year: int,
                 mode=st.mode, shortfall=st.shortfall, blind=st.blind, max_activities=st.max_activities,
                 key_minimum=key_minimum, rules=st.rules, aggregation=config.aggregation.get(code),
             ))
-        audit.record(s, "round.init", round_id=r.id, detail={"name": r.name, "year": year, "programs": codes})
+        s.flush()
+        configured = {pc.program: {"budget": pc.budget, "pass_threshold": pc.pass_threshold, "key_minimum": pc.key_minimum,
+                                   "mode": pc.mode, "shortfall": pc.shortfall, "blind": pc.blind,
+                                   "per_application": pc.per_application, "max_activities": pc.max_activities,
+                                   "rules": pc.rules, "rubric": pc.rubric_hash, "tiers": pc.tiers,
+                                   "aggregation": pc.aggregation}
+                      for pc in s.scalars(select(ProgramConfig).where(ProgramConfig.round_id == r.id))}
+        # the configuration the round starts from, so that every later change (round.config) reads against it
+        audit.record(s, "round.init", round_id=r.id, detail={"name": r.name, "year": year, "programs": codes,
+                                                             "settings": configured})
         return r.id
 
 

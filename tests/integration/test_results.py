@@ -298,3 +298,19 @@ def test_the_plain_command_and_its_refusals_on_a_small_round(db, db_url, tmp_pat
     assert "是命名管道（FIFO），不是普通文件" in capsys.readouterr().err
     code, _, err = cli(capsys, "results", "--db", db_url, "--round", "9", "--out", tmp_path / "t.json")
     assert code == 1 and "there is no round 9" in err
+
+
+def test_the_round_starts_and_changes_its_configuration_in_the_audit_log(db):
+    from qbdesk.store.models import AuditEntry
+
+    r = RoundBuilder(db, settings={"P2": {"budget": 1_000_000}}, aggregation={"P2": {"aggregation": "median"}})
+    diff = change_program_config(db.sessions, r.round_id, "P2", {"aggregation": None, "deviation_points": 12})
+    assert diff == {"aggregation": {"from": "median", "to": "trimmed_mean"},
+                    "deviation_points": {"from": None, "to": 12}}
+    assert change_program_config(db.sessions, r.round_id, "P2", {"deviation_points": 12}) == {}  # nothing new
+    with db.sessions() as s:
+        entries = s.query(AuditEntry).filter(AuditEntry.round_id == r.round_id).order_by(AuditEntry.id).all()
+    assert [e.action for e in entries] == ["round.init", "round.config"]
+    start = entries[0].detail["settings"]["P2"]
+    assert start["budget"] == 1_000_000 and start["aggregation"] == {"aggregation": "median"} and start["mode"] == "scored"
+    assert entries[1].detail == {"program": "P2", "changes": diff}
