@@ -70,7 +70,8 @@ def change_program_config(sessions: sessionmaker[Session], round_id: int | None,
                           changes: Mapping[str, Any], *, actor: str = "") -> dict[str, dict[str, Any]]:
     """Apply ``changes`` (key -> value, None: back to the default) to one program; returns
     key -> {"from", "to"} of what changed (empty: nothing did, and nothing is recorded)."""
-    from qbdesk.domain.rubric import load_rubric_data
+    from qbdesk.domain.programs import default_pass_fraction
+    from qbdesk.domain.rubric import default_rubric, load_rubric_data
 
     problems: list[Msg] = []
     for k in changes:
@@ -103,9 +104,16 @@ def change_program_config(sessions: sessionmaker[Session], round_id: int | None,
             if k in fields and fields[k] is not None and (isinstance(fields[k], str) or isinstance(fields[k], bool)):
                 problems.append(Msg(f"{code}.{k}：应为数字，而不是 {fields[k]!r}", f"{code}.{k}: must be a number, not {fields[k]!r}"))
                 fields.pop(k)
-        new = replace(st, **fields)
         row = s.get(Rubric, pc.rubric_hash) if pc.rubric_hash else None
-        total = load_rubric_data(row.content, "rubric", program=code).total if row is not None else None
+        rubric = load_rubric_data(row.content, "rubric", program=code) if row is not None else default_rubric(code)
+        total = rubric.total
+        # ``default`` means what round init would have set: the pass line as a share of the rubric
+        # total (none for a verified program), the rubric's key minimum, no budget cap
+        if "pass_threshold" in fields and fields["pass_threshold"] is None and not st.verified:
+            fields["pass_threshold"] = round(default_pass_fraction(code, st.mode) * total, 2)
+        if "key_minimum" in fields and fields["key_minimum"] is None:
+            fields["key_minimum"] = rubric.key_minimum_points()
+        new = replace(st, **fields)
         problems += [m for m in new.validate(rubric_total=total) if m not in st.validate(rubric_total=total)]
         if problems:
             n = len(problems)

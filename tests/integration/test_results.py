@@ -308,9 +308,13 @@ def test_the_round_starts_and_changes_its_configuration_in_the_audit_log(db):
     assert diff == {"aggregation": {"from": "median", "to": "trimmed_mean"},
                     "deviation_points": {"from": None, "to": 12}}
     assert change_program_config(db.sessions, r.round_id, "P2", {"deviation_points": 12}) == {}  # nothing new
+    assert change_program_config(db.sessions, r.round_id, "P2", {"pass_threshold": 80}) == {
+        "pass_threshold": {"from": 70, "to": 80}}
+    assert change_program_config(db.sessions, r.round_id, "P2", {"pass_threshold": None}) == {  # default: 70 % again
+        "pass_threshold": {"from": 80, "to": 70}}
     with db.sessions() as s:
         entries = s.query(AuditEntry).filter(AuditEntry.round_id == r.round_id).order_by(AuditEntry.id).all()
-    assert [e.action for e in entries] == ["round.init", "round.config"]
+    assert [e.action for e in entries] == ["round.init", "round.config", "round.config", "round.config"]
     start = entries[0].detail["settings"]["P2"]
     assert start["budget"] == 1_000_000 and start["aggregation"] == {"aggregation": "median"} and start["mode"] == "scored"
     assert entries[1].detail == {"program": "P2", "changes": diff}
