@@ -153,7 +153,7 @@ def main() -> None:
             c, code = scores[n % len(scores)], codes[(n * 7) % len(codes)]
             value = next(v for k in range(3) if (v := round(c.max * (0.4 + 0.1 * k) / c.step) * c.step)
                          != ws.value(code, c.id))  # always a real change
-            saves.append(timed(lambda: ws.set_value(code, c.id, value)))
+            saves.append(timed(lambda code=code, c=c, value=value: ws.set_value(code, c.id, value)))
         record = (root / "home" / "journal.age-log").stat().st_size / max(1, ws._file._records)
         bare = bare_fsync(root / "home", int(record), args.changes)
         plain = os.urandom(int(record) - 250)
@@ -214,7 +214,7 @@ def main() -> None:
             root / "parts.qbscore", payload, expert_key=ws._key, receiving_recipient=ws.manifest.receiving_recipient,
             max_payload=capacity(ws._blind)))
         parts["new base (compaction)"] = timed(lambda: ws._file.compact(ws._state))
-        finals = [timed(lambda: ws.finalize(root / f"E01-{n}.qbscore")) for n in range(3)]
+        finals = [timed(lambda n=n: ws.finalize(root / f"E01-{n}.qbscore")) for n in range(3)]
         size = len(canonical_json(payload))
         print(f"finalise {APPLICATIONS} applications (score.json {size / 1e6:.1f} MB): best {min(finals):.2f} s, "
               f"worst {max(finals):.2f} s of 3; parts: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in parts.items()))

@@ -342,3 +342,23 @@ def test_purge_refuses_a_folder_that_is_not_a_workspace(tmp_path):
         assert e.value.code == "not_a_workspace" and "nothing was removed" in e.value.msg.en and e.value.msg.zh
     assert sorted(p.name for p in folder.iterdir()) == ["state.age", "workspace.json"]
     assert not ReviewWorkspace.is_workspace(folder) and not ReviewWorkspace.is_workspace(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("put, log, fragment", [
+    ([[["values", P3], 5], [["values", P3, "coverage"], 1]], [], "a path leads through a value"),
+    ([[["values", P3], {"coverage": [1, 2]}]], [], f"values.{P3}.coverage is malformed"),
+    ([[["notes", P3], 7]], [], "notes is malformed"),
+    ([], [{"seq": 1, "application": P3}], "edit_log[0]"),
+], ids=["through-a-value", "bad-value", "bad-note", "broken-chain"])
+def test_a_record_sealed_properly_around_nonsense_is_refused(home, put, log, fragment):
+    """The snapshot identity's public key is in the manifest: anyone can seal a record to it."""
+    with load(home) as ws:
+        recipient = pyrage.ssh.Recipient.from_str(ws.manifest.identity_public_key)
+        base = pyrage.decrypt((home / STATE_FILE).read_bytes(), [ws._reader.identity])
+        epoch = json.loads(base)["store"]["epoch"]
+    import hashlib
+
+    record = {"epoch": epoch, "n": 1, "prev": hashlib.sha256(base).hexdigest(), "put": put, "drop": [], "log": log}
+    body = pyrage.encrypt(canonical_json(record), [recipient])
+    (home / JOURNAL_FILE).write_bytes(len(body).to_bytes(4, "big") + body)
+    corrupt(home, fragment)

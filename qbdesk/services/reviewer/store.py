@@ -212,7 +212,11 @@ class StateStore:
                     raise self._corrupt(f"第 {i} 条记录不合规：{problem}", f"record {i}: {problem}", self.journal_path)
                 head = _sha(rplain)
                 if not stale:
-                    _apply(state, r)
+                    try:
+                        _apply(state, r)
+                    except (TypeError, AttributeError, IndexError):  # a path through something not an object
+                        raise self._corrupt(f"第 {i} 条记录不合规：路径无效", f"record {i}: a path leads through a value",
+                                            self.journal_path) from None
                     applied = i
             if stale:
                 if (len(records), head) != (absorbed["records"], absorbed["head"]):
