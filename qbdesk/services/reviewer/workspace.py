@@ -442,7 +442,7 @@ class ReviewWorkspace:
         self._state["exports"].append({"sequence": sequence, "digest": written.digest, "at": created_at,
                                        "file": target.name})
         self._state["finalised"] = True
-        self._save()  # a milestone: the whole state becomes the new base
+        self._save([("exports",), ("finalised",)])
         return FinalizeResult(str(target), written.digest, written.fingerprint, sequence, created_at,
                               len(payload["rubrics"]), len(payload["recusals"]))
 
