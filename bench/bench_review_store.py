@@ -5,7 +5,8 @@ with two more score criteria), opens it, enters a whole day (every value twice: 
 the edit log), then measures, in the same run:
 
 - autosave: ``set_value`` of one score, durable (journal record + fdatasync), p50/p95/max over
-  N changes, against a bare ``os.write`` + ``fdatasync`` of the same number of bytes and one
+  N changes, each paired with a bare ``os.write`` + ``fdatasync`` of the same number of bytes
+  just before it (so both see the same load), against one
   ``pyrage.encrypt`` of the record, and against rewriting the whole state per change (the old
   store, ``StateStore.compact``);
 - open: ``ReviewWorkspace.load`` with the journal at its longest (``COMPACT_EVERY - 1`` records)
@@ -102,23 +103,6 @@ def summary(name: str, samples: list[float]) -> str:
             f"max {max(ms):7.2f} ms   (n={len(ms)})")
 
 
-def bare_fsync(folder: Path, size: int, n: int) -> list[float]:
-    path = folder / "bare.bin"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    data = os.urandom(size)
-    out = []
-    try:
-        for _ in range(n):
-            t = time.perf_counter()
-            os.write(fd, data)
-            os.fdatasync(fd)
-            out.append(time.perf_counter() - t)
-    finally:
-        os.close(fd)
-        path.unlink()
-    return out
-
-
 def timed(fn) -> float:
     t = time.perf_counter()
     fn()
@@ -146,30 +130,36 @@ def main() -> None:
         print(f"built: {APPLICATIONS} applications × {len(rubric.criteria)} criteria, edit log "
               f"{len(ws.edit_log)} edits, in {time.perf_counter() - t:.1f} s")
 
-        # --- autosave ------------------------------------------------------------------------
+        # --- autosave: each change paired with a bare write + fdatasync of the same size, so both
+        # see the same disk and the same load from whatever else runs on the machine -----------
         scores = [c for c in ws.rubric(codes[0]).criteria if c.kind == "score"]
-        saves = []
+        record = 1200
+        bare_path = root / "home" / "bare.bin"
+        fd = os.open(bare_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        saves, bare = [], []
         for n in range(args.changes):
             c, code = scores[n % len(scores)], codes[(n * 7) % len(codes)]
             value = next(v for k in range(3) if (v := round(c.max * (0.4 + 0.1 * k) / c.step) * c.step)
                          != ws.value(code, c.id))  # always a real change
+            blob = os.urandom(record)
+            t = time.perf_counter()
+            os.write(fd, blob)
+            os.fdatasync(fd)
+            bare.append(time.perf_counter() - t)
+            before = ws._file._size
             saves.append(timed(lambda code=code, c=c, value=value: ws.set_value(code, c.id, value)))
-        record = (root / "home" / "journal.age-log").stat().st_size / max(1, ws._file._records)
-        bare = bare_fsync(root / "home", int(record), args.changes)
-        plain = os.urandom(int(record) - 250)
+            if ws._file._size > before:
+                record = ws._file._size - before  # the next bare write matches the last record's size
+        os.close(fd)
+        bare_path.unlink()
+        plain = os.urandom(record - 250)  # ≈ the record's plaintext (the age header is ≈ 250 bytes)
         recipient = pyrage.ssh.Recipient.from_str(ws.manifest.identity_public_key)
         enc = [timed(lambda: pyrage.encrypt(plain, [recipient])) for _ in range(200)]
         whole = [timed(lambda: ws._file.compact(ws._state)) for _ in range(10)]
-        if os.environ.get("BENCH_PROFILE"):
-            import cProfile
-            ws.close()
-            cProfile.runctx("ReviewWorkspace.load(root / 'home', PASSPHRASE)._file.compact(ws._state)", globals(), locals(),
-                            sort="cumtime")
-            return
-        print(f"autosave with {len(ws.edit_log)} edits in the log, one record ≈ {record:.0f} bytes, "
+        print(f"autosave with {len(ws.edit_log)} edits in the log, one record ≈ {record} bytes, "
               f"a new base every {store_module.COMPACT_EVERY} records:")
         print(summary("  set_value (durable)", saves))
-        print(summary("  baseline: os.write + fdatasync", bare))
+        print(summary("  baseline: os.write + fdatasync (paired)", bare))
         print(summary("  baseline: one pyrage.encrypt", enc))
         print(summary("  the old store: rewrite the whole state", whole))
         print(f"  ratios: p95 set_value / p95 bare write+fdatasync = {pct(saves, 95) / pct(bare, 95):.2f}; "
@@ -192,8 +182,9 @@ def main() -> None:
             store_module.COMPACT_EVERY = 10 ** 9
             ws = ReviewWorkspace.load(root / "home", PASSPHRASE)
             for n in range(len(ws.edit_log)):
-                c = scores[n % len(scores)]
-                ws.set_value(codes[n % len(codes)], c.id, round(c.max * (0.4 + 0.1 * (n % 2)) / c.step) * c.step)
+                c, code = scores[n % len(scores)], codes[(n * 7) % len(codes)]
+                ws.set_value(code, c.id, next(v for k in range(3) if (v := round(c.max * (0.4 + 0.1 * k) / c.step) * c.step)
+                                              != ws.value(code, c.id)))
             records = ws._file._records
             ws.close()
             full = timed(lambda: ReviewWorkspace.load(root / "home", PASSPHRASE).close())

@@ -13,6 +13,7 @@ from review_snapshot import PASSPHRASE, complete, coordinator, make_snapshot
 
 from qbdesk.domain.rubric import canonical_json
 from qbdesk.formats import scorefile as sf
+from qbdesk.formats.sheet import export_sheet
 from qbdesk.services.reviewer import ReviewWorkspace, WorkspaceError, open_snapshot
 from qbdesk.services.reviewer import store as store_module
 from qbdesk.services.reviewer.journal import JOURNAL_FILE, split
@@ -270,6 +271,9 @@ def test_notes_are_private_encrypted_and_never_in_the_score_file(home, tmp_path,
         assert NOTE.encode() not in data and "私人笔记".encode() not in data
     payload = sf.read_score_file(result.path, receiving_identity=coord.receiving_identity)
     assert "私人笔记" not in payload.raw.decode("utf-8") and "notes" not in payload.data
+    with load(home) as ws:  # nor in the offline score sheet, the other thing that leaves the workspace
+        export_sheet(ws, tmp_path / "sheet.csv")
+    assert "私人笔记" not in (tmp_path / "sheet.csv").read_text("utf-8-sig")
     with load(home) as ws:
         assert ws.note(P3) == NOTE
         ws.set_note(P3, "")
