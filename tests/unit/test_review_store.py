@@ -118,6 +118,18 @@ def test_compaction_folds_the_journal_into_a_new_base(home, monkeypatch):
         assert ws.value(P3, "coverage") == 14 and ws.edit_log == log and len(log) == 5
 
 
+def test_compact_at_an_idle_moment(home):
+    with load(home) as ws:
+        ws.set_value(P3, "coverage", 10)
+        ws.set_note(P3, NOTE)
+        assert ws.journal_records == 2
+        generation = ws.saved_generation
+        ws.compact()
+        assert ws.journal_records == 0 and records(home) == [] and ws.saved_generation == generation + 1
+    with load(home) as ws:
+        assert ws.value(P3, "coverage") == 10 and ws.note(P3) == NOTE and len(ws.edit_log) == 1
+
+
 def test_a_crash_between_the_new_base_and_emptying_the_journal_applies_nothing_twice(home, monkeypatch):
     monkeypatch.setattr(store_module, "COMPACT_EVERY", 2)
     with load(home) as ws:

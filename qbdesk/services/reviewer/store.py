@@ -314,5 +314,9 @@ class StateStore:
                     logged=len(state["edit_log"]), base=_stat(self.path))
         self.generation += 1
 
+    @property
+    def records(self) -> int:
+        return self._records
+
     def close(self) -> None:
         self._journal.close()

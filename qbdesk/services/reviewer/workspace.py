@@ -253,6 +253,17 @@ class ReviewWorkspace:
         return bool(self._state["exports"]) and self._state["finalised"]
 
     @property
+    def journal_records(self) -> int:
+        """Changes in the journal since the last new base (a save writes a new base at 256)."""
+        return self._file.records
+
+    def compact(self) -> None:
+        """Write the whole state as a new base now and empty the journal: for an idle moment (the
+        window may call it when the expert moves on), so that the save that would otherwise do it
+        does not pause typing. Durable like any save."""
+        self._save()
+
+    @property
     def saved_generation(self) -> int:
         """Counts the durable saves since this workspace was opened: each change, once it is on disk."""
         return self._file.generation
