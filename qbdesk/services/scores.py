@@ -50,6 +50,7 @@ from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppCont
 from qbdesk.services.score_pairs import check_in_force
 from qbdesk.services.snapshots import round_rubrics
 from qbdesk.store import audit
+from qbdesk.store.locks import lock_round
 from qbdesk.store.models import (
     Application,
     Assignment,
@@ -388,6 +389,7 @@ def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, 
     assert data is not None
     try:
         with sessions.begin() as s:
+            lock_round(s, rnd.id)  # the checks below read, then write: one importer of the round at a time
             dup = s.scalars(select(ScoreFileRecord).options(defer(ScoreFileRecord.content))
                             .where(ScoreFileRecord.digest == opened.digest)).first()
             if dup is not None:
