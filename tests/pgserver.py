@@ -86,8 +86,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_throwaway() -> PgServer:
-    """initdb + pg_ctl in a temporary folder on a free port; the server's ``stop`` removes it all."""
+def start_throwaway(*, durable: bool = False) -> PgServer:
+    """initdb + pg_ctl in a temporary folder on a free port; the server's ``stop`` removes it all.
+
+    ``durable``: PostgreSQL's own settings (fsync and synchronous commit on), as an office's server
+    runs, for benchmarks; otherwise durability is off, since each test's database is thrown away."""
     bin_dir = _bin_dir()
     if bin_dir is None:
         raise Unavailable(f"{ENV} is not set and PostgreSQL is not installed "
@@ -115,9 +118,9 @@ def start_throwaway() -> PgServer:
         "--locale=C.UTF-8", "--no-sync")
     hba = data / "pg_hba.conf"
     hba.write_text(f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
-    # A test server: durability off (each test's database is thrown away), few connections.
-    options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               f"-c full_page_writes=off -c max_connections=60")
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=60"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60", "-o", options, "start")
     server._stop.append(lambda: subprocess.run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
                                                 "stop"], capture_output=True, cwd=root, **run_as))
