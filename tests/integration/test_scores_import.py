@@ -951,3 +951,75 @@ def test_two_coordinators_importing_resubmissions_at_once_keep_exactly_the_newes
         entries = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scores.import"))
         assert entries == len(accepted)
         assert verify_chain(s) == []
+
+
+# --- a batch of files is committed together, yet each file is whole or absent -------------------------
+
+_DIES_MID_IMPORT = """\
+import os, sys
+import qbdesk.services.scores as scores
+from qbdesk.cli.main import main
+scores._Batch.FILES = 2  # a commit after every second accepted file
+scores.PARALLEL_FROM = 10**6  # read here: no worker processes outliving the crash
+merged = 0
+real = scores._insert_rows
+def insert_then_die(s, table, columns, rows):
+    global merged
+    real(s, table, columns, rows)
+    if table.name == "score":
+        merged += 1
+        if merged == 5:  # the fifth file's scores are written, its transaction still open: the power fails
+            os._exit(137)
+scores._insert_rows = insert_then_die
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_crash_mid_import_leaves_each_file_whole_or_absent(env):
+    import subprocess
+
+    files = [env.write(env.payload(e, sequence=n), f"{e}-{n}.qbscore", expert=e) for e in ("E01", "E02") for n in (1, 2, 3)]
+    argv = ["--lang", "en", "scores", "import", "--db", env.url, "--keys", str(env.keys.directory), *map(str, files)]
+    died = subprocess.run([sys.executable, "-c", _DIES_MID_IMPORT, *argv], capture_output=True, text=True, timeout=120)
+    assert died.returncode == 137, died.stderr
+    per_file = {e: len(env.payload(e)["scores"]) for e in ("E01", "E02")}
+    with env.db.sessions() as s:
+        records = s.scalars(select(ScoreFileRecord).order_by(ScoreFileRecord.id)).all()
+        experts = {e.id: e.external_id for e in s.scalars(select(Expert))}
+        # two batches of two were committed; the fifth file, half written, is not there at all
+        assert [(experts[r.expert_id], r.sequence, r.status) for r in records] == [
+            ("E01", 1, "superseded"), ("E01", 2, "superseded"), ("E01", 3, "accepted"), ("E02", 1, "accepted")]
+        for r in records:
+            n = s.scalar(select(func.count()).select_from(Score).where(Score.score_file_id == r.id))
+            assert n == (per_file[experts[r.expert_id]] if r.status == "accepted" else 0)
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scores.import")) == 4
+        assert verify_chain(s) == []
+    again = env.run(*files)  # the coordinator runs the import again: the rest comes in, nothing twice
+    assert [line.status for line in again.lines] == ["duplicate"] * 4 + ["accepted"] * 2
+    with env.db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Score)) == sum(per_file.values())
+
+
+def test_a_failed_commit_reports_every_file_of_its_batch_as_not_imported(env, monkeypatch):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    files = [env.write(env.payload("E01"), "a.qbscore"), env.write(env.payload("E02"), "b.qbscore", expert="E02")]
+
+    commits = []
+
+    def fail(conn):  # the batch's commit fails (the disk is full); the later ones work
+        commits.append(conn)
+        if len(commits) == 1:
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(env.db.engine, "commit", fail)
+    try:
+        report = env.run(*files)
+    finally:
+        event.remove(env.db.engine, "commit", fail)
+    assert [(line.status, line.reason) for line in report.lines] == [("rejected", "import_failed")] * 2
+    assert "nothing was imported" in report.lines[0].msg.en and "disk I/O error" in report.lines[0].msg.en
+    assert report.lines[0].record_id is None and report.lines[0].scores == 0
+    nothing_imported(env)
+    assert env.run(*files).counts["accepted"] == 2  # once the disk is back, both come in
