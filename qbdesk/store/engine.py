@@ -115,7 +115,8 @@ def _shown(url: str | None) -> str:
     try:
         from sqlalchemy.engine import make_url
 
-        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+        # as the user wrote it (postgresql://…, not the driver it maps to), without the password
+        return make_url(url if url and "://" in url else normalise_url(url)).render_as_string(hide_password=True)
     except Exception:  # an unparseable URL: show what was typed, minus anything after '@'
         return (url or "").split("@")[-1]
 
