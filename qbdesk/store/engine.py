@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.paths import default_db_url, migrations_path
 
-
 # A shared office's server: ``postgresql://`` (and libpq's ``postgres://``) means psycopg 3, the driver
 # qbdesk depends on, not SQLAlchemy's default psycopg2.
 _PG_SCHEMES = ("postgresql://", "postgres://")
