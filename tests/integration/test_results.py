@@ -16,6 +16,8 @@ from qbdesk.services.results_freeze import freeze_results
 from qbdesk.services.round_config import change_program_config
 from qbdesk.store.models import QualificationRecord
 
+pytestmark = pytest.mark.postgresql  # every case on SQLite and on PostgreSQL
+
 
 def _program(doc, code):
     return next(p for p in doc["programs"] if p["program"] == code)
