@@ -65,6 +65,12 @@ def run(args, con) -> int:
                       f"{q['vetoed']} 个一票否决（qbdesk applications check --list）",
                       f"qualification check: {q['checked']}/{q['applications']} applications fully checked, "
                       f"{q['missing_checks']} missing checks, {q['vetoed']} vetoed (qbdesk applications check --list)"))
+    if st.results_frozen is not None:
+        f = st.results_frozen
+        state = con.t("与现在的结果一致", "still the results now") if f["identical"] else \
+            con.t("现在的结果已不同（qbdesk results diff）", "the results now differ (qbdesk results diff)")
+        con.say(con.t(f"结果已固化：#{f['frozen']}（{f['at'][:19]}），SHA-256 {f['sha256'][:16]}…，{state}",
+                      f"results frozen: #{f['frozen']} ({f['at'][:19]}), SHA-256 {f['sha256'][:16]}…, {state}"))
     if st.problems:
         con.say(con.t(f"发现 {len(st.problems)} 个问题：", f"{count_en(len(st.problems), 'problem')} found:"))
         for pr in st.problems:

@@ -467,6 +467,7 @@ class FundingRequest:
     requested_amount: int | None = None
     accepted_tiers: tuple[str, ...] | None = None  # P5, P7 under the 2026.2 rules
     key_criterion_met: bool = True
+    veto: tuple[Msg, ...] = ()  # the failed veto checks (services.qualification.failed_vetoes)
 
 
 def allocate(
@@ -498,6 +499,7 @@ def allocate(
             requested_amount=r.requested_amount,
             prior_grants=granted.get(key, PriorGrants()),
             remaining_budget=remaining,
+            veto=r.veto,
         )
         if d.amount:
             granted[key] = granted.get(key, PriorGrants()).plus(d)

@@ -26,10 +26,14 @@ class RoundConfig:
 
     settings: dict[str, ProgramSettings] = field(default_factory=dict)
     rubric_files: dict[str, Path] = field(default_factory=dict)
+    aggregation: dict[str, dict[str, Any]] = field(default_factory=dict)  # program -> the keys it set
 
 
+# The aggregation settings (domain.aggregation.AggregationSettings.KEYS): how totals become one figure.
+AGGREGATION_SETTINGS = ("aggregation", "item_tie", "gate_tie", "tier_tie", "deviation_points", "deviation_share",
+                        "min_experts")
 SETTINGS = ("budget", "pass_threshold", "tiers", "per_application", "rubric", "mode", "shortfall", "blind",
-            "max_activities", "key_minimum")
+            "max_activities", "key_minimum", *AGGREGATION_SETTINGS)
 
 
 def _tiers(code: str, raw: Any, errors: list[Msg]) -> dict[str, Tier] | None:
@@ -124,6 +128,7 @@ def load_round_config(path: Path) -> RoundConfig:
         raise QbdeskError(Msg(f"配置文件 {path} 格式错误：{e}", f"config file {path} is malformed: {e}")) from None
     settings: dict[str, ProgramSettings] = {}
     rubrics: dict[str, Path] = {}
+    aggregation: dict[str, dict[str, Any]] = {}
     errors: list[Msg] = []
     if not isinstance(data, dict):
         raise QbdeskError(Msg(f"配置文件 {path} 应为一个表（对象）", f"config file {path} must hold a table (object)"))
@@ -165,6 +170,12 @@ def load_round_config(path: Path) -> RoundConfig:
                 fields["blind"] = p["blind"]
             else:
                 errors.append(Msg(f"programs.{code}.blind：应为 true 或 false", f"programs.{code}.blind: must be true or false"))
+        agg = {k: p[k] for k in AGGREGATION_SETTINGS if k in p}
+        if agg:
+            agg_problems = aggregation_problems(agg, f"programs.{code}")
+            errors.extend(agg_problems)
+            if not agg_problems:
+                aggregation[code] = agg
         s = ProgramSettings(program=code, **fields)
         file = None
         if "rubric" in p:
@@ -191,7 +202,30 @@ def load_round_config(path: Path) -> RoundConfig:
         n = len(errors)
         raise QbdeskError(Msg(f"配置文件 {path} 有 {n} 处错误：\n  " + "\n  ".join(e.zh for e in errors),
                               f"config file {path} has {n} error{'s' if n != 1 else ''}:\n  " + "\n  ".join(e.en for e in errors)))
-    return RoundConfig(settings=settings, rubric_files=rubrics)
+    return RoundConfig(settings=settings, rubric_files=rubrics, aggregation=aggregation)
+
+
+def aggregation_problems(values: dict[str, Any], where: str) -> list[Msg]:
+    """Each bad aggregation setting, named (``programs.P3.item_tie: …``); empty when all are fine."""
+    from qbdesk.domain.aggregation import AggregationSettings
+
+    try:
+        AggregationSettings.from_config(values, where)
+    except QbdeskError as e:
+        zh, en = e.msg.zh.split("\n")[1:], e.msg.en.split("\n")[1:]
+        return [Msg(a, b) for a, b in zip(zh, en)]
+    return []
+
+
+def aggregation_settings(pc: ProgramConfig):
+    """A program's AggregationSettings: what the round set, the documented defaults for the rest;
+    ``min_experts`` defaults to the program's experts per application."""
+    from qbdesk.domain.aggregation import AggregationSettings
+
+    values = dict(pc.aggregation or {})
+    if values.get("min_experts") is None and pc.per_application is not None:
+        values["min_experts"] = pc.per_application
+    return AggregationSettings.from_config(values, pc.program)
 
 
 def store_rubric(session: Session, rubric) -> str:
@@ -232,9 +266,18 @@ def init_round(sessions: sessionmaker[Session], *, name: str, year: int,
                 tiers=None if st.tiers is None else {k: {"amount": t.amount, "zh": t.zh, "en": t.en} for k, t in st.tiers.items()},
                 per_application=st.per_application, rubric_hash=store_rubric(s, rb),
                 mode=st.mode, shortfall=st.shortfall, blind=st.blind, max_activities=st.max_activities,
-                key_minimum=key_minimum, rules=st.rules,
+                key_minimum=key_minimum, rules=st.rules, aggregation=config.aggregation.get(code),
             ))
-        audit.record(s, "round.init", round_id=r.id, detail={"name": r.name, "year": year, "programs": codes})
+        s.flush()
+        configured = {pc.program: {"budget": pc.budget, "pass_threshold": pc.pass_threshold, "key_minimum": pc.key_minimum,
+                                   "mode": pc.mode, "shortfall": pc.shortfall, "blind": pc.blind,
+                                   "per_application": pc.per_application, "max_activities": pc.max_activities,
+                                   "rules": pc.rules, "rubric": pc.rubric_hash, "tiers": pc.tiers,
+                                   "aggregation": pc.aggregation}
+                      for pc in s.scalars(select(ProgramConfig).where(ProgramConfig.round_id == r.id))}
+        # the configuration the round starts from, so that every later change (round.config) reads against it
+        audit.record(s, "round.init", round_id=r.id, detail={"name": r.name, "year": year, "programs": codes,
+                                                             "settings": configured})
         return r.id
 
 

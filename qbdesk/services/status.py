@@ -85,6 +85,7 @@ class RoundStatus:
     recusals: list[RecusalStatus] = field(default_factory=list)
     qualification: dict[str, int] = field(default_factory=dict)  # applications checked / missing_checks / vetoed
     audit_head: tuple[int, str] | None = None  # the audit chain's last entry (id, hash): keep it on paper
+    results_frozen: dict[str, Any] | None = None  # the newest frozen result and whether the results still equal it
 
     @property
     def applications(self) -> int:
@@ -117,6 +118,7 @@ class RoundStatus:
             "qualification": dict(self.qualification),
             "problems": [p.to_json() for p in self.problems],
             "audit_head": None if self.audit_head is None else {"entry": self.audit_head[0], "hash": self.audit_head[1]},
+            "results_frozen": self.results_frozen,
         }
 
 
@@ -150,6 +152,7 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
     _recusals(session, st)
     st.audit_head = audit.head(session)
     st.qualification = qualification_counts(session, r.id).to_json()
+    _frozen(session, st)
 
     cov = coverage(session, r.id)
     for code, c in cov.items():
@@ -174,6 +177,22 @@ def round_status(session: Session, round_id: int | None = None) -> RoundStatus:
                                    Msg(f"申报 {ext_id} 没有可供专家查看的脱敏材料", f"application {ext_id} has no blind attachment for experts"),
                                    code, ext_id))
     return st
+
+
+def _frozen(session: Session, st: RoundStatus) -> None:
+    """Once results are frozen: whether they still hold, and a problem when scores or settings changed them."""
+    from qbdesk.services.results_freeze import since_frozen
+
+    info = since_frozen(session, st.round_id)
+    if info is None:
+        return
+    st.results_frozen = {"frozen": info["frozen"], "at": info["at"], "sha256": info["sha256"],
+                         "identical": info["identical"], "changes": len(info["changes"])}
+    if not info["identical"]:
+        n = len(info["changes"])
+        st.problems.append(Problem("results_changed", Msg(
+            f"结果自固化（#{info['frozen']}）以来已变化 {n} 处：qbdesk results diff",
+            f"the results changed since frozen result #{info['frozen']} ({count_en(n, 'change')}): qbdesk results diff")))
 
 
 def _recusals(session: Session, st: RoundStatus) -> None:

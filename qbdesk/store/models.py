@@ -99,6 +99,8 @@ class ProgramConfig(Base):
     max_activities: Mapped[int | None] = mapped_column(Integer, nullable=True)  # P5 per enterprise per year
     key_minimum: Mapped[float | None] = mapped_column(Float, nullable=True)  # on the rubric's key criterion
     rules: Mapped[str] = mapped_column(String(10), default="2026.2")  # funding rules version
+    # the aggregation settings the round set (AggregationSettings.KEYS); None or a missing key: the default
+    aggregation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     round: Mapped[Round] = relationship(back_populates="programs")
     rubric: Mapped[Rubric | None] = relationship()
@@ -356,6 +358,22 @@ class QualificationRecord(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(100), default="")
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FrozenResult(Base):
+    """A published result (公示结果) of a round, frozen: the canonical JSON of its results document.
+
+    ``sha256`` is of ``document`` (UTF-8), and is also in the audit log's ``results.freeze`` entry.
+    The newest row of a round is the result in force; a later ``qbdesk results`` compares against it.
+    """
+
+    __tablename__ = "frozen_result"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
 
 
 class AuditEntry(Base):

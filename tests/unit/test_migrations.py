@@ -115,3 +115,24 @@ def test_clean_migration_goes_down_and_up_keeping_the_round(db):
     assert {"cleaned_pdf", "leak_decision"} <= set(inspect(db.engine).get_table_names())
     with db.sessions() as s:
         assert [r.name for r in s.scalars(select(Round))] == ["清理迁移"]
+
+
+def test_results_migration_goes_down_and_up_keeping_the_round(db):
+    """0004_s4_results adds frozen_result and program_config.aggregation: down and back up keeps the round."""
+    from alembic import command
+
+    from qbdesk.services.results_freeze import freeze_results
+    from qbdesk.services.rounds import init_round
+    from qbdesk.store.engine import alembic_config
+    from qbdesk.store.models import ProgramConfig, Round
+
+    rid = init_round(db.sessions, name="结果迁移", year=2026, programs=["P2"])
+    freeze_results(db.sessions, rid)
+    cfg = alembic_config(db.engine)
+    command.downgrade(cfg, "0003_s2b_bind")
+    assert "frozen_result" not in inspect(db.engine).get_table_names()
+    assert "aggregation" not in {c["name"] for c in inspect(db.engine).get_columns("program_config")}
+    command.upgrade(cfg, "head")
+    with db.sessions() as s:
+        assert [r.name for r in s.scalars(select(Round))] == ["结果迁移"]
+        assert [pc.aggregation for pc in s.scalars(select(ProgramConfig))] == [None]  # the defaults
