@@ -1,0 +1,1 @@
+"""The expert's window: reading, scoring, overview and the shell around them."""
