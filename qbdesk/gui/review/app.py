@@ -103,8 +103,7 @@ class ReviewShell(QObject):
         if home is not None:
             shell_settings.forget_workspace(home)
         self.start.refresh_recent()
-        self.start.say(self.start.tr("The review was removed from this computer ({count} files and folders).")
-                       .format(count=len(removed)))
+        self.start.say_purged(len(removed))
         self.start.show()
 
     def close(self) -> None:

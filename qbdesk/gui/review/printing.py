@@ -25,10 +25,6 @@ from qbdesk.services.reviewer import ReviewWorkspace
 translate = QCoreApplication.translate
 
 
-def _t(text: str) -> str:
-    return translate("Scorecard", text)
-
-
 def _number(v: float) -> str:
     return f"{v:g}"
 
@@ -40,7 +36,7 @@ def _value_cells(ws: ReviewWorkspace, code: str, c) -> list[tuple[str, str, str]
     if c.kind == "score":
         return [("", "—" if value is None else _number(value) + f" / {_number(c.max)}", comment)]
     if c.kind == "check":
-        shown = "—" if value is None else (_t("pass") if value else _t("fail"))
+        shown = "—" if value is None else (translate("Scorecard", "pass") if value else translate("Scorecard", "fail"))
         return [("", shown, comment)]
     if c.kind == "opinion":
         return [("", value or "—", "")]
@@ -50,7 +46,7 @@ def _value_cells(ws: ReviewWorkspace, code: str, c) -> list[tuple[str, str, str]
         if not isinstance(d, dict):
             rows.append((item, "—", ""))
             continue
-        shown = _t("accepted") if d.get("accepted") else _t("rejected")
+        shown = translate("Scorecard", "accepted") if d.get("accepted") else translate("Scorecard", "rejected")
         if d.get("tier"):
             shown += f" ({d['tier']})"
         rows.append((item, shown, d.get("reason", "")))
@@ -68,10 +64,10 @@ def scorecards_html(ws: ReviewWorkspace) -> str:
     finalised = bool(last) and bool(getattr(ws, "finalised", True))
     if finalised:
         digest = escape(grouped(last["digest"])).replace("\n", "<br>")
-        stamp = _t("Score file sequence {sequence}, finalised {at}").format(sequence=last["sequence"], at=last["at"])
+        stamp = translate("Scorecard", "Score file sequence {sequence}, finalised {at}").format(sequence=last["sequence"], at=last["at"])
     else:
-        digest = escape(_t("(draft: not finalised since the last change)"))
-        stamp = _t("Draft")
+        digest = escape(translate("Scorecard", "(draft: not finalised since the last change)"))
+        stamp = translate("Scorecard", "Draft")
     pages = []
     for n, app in enumerate(a for a in ws.applications if a.code not in ws.recusals):
         rubric = ws.rubric(app.code)
@@ -83,20 +79,20 @@ def scorecards_html(ws: ReviewWorkspace) -> str:
         brk = ' style="page-break-before: always"' if n else ""
         pages.append(f"""
 <div{brk}>
-<h2>{escape(_t("Scorecard"))} — {escape(app.code)}</h2>
+<h2>{escape(translate("Scorecard", "Scorecard"))} — {escape(app.code)}</h2>
 <p>{escape(round_name)} ({year}) · {escape(app.program)} {escape(program_info(app.program).name(lang))}<br>
-{escape(_t("Expert"))}: {escape(ws.expert_id)} · {escape(stamp)}</p>
+{escape(translate("Scorecard", "Expert"))}: {escape(ws.expert_id)} · {escape(stamp)}</p>
 <table border="1" cellspacing="0" cellpadding="4" width="100%">
-<tr><th>{escape(_t("Criterion"))}</th><th>{escape(_t("Value"))}</th><th>{escape(_t("Comment"))}</th></tr>
+<tr><th>{escape(translate("Scorecard", "Criterion"))}</th><th>{escape(translate("Scorecard", "Value"))}</th><th>{escape(translate("Scorecard", "Comment"))}</th></tr>
 {''.join(rows)}
-<tr><td><b>{escape(_t("Total"))}</b></td><td><b>{_number(_total(ws, app.code))}</b></td><td></td></tr>
+<tr><td><b>{escape(translate("Scorecard", "Total"))}</b></td><td><b>{_number(_total(ws, app.code))}</b></td><td></td></tr>
 </table>
-<p>{escape(_t("Score file digest"))}:<br><tt>{digest}</tt><br>
-{escape(_t("Expert key fingerprint"))}: <tt>{escape(ws.expert_fingerprint)}</tt></p>
-<p><br>{escape(_t("Signature"))}: ______________________ &nbsp;&nbsp; {escape(_t("Date"))}: ______________</p>
+<p>{escape(translate("Scorecard", "Score file digest"))}:<br><tt>{digest}</tt><br>
+{escape(translate("Scorecard", "Expert key fingerprint"))}: <tt>{escape(ws.expert_fingerprint)}</tt></p>
+<p><br>{escape(translate("Scorecard", "Signature"))}: ______________________ &nbsp;&nbsp; {escape(translate("Scorecard", "Date"))}: ______________</p>
 </div>""")
     if not pages:
-        pages.append(f"<p>{escape(_t('No application to print: every one is recused.'))}</p>")
+        pages.append(f"<p>{escape(translate("Scorecard", 'No application to print: every one is recused.'))}</p>")
     return "<html><body>" + "".join(pages) + "</body></html>"
 
 
@@ -132,7 +128,7 @@ def preview(ws: ReviewWorkspace, parent: QWidget | None = None) -> QPrintPreview
     dialog.setWindowTitle(translate("Scorecard", "Print my scorecards"))
     doc = scorecards_document(ws)
     dialog.paintRequested.connect(doc.print_)
-    dialog._document = doc  # kept alive with the dialog
+    dialog._keep = (printer, doc)  # the dialog neither owns the printer nor the document: kept alive with it
     dialog.resize(900, 700)
     dialog.open()
     return dialog

@@ -202,13 +202,15 @@ class StartWindow(QWidget):
         self._workspace: ReviewWorkspace | None = None
         self.dialog: PassphraseDialog | None = None
         self.stack = QStackedWidget()
+        self.stack.setMaximumWidth(980)  # a calm column, not a line across a wide screen
+        self.stack.setMinimumWidth(640)
         self.stack.addWidget(self._choose_page())
         self.check = SlipCheck()
         self.check.matches.connect(self._confirmed)
         self.check.differs.connect(self._differs)
         self.stack.addWidget(self.check)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.stack)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.stack, 1, Qt.AlignmentFlag.AlignHCenter)
         self.resize(760, 520)
         self.refresh_recent()
 
@@ -233,7 +235,7 @@ class StartWindow(QWidget):
         drop.setObjectName("dropZone")
         drop.setAlignment(Qt.AlignmentFlag.AlignCenter)
         drop.setFrameShape(QFrame.Shape.StyledPanel)
-        drop.setMinimumHeight(70)
+        drop.setMinimumHeight(90)
         layout.addWidget(drop)
         self.recent_label = QLabel(self.tr("&Recent workspaces:"))
         layout.addWidget(self.recent_label)
@@ -249,6 +251,7 @@ class StartWindow(QWidget):
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
         layout.addWidget(self.message)
+        layout.addStretch(1)
         return page
 
     def refresh_recent(self) -> None:
@@ -266,6 +269,9 @@ class StartWindow(QWidget):
     def say(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def say_purged(self, count: int) -> None:
+        self.say(self.tr("The review was removed from this computer ({count} files and folders).").format(count=count))
 
     # ----- drag and drop
     @staticmethod
