@@ -236,8 +236,8 @@
         <translation>需申明的利害关系</translation>
     </message>
     <message>
-        <source>I have &amp;read the declaration and accept it</source>
-        <translation>我已阅读并同意以上承诺书(&amp;R)</translation>
+        <source>&amp;I have read the declaration and accept it</source>
+        <translation>我已阅读并同意以上承诺书(&amp;I)</translation>
     </message>
     <message>
         <source>&amp;Sign and start reviewing</source>

@@ -63,7 +63,7 @@ class DeclarationView(QWidget):
         self.conflicts.setAccessibleName(self.tr("Conflicts of interest to declare"))
         self.conflicts_label.setBuddy(self.conflicts)
         layout.addWidget(self.conflicts)
-        self.read = QCheckBox(self.tr("I have &read the declaration and accept it"))
+        self.read = QCheckBox(self.tr("&I have read the declaration and accept it"))
         self.read.setObjectName("declarationAccept")
         self.read.setEnabled(False)
         layout.addWidget(self.read)

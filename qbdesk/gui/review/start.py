@@ -377,6 +377,7 @@ class StartWindow(QWidget):
         self._workspace = ws
         self.check.show_workspace(ws)
         self.stack.setCurrentIndex(self.CHECK)
+        self.check.match_button.setFocus()  # Space confirms; Tab reaches "They differ"
 
     def _confirmed(self) -> None:
         ws, self._workspace = self._workspace, None
