@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from qbdesk.gui import i18n
-from qbdesk.gui.review.shell_common import grouped, in_background, mono_label
+from qbdesk.gui.review.shell_common import grouped, mono_label
 from qbdesk.services.reviewer import FinalizeResult, ReviewWorkspace
 
 JUMP_ROLE = Qt.ItemDataRole.UserRole
@@ -152,7 +153,17 @@ class FinaliseDialog(QDialog):
         self.finalise_button.setEnabled(False)
         self.error.hide()
         self.status.setText(self.tr("Signing and writing {file}…").format(file=str(target)))
-        in_background(lambda: self._ws.finalize(target), self, self._written, self._failed, "finalise")
+        # On this thread: the workspace is not shared with a worker while the panel may still save.
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents()
+        try:
+            result = self._ws.finalize(target)
+        except Exception as exc:
+            self._failed(exc)
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._written(result)
 
     def _written(self, result: FinalizeResult) -> None:
         self.result_ = result

@@ -92,7 +92,8 @@ def scorecards_html(ws: ReviewWorkspace) -> str:
 <p><br>{escape(translate("Scorecard", "Signature"))}: ______________________ &nbsp;&nbsp; {escape(translate("Scorecard", "Date"))}: ______________</p>
 </div>""")
     if not pages:
-        pages.append(f"<p>{escape(translate("Scorecard", 'No application to print: every one is recused.'))}</p>")
+        none = translate("Scorecard", "No application to print: every one is recused.")
+        pages.append(f"<p>{escape(none)}</p>")
     return "<html><body>" + "".join(pages) + "</body></html>"
 
 

@@ -62,9 +62,15 @@ def score_application(window, typed: dict[Key, object], *, stop_at: set[tuple[st
     for _ in range(300):
         if not [m for m in ws.missing() if m.code == code] or (limit is not None and saved >= limit):
             return saved
+        if QApplication.activeWindow() is not window:  # offscreen: activation can be lost when a dialog goes
+            window.activateWindow()
+            _wait(lambda: QApplication.activeWindow() is window, 5)
         focus = QApplication.focusWidget()
         row = _row(focus)
         if row is None:
+            if focus is None or not window.isAncestorOf(focus):
+                window.scoring.setFocus()
+                focus = QApplication.focusWidget()
             if focus is not None and window.scoring.isAncestorOf(focus):  # the panel's own: next incomplete input
                 QTest.keyClick(focus, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
             else:  # the window's: the next incomplete application, at its first incomplete input

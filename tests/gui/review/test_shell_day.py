@@ -100,6 +100,14 @@ def _enter_passphrase(shell, text: str) -> None:
     QTest.keyClick(field, Qt.Key.Key_Return)
 
 
+def _activate(qtbot, window) -> None:
+    """Offscreen, a window can lose activation when another one hides; the keyboard goes to the active one."""
+    if QApplication.activeWindow() is not window:
+        window.activateWindow()
+        window.raise_()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
 def _files(*roots: Path) -> list[Path]:
     return sorted(p for r in roots if r.exists() for p in r.rglob("*") if p.is_file())
 
@@ -122,11 +130,9 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
 
     # --- open: a wrong passphrase first, and nothing is written
     shell = ReviewShell(home=home)
-    qtbot.addWidget(shell.start)
     try:
         shell.start.show()
-        shell.start.activateWindow()
-        qtbot.waitActive(shell.start)
+        _activate(qtbot, shell.start)
         shell.start.open_path(office["snapshot"])
         _enter_passphrase(shell, "WRONG-WRONG-WRONG-WRONG")
         dialog = shell.start.dialog
@@ -135,8 +141,7 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
         assert not home.exists() and set(_files(tmp_path)) == before
         _enter_passphrase(shell, passphrase)
         _wait(lambda: shell.start.stack.currentIndex() == shell.start.CHECK, 30)
-        shell.start.activateWindow()
-        qtbot.waitActive(shell.start)
+        _activate(qtbot, shell.start)
         check = shell.start.check
         assert check.digest.text() == grouped(office["slip"]["digest"])  # as on the slip
         assert check.fingerprint.text().startswith("SHA256:")
@@ -144,8 +149,7 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
         QTest.keyClick(check.match_button, Qt.Key.Key_Space)
         _wait(lambda: shell.window is not None)
         window = shell.window
-        window.activateWindow()
-        qtbot.waitActive(window)
+        _activate(qtbot, window)
 
         # --- the declaration first
         assert window.worklist is None
@@ -163,12 +167,13 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
 
         # --- recuse from the first application
         recused = window.worklist.current_code()
+        _activate(qtbot, window)
         QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
         recusal = window.findChild(RecusalDialog, "recusalDialog")
         assert recusal is not None and recusal.isVisible()
         type_text(recusal.reason, "本人曾为该单位提供技术咨询")
-        QTest.keyClick(recusal.reason, Qt.Key.Key_Tab)  # to the 回避 button
-        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+        assert recusal.ok.isEnabled()
+        QTest.keyClick(recusal.ok, Qt.Key.Key_Space)  # 回避(&R)
         _wait(lambda: recused in ws.recusals)
         assert recused not in window.worklist.visible_codes()
         shell.close()  # the workspace is handed to the child
@@ -196,15 +201,13 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
 
     # --- reopen: only the passphrase, and everything the child reported saved is there
     shell = ReviewShell(home=home)
-    qtbot.addWidget(shell.start)
     try:
         shell.start.show()
         shell.start.reopen(home)
         _enter_passphrase(shell, passphrase)
         _wait(lambda: shell.window is not None, 30)
         window = shell.window
-        window.activateWindow()
-        qtbot.waitActive(window)
+        _activate(qtbot, window)
         ws = window.ws
         assert window.worklist is not None, "declaration already signed: straight to the work list"
         assert ws.recusals == {recused: "本人曾为该单位提供技术咨询"}
@@ -218,6 +221,7 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
         assert row is not None and row.edit.text() == f"{reported[(code, criterion, '')]:g}"  # shown as saved
 
         # --- score the rest from the keyboard, leaving one opinion empty
+        _activate(qtbot, window)
         typed: dict[tuple, object] = dict(reported)
         states = {r.code: r.state for r in window.worklist.model.rows}
         pending = [c for c in window.worklist.visible_codes() if states[c] in ("not_started", "in_progress")]
@@ -237,6 +241,7 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
             assert not ws.values(code)
 
         # --- finalising with something missing: refused, the checklist names it, Enter jumps to it
+        _activate(qtbot, window)
         window._choose_folder = lambda: str(usb)
         QTest.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
         final = window.finalise_dialog
@@ -245,11 +250,11 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
         lines = [final.missing.item(i).text() for i in range(final.missing.count())]
         opinion_name = ws.rubric(last).criterion("opinion").name.zh
         assert len(lines) == 1 and last in lines[0] and opinion_name in lines[0]
-        assert QApplication.focusWidget() is final.missing
+        assert final.focusWidget() is final.missing  # the checklist has the keyboard
         QTest.keyClick(final.missing, Qt.Key.Key_Return)
         _wait(lambda: not final.isVisible())
         assert window.worklist.current_code() == last
-        focus = QApplication.focusWidget()
+        focus = window.focusWidget()  # where the jump put the cursor
         assert focus is not None and focus.objectName() == "opinionInput"
         type_text(focus, OPINION)
         QTest.keyClick(focus, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -257,19 +262,24 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
         typed[(last, "opinion", "")] = OPINION
 
         # --- complete: finalise and export
+        _activate(qtbot, window)
         QTest.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
         final = window.finalise_dialog
         _wait(final.isVisible)
-        assert QApplication.focusWidget() is final.finalise_button
+        assert final.focusWidget() is final.finalise_button
         QTest.keyClick(final.finalise_button, Qt.Key.Key_Space)
-        _wait(lambda: final.result_ is not None, 60)
+        _wait(lambda: final.result_ is not None or final.error.isVisible(), 60)
+        assert final.result_ is not None, (final.error.text(), ws.edit_log[-3:])
         result = final.result_
+        assert ws.finalised, ws.edit_log[-3:]
         assert final.digest_label.text() == grouped(result.digest)
         assert final.fingerprint_label.text() == ws.expert_fingerprint == result.fingerprint
         score_file = Path(result.path)
         assert score_file.parent == usb and score_file.is_file()
         QTest.keyClick(final, Qt.Key.Key_Escape)
-        assert "1" in window.export_label.text()
+        QApplication.processEvents()
+        assert ws.finalised, ws.edit_log[-3:]
+        assert "已定稿" in window.export_label.text() and "1" in window.export_label.text()
 
         # --- print: the scorecards as PDF where the expert chose, blind, with digest and fingerprint
         pdf = usb / "E01-scorecards.pdf"
