@@ -12,8 +12,7 @@ import random
 import sys
 from collections.abc import Iterator
 
-from qbdesk.services.reviewer import ReviewWorkspace
-from qbdesk.services.reviewer import store
+from qbdesk.services.reviewer import ReviewWorkspace, store
 from tests.unit.review_snapshot import PASSPHRASE
 
 COMPACT_EVERY = 7

@@ -13,6 +13,7 @@ from review_snapshot import PASSPHRASE, complete, coordinator, make_snapshot
 
 from qbdesk.domain.rubric import canonical_json
 from qbdesk.formats import scorefile as sf
+from qbdesk.formats.sheet import export_sheet
 from qbdesk.services.reviewer import ReviewWorkspace, WorkspaceError, open_snapshot
 from qbdesk.services.reviewer import store as store_module
 from qbdesk.services.reviewer.journal import JOURNAL_FILE, split
@@ -115,6 +116,18 @@ def test_compaction_folds_the_journal_into_a_new_base(home, monkeypatch):
         log = ws.edit_log
     with load(home) as ws:
         assert ws.value(P3, "coverage") == 14 and ws.edit_log == log and len(log) == 5
+
+
+def test_compact_at_an_idle_moment(home):
+    with load(home) as ws:
+        ws.set_value(P3, "coverage", 10)
+        ws.set_note(P3, NOTE)
+        assert ws.journal_records == 2
+        generation = ws.saved_generation
+        ws.compact()
+        assert ws.journal_records == 0 and records(home) == [] and ws.saved_generation == generation + 1
+    with load(home) as ws:
+        assert ws.value(P3, "coverage") == 10 and ws.note(P3) == NOTE and len(ws.edit_log) == 1
 
 
 def test_a_crash_between_the_new_base_and_emptying_the_journal_applies_nothing_twice(home, monkeypatch):
@@ -270,6 +283,9 @@ def test_notes_are_private_encrypted_and_never_in_the_score_file(home, tmp_path,
         assert NOTE.encode() not in data and "私人笔记".encode() not in data
     payload = sf.read_score_file(result.path, receiving_identity=coord.receiving_identity)
     assert "私人笔记" not in payload.raw.decode("utf-8") and "notes" not in payload.data
+    with load(home) as ws:  # nor in the offline score sheet, the other thing that leaves the workspace
+        export_sheet(ws, tmp_path / "sheet.csv")
+    assert "私人笔记" not in (tmp_path / "sheet.csv").read_text("utf-8-sig")
     with load(home) as ws:
         assert ws.note(P3) == NOTE
         ws.set_note(P3, "")
@@ -342,3 +358,23 @@ def test_purge_refuses_a_folder_that_is_not_a_workspace(tmp_path):
         assert e.value.code == "not_a_workspace" and "nothing was removed" in e.value.msg.en and e.value.msg.zh
     assert sorted(p.name for p in folder.iterdir()) == ["state.age", "workspace.json"]
     assert not ReviewWorkspace.is_workspace(folder) and not ReviewWorkspace.is_workspace(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("put, log, fragment", [
+    ([[["values", P3], 5], [["values", P3, "coverage"], 1]], [], "a path leads through a value"),
+    ([[["values", P3], {"coverage": [1, 2]}]], [], f"values.{P3}.coverage is malformed"),
+    ([[["notes", P3], 7]], [], "notes is malformed"),
+    ([], [{"seq": 1, "application": P3}], "edit_log[0]"),
+], ids=["through-a-value", "bad-value", "bad-note", "broken-chain"])
+def test_a_record_sealed_properly_around_nonsense_is_refused(home, put, log, fragment):
+    """The snapshot identity's public key is in the manifest: anyone can seal a record to it."""
+    with load(home) as ws:
+        recipient = pyrage.ssh.Recipient.from_str(ws.manifest.identity_public_key)
+        base = pyrage.decrypt((home / STATE_FILE).read_bytes(), [ws._reader.identity])
+        epoch = json.loads(base)["store"]["epoch"]
+    import hashlib
+
+    record = {"epoch": epoch, "n": 1, "prev": hashlib.sha256(base).hexdigest(), "put": put, "drop": [], "log": log}
+    body = pyrage.encrypt(canonical_json(record), [recipient])
+    (home / JOURNAL_FILE).write_bytes(len(body).to_bytes(4, "big") + body)
+    corrupt(home, fragment)

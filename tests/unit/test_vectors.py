@@ -286,8 +286,16 @@ def test_stock_tools_read_the_workspace_and_the_score_file(reviewed, tmp_path, n
     clear.chmod(0o600)
     state = json.loads(run([age, "-d", "-i", str(clear), str(home / "state.age")]).stdout)
     assert state["format"] == "qbdesk.review-state/2" and state["snapshot_id"] == EXPECTED["snapshot_id"]
-    assert (home / "journal.age-log").stat().st_size == 0  # finalising folded the journal into state.age
-    assert state["exports"][0]["digest"] == result.digest
+    journal = (home / "journal.age-log").read_bytes()  # length-prefixed age files; the last one is the export
+    records = []
+    while journal:
+        n = int.from_bytes(journal[:4], "big")
+        records.append(journal[4:4 + n])
+        journal = journal[4 + n:]
+    (tmp_path / "last.age").write_bytes(records[-1])
+    last = json.loads(run([age, "-d", "-i", str(clear), str(tmp_path / "last.age")]).stdout)
+    exports = dict((tuple(path), value) for path, value in last["put"])[("exports",)]
+    assert exports[0]["digest"] == result.digest and last["epoch"] == state["store"]["epoch"]
 
     sf.export_for_audit(root / "E01.qbscore", receiving_identity=RECEIVING_IDENTITY, out_dir=tmp_path / "audit")
     with open(tmp_path / "audit/score.json", "rb") as payload:

@@ -43,18 +43,16 @@ class Damaged(Exception):
 def _torn(tail: bytes) -> bool:
     """Whether ``tail`` (from a record's length on) can only be one record cut short by a crash.
 
-    It is shorter than its length says, or all zeros (a file system that grew the file before
-    the data reached it), and no second age header starts inside it: a length damaged into a
-    larger number, with whole records behind it, is damage, not a crash.
+    It is shorter than its length says, or zeros after its length (a file system that grew the
+    file before the data reached it), and no second age header starts inside it: a length damaged
+    into a larger number, with whole records behind it, is damage, not a crash.
     """
-    if not tail.strip(b"\0"):
-        return True
-    if len(tail) < LENGTH.size:
+    if len(tail) < LENGTH.size or not tail[LENGTH.size:].strip(b"\0"):
         return True
     (n,) = LENGTH.unpack_from(tail)
     body = tail[LENGTH.size:]
-    return 0 < n <= MAX_RECORD and len(body) < n and body.find(AGE_MAGIC, 1) < 0 and (
-        AGE_MAGIC.startswith(body[:len(AGE_MAGIC)]))
+    return (0 < n <= MAX_RECORD and len(body) < n and body.find(AGE_MAGIC, 1) < 0
+            and AGE_MAGIC.startswith(body[:len(AGE_MAGIC)]))
 
 
 def split(data: bytes) -> tuple[list[bytes], int]:
@@ -66,16 +64,14 @@ def split(data: bytes) -> tuple[list[bytes], int]:
     records: list[bytes] = []
     pos = 0
     while pos < len(data):
-        tail = data[pos:]
-        if _torn(tail):
-            break
-        (n,) = LENGTH.unpack_from(tail)
+        n = LENGTH.unpack_from(data, pos)[0] if len(data) - pos >= LENGTH.size else 0
         end = pos + LENGTH.size + n
-        body = data[pos + LENGTH.size:end]
-        if n == 0 or n > MAX_RECORD or len(body) < n or not body.startswith(AGE_MAGIC):
+        if n == 0 or n > MAX_RECORD or end > len(data) or not data.startswith(AGE_MAGIC, pos + LENGTH.size):
+            if _torn(data[pos:]):  # only ever the last record: it is not copied for every record
+                break
             raise Damaged(f"第 {len(records) + 1} 条记录（偏移 {pos}）的长度或开头不对",
                           f"record {len(records) + 1} (at byte {pos}) has a wrong length or start")
-        records.append(body)
+        records.append(data[pos + LENGTH.size:end])
         pos = end
     return records, pos
 

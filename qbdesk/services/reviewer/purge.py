@@ -28,7 +28,7 @@ from qbdesk.services.reviewer.state import (
 # workspace.json last: a purge cut short is still a workspace, so running it again finishes it
 MADE = (SNAPSHOT_FILE, KEY_FILE, STATE_FILE, JOURNAL_FILE, WORKSPACE_FILE)
 # formats/atomic.py and opening.py write through ".<name>.<random>.tmp" in the same folder
-_TEMP = re.compile(r"\.(%s)\.[^/]*\.tmp" % "|".join(re.escape(n) for n in MADE))
+_TEMP = re.compile(r"\.({})\.[^/]*\.tmp".format("|".join(re.escape(n) for n in MADE)))
 
 
 def _workspace(home: str | os.PathLike[str]) -> Path:

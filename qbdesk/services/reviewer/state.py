@@ -39,7 +39,7 @@ class WorkspaceError(QbdeskError):
     ``bad_snapshot``, ``corrupt_state``, ``conflict``, ``mismatch``, ``key``, ``unwritable``,
     ``unknown_application``, ``unknown_criterion``, ``unknown_item``, ``recused``,
     ``invalid_value``, ``invalid_input``, ``incomplete``, ``too_large`` (a score file larger than the
-    snapshot can hold).
+    snapshot can hold), ``not_finalised`` (nothing to reopen for correction).
     """
 
     def __init__(self, msg: Msg, code: str):

@@ -17,14 +17,13 @@ rounds), so the laptop copy is no cheaper to guess at than the snapshot itself.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from qbdesk.domain.messages import Msg
-from qbdesk.domain.rubric import Criterion, ItemDecision, Rubric, canonical_json
+from qbdesk.domain.rubric import Rubric
 from qbdesk.formats import keys, sshsig
 from qbdesk.formats.scorefile import (
     MAX_TEXT,
@@ -33,6 +32,7 @@ from qbdesk.formats.scorefile import (
     write_score_file,
 )
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotManifest, SnapshotReader
+from qbdesk.services.reviewer.editing import check, put
 from qbdesk.services.reviewer.finalize import FinalizeRefused, build_payload, capacity
 from qbdesk.services.reviewer.opening import load_expert_key, open_reader, prepare_home
 from qbdesk.services.reviewer.state import (
@@ -72,14 +72,6 @@ def open_snapshot(snapshot_path: str | os.PathLike[str], home: str | os.PathLike
     """
     prepare_home(snapshot_path, home, passphrase, kdf_rounds=kdf_rounds)
     return ReviewWorkspace.load(home, passphrase, clock=clock)
-
-
-def _number(value: Any) -> Any:
-    """Scores kept canonical: 12.0 -> 12, Decimal -> float; anything else is left for the rubric to refuse."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return value
-    f = float(value)
-    return int(f) if f.is_integer() else f
 
 
 class ReviewWorkspace:
@@ -261,6 +253,17 @@ class ReviewWorkspace:
         return bool(self._state["exports"]) and self._state["finalised"]
 
     @property
+    def journal_records(self) -> int:
+        """Changes in the journal since the last new base (a save writes a new base at 256)."""
+        return self._file.records
+
+    def compact(self) -> None:
+        """Write the whole state as a new base now and empty the journal: for an idle moment (the
+        window may call it when the expert moves on), so that the save that would otherwise do it
+        does not pause typing. Durable like any save."""
+        self._save()
+
+    @property
     def saved_generation(self) -> int:
         """Counts the durable saves since this workspace was opened: each change, once it is on disk."""
         return self._file.generation
@@ -311,65 +314,7 @@ class ReviewWorkspace:
 
     def _check(self, code: str, criterion: str, item: str, value: Any, comment: str, draft: bool
                ) -> tuple[tuple[str, Msg] | None, Any, str]:
-        """(problem code and message or None, value as stored, comment as stored)."""
-        app = self._apps.get(code)
-        if app is None:
-            return ("unknown_application", Msg(f"本快照中没有申报 {code}", f"this snapshot has no application {code}")), None, ""
-        if code in self._state["recusals"]:
-            return ("recused", Msg(f"申报 {code} 已回避，不能评分（如需评分请先撤销回避）",
-                                   f"application {code} is recused and cannot be scored (withdraw the recusal first)")), None, ""
-        rubric = self._blind.rubrics[app.rubric_hash]
-        try:
-            c = rubric.criterion(criterion)
-        except KeyError:
-            return ("unknown_criterion", Msg(f"申报 {code} 的评分细则中没有评分项 {criterion}",
-                                             f"the rubric of application {code} has no criterion {criterion}")), None, ""
-        if (c.kind == "items") != bool(item) or (item and item not in app.item_ids):
-            ids = "、".join(app.item_ids) or "—"
-            return ("unknown_item", Msg(f"评分项 {criterion}（{c.kind}）的条目 {item or '（空）'} 无效；应为 {ids}" if c.kind == "items"
-                                        else f"评分项 {criterion} 不按条目评分，条目应为空",
-                                        f"criterion {criterion} ({c.kind}): item {item or '(empty)'} is not valid; expected one of {ids}"
-                                        if c.kind == "items" else f"criterion {criterion} has no items; leave the item empty")), None, ""
-        comment = comment or ""
-        if c.kind == "items":
-            return self._check_item(c, item, value, comment, draft, self._blind.program(app.program).tiers)
-        value = _number(value)
-        if len(comment) > MAX_TEXT or (isinstance(value, str) and len(value) > MAX_TEXT):
-            return ("invalid_value", Msg(f"「{c.name.zh}」的文字超过 {MAX_TEXT} 字", f"“{c.name.en}”: the text is longer than {MAX_TEXT} characters")), None, ""
-        if value is None:
-            return None, None, comment
-        if draft:  # stored even when incomplete (too short, comment still to come); missing() lists it
-            if c.kind == "opinion":
-                problem = None if isinstance(value, str) else c.validate_value(value)
-            else:
-                problem = c.validate_value(value, comment or "·")
-        else:
-            problem = c.validate_value(value, comment)
-        return (("invalid_value", problem) if problem else None), value, comment
-
-    def _check_item(self, c: Criterion, item: str, value: Any, comment: str, draft: bool, tiers: Mapping[str, Msg]):
-        if value is None:
-            return None, None, ""
-        decision = ItemDecision(value, comment) if isinstance(value, bool) else ItemDecision.coerce(value)
-        what = c.item or Msg("条目", "item")
-        if decision is None:
-            return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 须判定为接受或不接受",
-                                         f"“{c.name.en}”: {what.en} {item} must be accepted or rejected")), None, ""
-        stored = {"accepted": decision.accepted, "reason": (decision.reason or comment).strip()}
-        if decision.tier is not None:
-            if not decision.accepted:
-                return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 被驳回，不应指定档次",
-                                             f"“{c.name.en}”: {what.en} {item} is rejected and takes no tier")), None, ""
-            if decision.tier not in tiers:
-                known = ", ".join(tiers) or "—"
-                return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 的档次“{decision.tier}”不在本项目档次表中（可选：{known}）",
-                                             f"“{c.name.en}”: tier “{decision.tier}” of {what.en} {item} is not in the "
-                                             f"program's tier table (one of: {known})")), None, ""
-            stored["tier"] = decision.tier
-        if len(stored["reason"]) > MAX_TEXT:
-            return ("invalid_value", Msg(f"「{c.name.zh}」的理由超过 {MAX_TEXT} 字", f"“{c.name.en}”: the reason is longer than {MAX_TEXT} characters")), None, ""
-        problem = None if draft else c.validate_value({item: stored})
-        return (("invalid_value", problem) if problem else None), stored, ""
+        return check(self._blind, self._apps, self._state["recusals"], code, criterion, item, value, comment, draft)
 
     def check_edit(self, code: str, criterion: str, item: str, value: Any, comment: str = "", *,
                    draft: bool = False) -> Msg | None:
@@ -394,7 +339,7 @@ class ReviewWorkspace:
         at = self._now()
         touched: list[tuple[str, ...]] = [("finalised",)]
         for code, criterion, item, stored, note in prepared:
-            if self._put(code, criterion, item, stored, note):
+            if put(self._state, code, criterion, item, stored, note):
                 append_edit(self._state["edit_log"], {"application": code, "criterion": criterion, "item": item,
                                                       "value": stored, "comment": note}, at)
                 touched += [("values", code), ("comments", code)]
@@ -403,38 +348,6 @@ class ReviewWorkspace:
             self._state["finalised"] = False
             self._save(touched if len(touched) <= 2 * COMPACT_TOUCHED else None)
         return changed
-
-    def _put(self, code: str, criterion: str, item: str, stored: Any, note: str) -> bool:
-        """Set one value in the state; False when it is already so."""
-        values = self._state["values"].setdefault(code, {})
-        comments = self._state["comments"].setdefault(code, {})
-        if item:
-            decisions = values.get(criterion) or {}
-            if canonical_json(decisions.get(item)) == canonical_json(stored):
-                return False
-            if stored is None:
-                decisions.pop(item, None)
-            else:
-                decisions[item] = stored
-            values[criterion] = decisions
-            if not decisions:
-                values.pop(criterion)
-        else:
-            old = (values.get(criterion), comments.get(criterion, ""))
-            if canonical_json(old) == canonical_json((stored, note)):
-                return False
-            if stored is None:
-                values.pop(criterion, None)
-            else:
-                values[criterion] = stored
-            if note:
-                comments[criterion] = note
-            else:
-                comments.pop(criterion, None)
-        for table in (self._state["values"], self._state["comments"]):
-            if not table.get(code):
-                table.pop(code, None)
-        return True
 
     def set_value(self, code: str, criterion: str, value: Any, comment: str = "", item: str = "", *,
                   draft: bool = False) -> bool:
@@ -540,7 +453,7 @@ class ReviewWorkspace:
         self._state["exports"].append({"sequence": sequence, "digest": written.digest, "at": created_at,
                                        "file": target.name})
         self._state["finalised"] = True
-        self._save()  # a milestone: the whole state becomes the new base
+        self._save([("exports",), ("finalised",)])
         return FinalizeResult(str(target), written.digest, written.fingerprint, sequence, created_at,
                               len(payload["rubrics"]), len(payload["recusals"]))
 
