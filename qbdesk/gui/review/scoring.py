@@ -165,6 +165,7 @@ class ScoringPanel(QWidget):
                 row.advance.connect(lambda row=row: self._advance(row))
                 self.rows.append(row)
                 self.form_layout.addWidget(row)
+                row.show()  # now, not when the layout's queued show arrives: the form is usable at once
             self.form_layout.addWidget(self.notes)
             self.form_layout.addStretch(1)
             self.qualification.setVisible(bool(app.qualification))
@@ -265,6 +266,7 @@ class ScoringPanel(QWidget):
         cid = row.criterion.id
         problem = self.workspace.check_edit(self.code, cid, item, value, comment, draft=True)
         if problem is not None:
+            self._revert(row)
             row.show_problem(self.tr("Not saved: {why}").format(why=i18n.text(problem)))
             return
         try:
@@ -279,6 +281,12 @@ class ScoringPanel(QWidget):
             self.changed.emit(self.code)
         self._refresh_states()
         self._ask_for_comment(row, item, value)
+
+    def _revert(self, row: CriterionRow) -> None:
+        """Show what is stored again (an opinion keeps its text: the expert is still typing it)."""
+        if not isinstance(row, OpinionRow):
+            cid = row.criterion.id
+            row.load(self.workspace.value(self.code, cid), self.workspace.comment(self.code, cid))
 
     def _ask_for_comment(self, row: CriterionRow, item: str, value: Any) -> None:
         """A comment or reason that has just become required is asked for at once."""
