@@ -8,7 +8,7 @@ encrypted) shows a message in place of the pages.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QModelIndex, QPointF, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
@@ -126,9 +126,12 @@ class PdfViewer(QWidget):
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
 
         def add(keys, slot) -> None:
+            sequences: dict[str, QKeySequence] = {}  # one shortcut per key: two would be ambiguous and neither fire
             for k in keys:
-                s = QShortcut(QKeySequence(k), self, context=ctx)
-                s.activated.connect(slot)
+                for seq in (QKeySequence.keyBindings(k) if isinstance(k, QKeySequence.StandardKey) else [QKeySequence(k)]):
+                    sequences.setdefault(seq.toString(), seq)
+            for seq in sequences.values():
+                QShortcut(seq, self, context=ctx).activated.connect(slot)
 
         add([QKeySequence.StandardKey.Find], self.focus_search)
         add([QKeySequence.StandardKey.FindNext, "F3"], self.next_hit)
@@ -299,7 +302,7 @@ class PdfViewer(QWidget):
         self._update_hits()
 
     def hit_count(self) -> int:
-        return self.search_model.rowCount() if self.search_model.searchString() else 0
+        return self.search_model.rowCount(QModelIndex()) if self.search_model.searchString() else 0
 
     def current_hit(self) -> int:
         return self.view.currentSearchResultIndex()
