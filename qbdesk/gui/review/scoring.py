@@ -11,6 +11,7 @@ needed is asked for then and there.
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,9 @@ def criterion_problems(c: Criterion, app: ApplicationView, values: dict[str, Any
     return out
 
 
+FORMS_KEPT = 6  # rubric forms kept built (one per rubric and item layout)
+
+
 class ScoringPanel(QWidget):
     changed = Signal(str)  # the application code, after each durable save
     savedStateChanged = Signal(str)  # what the saved-state label now says
@@ -99,7 +103,11 @@ class ScoringPanel(QWidget):
         self.form.setObjectName("rubricForm")
         self.form_layout = QVBoxLayout(self.form)
         self.form_layout.setContentsMargins(2, 2, 2, 2)
-        self.notes = NotesBox(workspace, self)
+        self.form_layout.addWidget(self.qualification)  # then the rubric's rows (one page per rubric), notes
+        self._forms: OrderedDict[tuple, tuple[QWidget, list[CriterionRow]]] = OrderedDict()
+        self.notes = NotesBox(workspace, self.form)
+        self.form_layout.addWidget(self.notes)
+        self.form_layout.addStretch(1)
         self.notes.saved.connect(lambda: self._saved_now())
         self.notes.failed.connect(self._show_error)
         self.scroll = QScrollArea(self)
@@ -134,8 +142,9 @@ class ScoringPanel(QWidget):
         self.qualification.setAccessibleName(self.tr("Qualification check by the coordinator (read-only)"))
         self.kind.setAccessibleName(self.tr("How this program is reviewed"))
         self.notes.retranslate()
-        for row in self.rows:
-            row.retranslate()
+        for _page, rows in self._forms.values():
+            for row in rows:
+                row.retranslate()
         if self.app is not None:
             self._header()
             self._refresh_states()
@@ -149,25 +158,11 @@ class ScoringPanel(QWidget):
         self.code, self.app, self._pending = code, app, None
         self.setUpdatesEnabled(False)
         try:
-            for row in self.rows:
-                row.setParent(None)
-                row.deleteLater()
-            while self.form_layout.count():
-                self.form_layout.takeAt(0)
-            self.rows = []
-            rubric = self.workspace.rubric(code)
-            tiers = self.workspace.program_view(app.program).tiers
-            if app.qualification:
-                self.form_layout.addWidget(self.qualification)
-            for c in rubric.criteria:
-                row = self._make_row(c, app, tiers)
-                row.edited.connect(lambda item, value, comment, row=row: self._edited(row, item, value, comment))
-                row.advance.connect(lambda row=row: self._advance(row))
-                self.rows.append(row)
-                self.form_layout.addWidget(row)
-                row.show()  # now, not when the layout's queued show arrives: the form is usable at once
-            self.form_layout.addWidget(self.notes)
-            self.form_layout.addStretch(1)
+            page, self.rows = self._form_for(app)
+            for other, _rows in self._forms.values():
+                if other is not page:
+                    other.hide()
+            page.show()
             self.qualification.setVisible(bool(app.qualification))
             self._load_values()
             self.notes.show_application(code)
@@ -180,14 +175,44 @@ class ScoringPanel(QWidget):
             self.setUpdatesEnabled(True)
         self.scroll.verticalScrollBar().setValue(0)
 
-    def _make_row(self, c: Criterion, app: ApplicationView, tiers) -> CriterionRow:
+    def _form_for(self, app: ApplicationView) -> tuple[QWidget, list[CriterionRow]]:
+        """The rows for this application's rubric and items: built once, then reused (switching stays fast)."""
+        key = (app.rubric_hash, tuple((it.id, it.tier) for it in app.items))
+        if key in self._forms:
+            self._forms.move_to_end(key)
+            page, rows = self._forms[key]
+            for row in rows:
+                if isinstance(row, ItemsRow):
+                    row.items = app.items
+                    row.retranslate()  # this application's item titles
+            return page, rows
+        page = QWidget(self.form)
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        tiers = self.workspace.program_view(app.program).tiers
+        rows = []
+        for c in self.workspace.rubric(app.code).criteria:
+            row = self._make_row(c, app, tiers, page)
+            row.edited.connect(lambda item, value, comment, row=row: self._edited(row, item, value, comment))
+            row.advance.connect(lambda row=row: self._advance(row))
+            rows.append(row)
+            page_layout.addWidget(row)
+        self.form_layout.insertWidget(1, page)
+        self._forms[key] = (page, rows)
+        while len(self._forms) > FORMS_KEPT:
+            old, _ = self._forms.popitem(last=False)[1]
+            old.hide()
+            old.deleteLater()
+        return page, rows
+
+    def _make_row(self, c: Criterion, app: ApplicationView, tiers, parent: QWidget) -> CriterionRow:
         if c.kind == "score":
-            return ScoreRow(c, self.form)
+            return ScoreRow(c, parent)
         if c.kind == "check":
-            return CheckRow(c, self.form)
+            return CheckRow(c, parent)
         if c.kind == "items":
-            return ItemsRow(c, app.items, tiers, self.form)
-        return OpinionRow(c, self.form)
+            return ItemsRow(c, app.items, tiers, parent)
+        return OpinionRow(c, parent)
 
     def _load_values(self) -> None:
         values, comments = self.workspace.values(self.code), self.workspace.comments(self.code)
