@@ -133,6 +133,18 @@
         <translation>申报档次：{tier}</translation>
     </message>
     <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>申报条目</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
         <source>tier: {tier}</source>
         <translation>档次：{tier}</translation>
     </message>

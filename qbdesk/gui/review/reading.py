@@ -142,9 +142,10 @@ class DocumentPane(QWidget):
         if app.tier:
             name = tiers.get(app.tier)
             parts.append("<p>" + e(self.tr("Declared tier: {tier}").format(tier=i18n.text(name) if name else app.tier)) + "</p>")
-        parts.append(f"<h4>{e(self.tr('Summary'))}</h4><p>{e(app.summary) or e(self.tr('(none)'))}</p>")
+        summary, items, none = self.tr("Summary"), self.tr("Items"), self.tr("(none)")
+        parts.append(f"<h4>{e(summary)}</h4><p>{e(app.summary) or e(none)}</p>")
         if app.items:
-            parts.append(f"<h4>{e(self.tr('Items'))}</h4><ol>")
+            parts.append(f"<h4>{e(items)}</h4><ol>")
             for it in app.items:
                 line = f"{it.id} · {it.title}"
                 if it.date:
