@@ -285,7 +285,8 @@ def test_stock_tools_read_the_workspace_and_the_score_file(reviewed, tmp_path, n
     clear.write_bytes(unwrap_identity(home / "snapshot.qbsnap", PASSPHRASE))
     clear.chmod(0o600)
     state = json.loads(run([age, "-d", "-i", str(clear), str(home / "state.age")]).stdout)
-    assert state["format"] == "qbdesk.review-state/1" and state["snapshot_id"] == EXPECTED["snapshot_id"]
+    assert state["format"] == "qbdesk.review-state/2" and state["snapshot_id"] == EXPECTED["snapshot_id"]
+    assert (home / "journal.age-log").stat().st_size == 0  # finalising folded the journal into state.age
     assert state["exports"][0]["digest"] == result.digest
 
     sf.export_for_audit(root / "E01.qbscore", receiving_identity=RECEIVING_IDENTITY, out_dir=tmp_path / "audit")
