@@ -256,3 +256,22 @@ def test_150_percent_text_scaling_clips_nothing(qtbot, open_workspace, tmp_path)
             else:
                 assert w.width() >= hint.width() and w.height() >= hint.height(), (type(w).__name__, w.objectName())
         assert panel.grab().save(str(tmp_path / f"scaled-{app.program}.png"))
+
+
+def test_private_notes_are_saved_as_typed_and_come_back(qtbot, open_workspace):
+    ws = open_workspace("E05")
+    a, b = [x.code for x in ws.applications[:2]]
+    panel = show_panel(qtbot, ws, a)
+    notes = panel.notes
+    assert notes.supported and notes.toggle.isEnabled() and not notes.text.isVisible()
+    notes.toggle.setFocus()
+    key(Qt.Key.Key_Space)  # open the box: the text gets the focus
+    assert notes.text.isVisible() and focused() is notes.text
+    type_("第三页的数据与附件二不一致，待核对")
+    QTest.keyClick(notes.text, Qt.Key.Key_Tab)  # leaving saves
+    assert ws.note(a) == "第三页的数据与附件二不一致，待核对"
+    assert panel.saved.text().startswith("已保存 ")
+    panel.show_application(b)
+    assert notes.text.toPlainText() == ""
+    panel.show_application(a)
+    assert notes.text.toPlainText() == "第三页的数据与附件二不一致，待核对" and notes.text.isVisible()
