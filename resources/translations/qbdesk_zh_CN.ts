@@ -1046,6 +1046,10 @@ Application ▸ Withdraw the recusal, to score it after all.</source>
         <translation>盲评：您看到的内容中不含申报单位名称。</translation>
     </message>
     <message>
+        <source>Qualification check by the coordinator (read-only): {passed} of {count} passed</source>
+        <translation>评审组织方资格审查（只读）：{count} 项中 {passed} 项通过</translation>
+    </message>
+    <message>
         <source>Total {total} / {max}</source>
         <translation>总分 {total} / {max}</translation>
     </message>

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -79,6 +80,12 @@ class ScoringPanel(QWidget):
         self.kind.setWordWrap(True)
         self.kind.setFrameShape(QFrame.Shape.StyledPanel)
         self.kind.setStyleSheet("QLabel#programKind { background: #fdf6e3; padding: 4px; }")
+        self.qualification_toggle = QToolButton(self)
+        self.qualification_toggle.setObjectName("qualificationToggle")
+        self.qualification_toggle.setCheckable(True)
+        self.qualification_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.qualification_toggle.setAutoRaise(True)
+        self.qualification_toggle.toggled.connect(self._show_facts)
         self.qualification = QLabel(self)
         self.qualification.setObjectName("qualificationFacts")
         self.qualification.setWordWrap(True)
@@ -103,6 +110,7 @@ class ScoringPanel(QWidget):
         self.form.setObjectName("rubricForm")
         self.form_layout = QVBoxLayout(self.form)
         self.form_layout.setContentsMargins(2, 2, 2, 2)
+        self.form_layout.addWidget(self.qualification_toggle)
         self.form_layout.addWidget(self.qualification)  # then the rubric's rows (one page per rubric), notes
         self._forms: OrderedDict[tuple, tuple[QWidget, list[CriterionRow]]] = OrderedDict()
         self.notes = NotesBox(workspace, self.form)
@@ -163,7 +171,10 @@ class ScoringPanel(QWidget):
                 if other is not page:
                     other.hide()
             page.show()
-            self.qualification.setVisible(bool(app.qualification))
+            self.qualification_toggle.setVisible(bool(app.qualification))
+            # the facts open by themselves when one failed; all passed: one line, open on request
+            self.qualification_toggle.setChecked(any(f.result != "pass" for f in app.qualification))
+            self._show_facts(self.qualification_toggle.isChecked())
             self._load_values()
             self.notes.show_application(code)
             self._header()
@@ -238,8 +249,16 @@ class ScoringPanel(QWidget):
         if app.qualification:
             lang = i18n.current_language()
             facts = "".join(f"<li>{html.escape(f.text(lang))}</li>" for f in app.qualification)
-            self.qualification.setText(f"<b>{html.escape(self.tr('Qualification check by the coordinator (read-only)'))}"
-                                       f"</b><ul style='margin:0'>{facts}</ul>")
+            self.qualification.setText(f"<ul style='margin:0'>{facts}</ul>")
+            passed = sum(f.result == "pass" for f in app.qualification)
+            self.qualification_toggle.setText(self.tr(
+                "Qualification check by the coordinator (read-only): {passed} of {count} passed").format(
+                    passed=passed, count=len(app.qualification)))
+            self.qualification_toggle.setAccessibleName(self.qualification_toggle.text())
+
+    def _show_facts(self, on: bool) -> None:
+        self.qualification_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.qualification.setVisible(on and bool(self.app and self.app.qualification))
 
     # --- states ----------------------------------------------------------------------------
 
@@ -372,6 +391,8 @@ class ScoringPanel(QWidget):
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is not None and self.form.isAncestorOf(new):
             self.scroll.ensureWidgetVisible(new, 10, 30)
+            # again once the layout has settled (a form just shown has no final geometry yet)
+            QTimer.singleShot(0, new, lambda: self.scroll.ensureWidgetVisible(new, 10, 30) if new.isVisible() else None)
 
     def set_read_only(self, on: bool) -> None:
         self.read_only = on

@@ -214,8 +214,14 @@ def test_program_kind_and_qualification_facts_are_plain_to_see(qtbot, open_works
     panel = show_panel(qtbot, ws, verified.code)
     assert "核准类" in panel.kind.text() and "公开评审" in panel.kind.text()
     assert verified.qualification
+    toggle = panel.qualification_toggle
+    assert toggle.isVisible() and "只读" in toggle.text()
+    assert f"{len(verified.qualification)} 项中 {len(verified.qualification)} 项通过" in toggle.text()
+    assert not panel.qualification.isVisible()  # all passed: one line, opened on request
+    toggle.setFocus()
+    key(Qt.Key.Key_Space)
     facts = panel.qualification.text()
-    assert all(f.label.zh in facts for f in verified.qualification) and "只读" in facts
+    assert panel.qualification.isVisible() and all(f.label.zh in facts for f in verified.qualification)
     panel.show_application(first(ws, "P6").code)
     assert "评审类" in panel.kind.text() and "盲评" in panel.kind.text()
 
