@@ -113,6 +113,10 @@ class DocumentPane(QWidget):
             self.viewer.show_message(self.tr("This application has no blind attachments."))
             self.attachmentShown.emit("")
 
+    def focus_search(self) -> None:
+        """Put the keyboard in the document's search field (for a window-wide Ctrl+F)."""
+        self.viewer.focus_search()
+
     def next_attachment(self) -> None:
         n = self.attachments.count()
         if n > 1:

@@ -133,6 +133,9 @@ def test_pages_zoom_fit_and_search_from_the_keyboard(qtbot, open_workspace):
     assert viewer.current_page() == link.page()
     key(Qt.Key.Key_F3, Qt.KeyboardModifier.ShiftModifier)
     assert viewer.current_hit() == 0
+    viewer.view.setFocus()
+    pane.focus_search()  # what a window-wide Ctrl+F calls
+    assert QApplication.focusWidget() is viewer.search_field and viewer.search_field.selectedText() == word
     QTest.keyClicks(viewer.search_field, "zzqqxx")
     qtbot.waitUntil(lambda: viewer.hits_label.text() == "未找到", timeout=5000)
 
