@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+translate = QCoreApplication.translate
 _NUMBER = re.compile(r"^\d*(\.\d*)?$")
 
 
@@ -50,22 +51,21 @@ class StepValidator(QValidator):
     def problem(self, text: str) -> tuple[QValidator.State, str]:
         """(state, why it is not acceptable: "" when it is)."""
         t = text.strip()
-        tr = QCoreApplication.translate
         if not t:
             return QValidator.State.Acceptable, ""
         if not _NUMBER.match(t):
-            return QValidator.State.Invalid, tr("ScoreEdit", "only digits and a decimal point can be typed here")
+            return QValidator.State.Invalid, translate("ScoreEdit", "only digits and a decimal point can be typed here")
         if t == ".":
-            return QValidator.State.Intermediate, tr("ScoreEdit", "type a number")
+            return QValidator.State.Intermediate, translate("ScoreEdit", "type a number")
         try:
             v = Decimal(t)
         except InvalidOperation:
-            return QValidator.State.Invalid, tr("ScoreEdit", "type a number")
+            return QValidator.State.Invalid, translate("ScoreEdit", "type a number")
         top = fmt(self.maximum)
         if v > self.maximum:
-            return QValidator.State.Invalid, tr("ScoreEdit", "{value} is above the maximum {max} (the range is 0–{max})").format(
+            return QValidator.State.Invalid, translate("ScoreEdit", "{value} is above the maximum {max} (the range is 0–{max})").format(
                 value=t, max=top)
-        off = tr("ScoreEdit", "{value} is not a multiple of the step {step}").format(value=t, step=fmt(self.step))
+        off = translate("ScoreEdit", "{value} is not a multiple of the step {step}").format(value=t, step=fmt(self.step))
         typed_decimals = len(t.split(".", 1)[1]) if "." in t else 0
         if typed_decimals > self.decimals:
             return QValidator.State.Invalid, off
@@ -114,6 +114,7 @@ class ScoreEdit(QLineEdit):
             return False
         value = number(self.text())
         if value != self._stored or (value is None) != (self._stored is None):
+            self._stored = value  # the panel puts the saved value back if the workspace refuses it
             self.committed.emit(value)
         return True
 

@@ -40,7 +40,7 @@ class ItemsRow(CriterionRow):
         self.tiers = dict(tiers)
         self.grid = QGridLayout()
         self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setColumnStretch(0, 1)
+        self.grid.setColumnStretch(1, 1)
         self.labels: dict[str, QLabel] = {}
         self.decisions: dict[str, QComboBox] = {}
         self.tier_boxes: dict[str, QComboBox] = {}
@@ -56,15 +56,18 @@ class ItemsRow(CriterionRow):
             reason.hide()
             reason.committed.connect(lambda _t, item=it.id: self._changed(item))
             reason.advance.connect(self.advance)
-            self.grid.addWidget(label, 2 * r, 0)
-            self.grid.addWidget(decision, 2 * r, 1)
+            # the item on its own line, then its decision and tier, then the reason (when rejected)
+            self.grid.addWidget(label, 3 * r, 0, 1, 2)
+            self.grid.addWidget(decision, 3 * r + 1, 0)
             if self.tiers:
                 tier = _Combo(self, self)
                 tier.setObjectName(f"itemTier_{it.id}")
+                tier.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                tier.setMinimumContentsLength(12)  # long tier names are elided, not pushing the panel wider
                 tier.activated.connect(lambda _i, item=it.id: self._changed(item))
-                self.grid.addWidget(tier, 2 * r, 2)
+                self.grid.addWidget(tier, 3 * r + 1, 1)
                 self.tier_boxes[it.id] = tier
-            self.grid.addWidget(reason, 2 * r + 1, 0, 1, 3)
+            self.grid.addWidget(reason, 3 * r + 2, 0, 1, 2)
             self.labels[it.id], self.decisions[it.id], self.reasons[it.id] = label, decision, reason
         self.none = QLabel(self)
         self.none.setVisible(not items)

@@ -8,7 +8,7 @@ encrypted) shows a message in place of the pages.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QModelIndex, QPointF, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
@@ -126,9 +126,12 @@ class PdfViewer(QWidget):
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
 
         def add(keys, slot) -> None:
+            sequences: dict[str, QKeySequence] = {}  # one shortcut per key: two would be ambiguous and neither fire
             for k in keys:
-                s = QShortcut(QKeySequence(k), self, context=ctx)
-                s.activated.connect(slot)
+                for seq in (QKeySequence.keyBindings(k) if isinstance(k, QKeySequence.StandardKey) else [QKeySequence(k)]):
+                    sequences.setdefault(seq.toString(), seq)
+            for seq in sequences.values():
+                QShortcut(seq, self, context=ctx).activated.connect(slot)
 
         add([QKeySequence.StandardKey.Find], self.focus_search)
         add([QKeySequence.StandardKey.FindNext, "F3"], self.next_hit)
@@ -140,24 +143,23 @@ class PdfViewer(QWidget):
         add(["Ctrl+0"], self.fit_width)
 
     def retranslate(self) -> None:
-        tr = self.tr
         for button, text, tip in (
-            (self.prev_page, tr("◀"), tr("Previous page (PgUp)")),
-            (self.next_page, tr("▶"), tr("Next page (PgDn)")),
-            (self.zoom_out_button, tr("−"), tr("Zoom out (Ctrl+-)")),
-            (self.zoom_in_button, tr("+"), tr("Zoom in (Ctrl++)")),
-            (self.fit_width_button, tr("Fit width"), tr("Fit the page width to the pane (Ctrl+0)")),
-            (self.fit_page_button, tr("Fit page"), tr("Show the whole page")),
-            (self.prev_hit_button, tr("▲"), tr("Previous hit (Shift+F3)")),
-            (self.next_hit_button, tr("▼"), tr("Next hit (F3)")),
+            (self.prev_page, self.tr("◀"), self.tr("Previous page (PgUp)")),
+            (self.next_page, self.tr("▶"), self.tr("Next page (PgDn)")),
+            (self.zoom_out_button, self.tr("−"), self.tr("Zoom out (Ctrl+-)")),
+            (self.zoom_in_button, self.tr("+"), self.tr("Zoom in (Ctrl++)")),
+            (self.fit_width_button, self.tr("Fit width"), self.tr("Fit the page width to the pane (Ctrl+0)")),
+            (self.fit_page_button, self.tr("Fit page"), self.tr("Show the whole page")),
+            (self.prev_hit_button, self.tr("▲"), self.tr("Previous hit (Shift+F3)")),
+            (self.next_hit_button, self.tr("▼"), self.tr("Next hit (F3)")),
         ):
             button.setText(text)
             button.setToolTip(tip)
             button.setAccessibleName(tip)
-        self.search_field.setPlaceholderText(tr("Search the document (Ctrl+F)"))
-        self.search_field.setAccessibleName(tr("Search the document"))
-        self.view.setAccessibleName(tr("Attachment pages"))
-        self.page_label.setAccessibleName(tr("Page"))
+        self.search_field.setPlaceholderText(self.tr("Search the document (Ctrl+F)"))
+        self.search_field.setAccessibleName(self.tr("Search the document"))
+        self.view.setAccessibleName(self.tr("Attachment pages"))
+        self.page_label.setAccessibleName(self.tr("Page"))
         self._update_page_label()
         self._update_hits()
         self._update_zoom_label()
@@ -300,7 +302,7 @@ class PdfViewer(QWidget):
         self._update_hits()
 
     def hit_count(self) -> int:
-        return self.search_model.rowCount() if self.search_model.searchString() else 0
+        return self.search_model.rowCount(QModelIndex()) if self.search_model.searchString() else 0
 
     def current_hit(self) -> int:
         return self.view.currentSearchResultIndex()

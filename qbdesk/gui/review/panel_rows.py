@@ -11,7 +11,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QPalette
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,10 +36,24 @@ from qbdesk.services.reviewer import ApplicationView
 STATUS = {"empty": "○", "incomplete": "!", "complete": "✓"}
 
 
+RED, GREEN, GREY = QColor("#c0392b"), QColor("#1e8449"), QColor("#7f8c8d")
+
+
 def _mark(widget: QWidget, needed: bool) -> None:
     """Mark an input as needing attention (red frame via the ``needed`` property)."""
+    if bool(widget.property("needed")) == needed:
+        return  # style sheets cost a re-polish: only when it changes
     widget.setProperty("needed", needed)
     widget.setStyleSheet("[needed=\"true\"] { border: 2px solid #c0392b; }" if needed else "")
+
+
+def colour(widget: QWidget, color: QColor | None) -> None:
+    """Text colour through the palette (a style sheet per label would re-polish on every change)."""
+    palette = widget.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, color if color is not None else
+                     widget.parentWidget().palette().color(QPalette.ColorRole.WindowText) if widget.parentWidget()
+                     else palette.color(QPalette.ColorRole.WindowText))
+    widget.setPalette(palette)
 
 
 class CriterionRow(QFrame):
@@ -53,6 +67,9 @@ class CriterionRow(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.status_label = QLabel(self)
         self.status_label.setObjectName("criterionStatus")
+        bold = self.status_label.font()
+        bold.setBold(True)
+        self.status_label.setFont(bold)
         self.title = QLabel(self)
         self.title.setObjectName("criterionTitle")
         self.title.setWordWrap(True)
@@ -60,7 +77,7 @@ class CriterionRow(QFrame):
         self.problem = QLabel(self)
         self.problem.setObjectName("criterionProblem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c0392b;")
+        colour(self.problem, RED)
         self.problem.hide()
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
@@ -86,8 +103,7 @@ class CriterionRow(QFrame):
         self.status_label.setToolTip({"empty": self.tr("not filled in yet"), "incomplete": self.tr("incomplete"),
                                       "complete": self.tr("complete")}[state])
         self.status_label.setAccessibleName(self.status_label.toolTip())
-        self.status_label.setStyleSheet({"empty": "color: #7f8c8d;", "incomplete": "color: #c0392b; font-weight: bold;",
-                                         "complete": "color: #27ae60; font-weight: bold;"}[state])
+        colour(self.status_label, {"empty": GREY, "incomplete": RED, "complete": GREEN}[state])
         self.show_problem(i18n.text(problem) if (problem and show_problem) else "")
 
     def show_problem(self, text: str) -> None:
@@ -344,7 +360,7 @@ class OpinionRow(CriterionRow):
         n, need = self.characters(), self.criterion.min_length
         if need:
             self.count.setText(self.tr("{n} characters (at least {min})").format(n=n, min=need))
-            self.count.setStyleSheet("" if n >= need else "color: #c0392b;")
+            colour(self.count, None if n >= need else RED)
         else:
             self.count.setText(self.tr("{n} characters").format(n=n))
         self.count.setAccessibleName(self.count.text())

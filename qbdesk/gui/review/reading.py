@@ -113,6 +113,10 @@ class DocumentPane(QWidget):
             self.viewer.show_message(self.tr("This application has no blind attachments."))
             self.attachmentShown.emit("")
 
+    def focus_search(self) -> None:
+        """Put the keyboard in the document's search field (for a window-wide Ctrl+F)."""
+        self.viewer.focus_search()
+
     def next_attachment(self) -> None:
         n = self.attachments.count()
         if n > 1:
@@ -134,24 +138,25 @@ class DocumentPane(QWidget):
         self.attachmentShown.emit(entry if shown else "")
 
     def _summary_html(self, app: ApplicationView) -> str:
-        tr, e = self.tr, html.escape
+        e = html.escape
         parts = [f"<h3>{e(app.title)}</h3>",
-                 "<p>" + e(tr("Code {code} · program {program} · requested {amount} yuan").format(
+                 "<p>" + e(self.tr("Code {code} · program {program} · requested {amount} yuan").format(
                      code=app.code, program=app.program, amount=_money(app.requested_amount))) + "</p>"]
         tiers = self.workspace.program_view(app.program).tiers
         if app.tier:
             name = tiers.get(app.tier)
-            parts.append("<p>" + e(tr("Declared tier: {tier}").format(tier=i18n.text(name) if name else app.tier)) + "</p>")
-        parts.append(f"<h4>{e(tr('Summary'))}</h4><p>{e(app.summary) or e(tr('(none)'))}</p>")
+            parts.append("<p>" + e(self.tr("Declared tier: {tier}").format(tier=i18n.text(name) if name else app.tier)) + "</p>")
+        summary, items, none = self.tr("Summary"), self.tr("Items"), self.tr("(none)")
+        parts.append(f"<h4>{e(summary)}</h4><p>{e(app.summary) or e(none)}</p>")
         if app.items:
-            parts.append(f"<h4>{e(tr('Items'))}</h4><ol>")
+            parts.append(f"<h4>{e(items)}</h4><ol>")
             for it in app.items:
                 line = f"{it.id} · {it.title}"
                 if it.date:
                     line += f" · {it.date}"
                 if it.tier:
                     name = tiers.get(it.tier)
-                    line += " · " + tr("tier: {tier}").format(tier=i18n.text(name) if name else it.tier)
+                    line += " · " + self.tr("tier: {tier}").format(tier=i18n.text(name) if name else it.tier)
                 parts.append(f"<li>{e(line)}</li>")
             parts.append("</ol>")
         return "".join(parts)

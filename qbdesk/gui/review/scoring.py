@@ -11,10 +11,11 @@ needed is asked for then and there.
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +59,9 @@ def criterion_problems(c: Criterion, app: ApplicationView, values: dict[str, Any
     return out
 
 
+FORMS_KEPT = 6  # rubric forms kept built (one per rubric and item layout)
+
+
 class ScoringPanel(QWidget):
     changed = Signal(str)  # the application code, after each durable save
     savedStateChanged = Signal(str)  # what the saved-state label now says
@@ -75,6 +80,12 @@ class ScoringPanel(QWidget):
         self.kind.setWordWrap(True)
         self.kind.setFrameShape(QFrame.Shape.StyledPanel)
         self.kind.setStyleSheet("QLabel#programKind { background: #fdf6e3; padding: 4px; }")
+        self.qualification_toggle = QToolButton(self)
+        self.qualification_toggle.setObjectName("qualificationToggle")
+        self.qualification_toggle.setCheckable(True)
+        self.qualification_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.qualification_toggle.setAutoRaise(True)
+        self.qualification_toggle.toggled.connect(self._show_facts)
         self.qualification = QLabel(self)
         self.qualification.setObjectName("qualificationFacts")
         self.qualification.setWordWrap(True)
@@ -99,7 +110,12 @@ class ScoringPanel(QWidget):
         self.form.setObjectName("rubricForm")
         self.form_layout = QVBoxLayout(self.form)
         self.form_layout.setContentsMargins(2, 2, 2, 2)
-        self.notes = NotesBox(workspace, self)
+        self.form_layout.addWidget(self.qualification_toggle)
+        self.form_layout.addWidget(self.qualification)  # then the rubric's rows (one page per rubric), notes
+        self._forms: OrderedDict[tuple, tuple[QWidget, list[CriterionRow]]] = OrderedDict()
+        self.notes = NotesBox(workspace, self.form)
+        self.form_layout.addWidget(self.notes)
+        self.form_layout.addStretch(1)
         self.notes.saved.connect(lambda: self._saved_now())
         self.notes.failed.connect(self._show_error)
         self.scroll = QScrollArea(self)
@@ -134,8 +150,9 @@ class ScoringPanel(QWidget):
         self.qualification.setAccessibleName(self.tr("Qualification check by the coordinator (read-only)"))
         self.kind.setAccessibleName(self.tr("How this program is reviewed"))
         self.notes.retranslate()
-        for row in self.rows:
-            row.retranslate()
+        for _page, rows in self._forms.values():
+            for row in rows:
+                row.retranslate()
         if self.app is not None:
             self._header()
             self._refresh_states()
@@ -149,25 +166,15 @@ class ScoringPanel(QWidget):
         self.code, self.app, self._pending = code, app, None
         self.setUpdatesEnabled(False)
         try:
-            for row in self.rows:
-                row.setParent(None)
-                row.deleteLater()
-            while self.form_layout.count():
-                self.form_layout.takeAt(0)
-            self.rows = []
-            rubric = self.workspace.rubric(code)
-            tiers = self.workspace.program_view(app.program).tiers
-            if app.qualification:
-                self.form_layout.addWidget(self.qualification)
-            for c in rubric.criteria:
-                row = self._make_row(c, app, tiers)
-                row.edited.connect(lambda item, value, comment, row=row: self._edited(row, item, value, comment))
-                row.advance.connect(lambda row=row: self._advance(row))
-                self.rows.append(row)
-                self.form_layout.addWidget(row)
-            self.form_layout.addWidget(self.notes)
-            self.form_layout.addStretch(1)
-            self.qualification.setVisible(bool(app.qualification))
+            page, self.rows = self._form_for(app)
+            for other, _rows in self._forms.values():
+                if other is not page:
+                    other.hide()
+            page.show()
+            self.qualification_toggle.setVisible(bool(app.qualification))
+            # the facts open by themselves when one failed; all passed: one line, open on request
+            self.qualification_toggle.setChecked(any(f.result != "pass" for f in app.qualification))
+            self._show_facts(self.qualification_toggle.isChecked())
             self._load_values()
             self.notes.show_application(code)
             self._header()
@@ -179,14 +186,44 @@ class ScoringPanel(QWidget):
             self.setUpdatesEnabled(True)
         self.scroll.verticalScrollBar().setValue(0)
 
-    def _make_row(self, c: Criterion, app: ApplicationView, tiers) -> CriterionRow:
+    def _form_for(self, app: ApplicationView) -> tuple[QWidget, list[CriterionRow]]:
+        """The rows for this application's rubric and items: built once, then reused (switching stays fast)."""
+        key = (app.rubric_hash, tuple((it.id, it.tier) for it in app.items))
+        if key in self._forms:
+            self._forms.move_to_end(key)
+            page, rows = self._forms[key]
+            for row in rows:
+                if isinstance(row, ItemsRow):
+                    row.items = app.items
+                    row.retranslate()  # this application's item titles
+            return page, rows
+        page = QWidget(self.form)
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        tiers = self.workspace.program_view(app.program).tiers
+        rows = []
+        for c in self.workspace.rubric(app.code).criteria:
+            row = self._make_row(c, app, tiers, page)
+            row.edited.connect(lambda item, value, comment, row=row: self._edited(row, item, value, comment))
+            row.advance.connect(lambda row=row: self._advance(row))
+            rows.append(row)
+            page_layout.addWidget(row)
+        self.form_layout.insertWidget(1, page)
+        self._forms[key] = (page, rows)
+        while len(self._forms) > FORMS_KEPT:
+            old, _ = self._forms.popitem(last=False)[1]
+            old.hide()
+            old.deleteLater()
+        return page, rows
+
+    def _make_row(self, c: Criterion, app: ApplicationView, tiers, parent: QWidget) -> CriterionRow:
         if c.kind == "score":
-            return ScoreRow(c, self.form)
+            return ScoreRow(c, parent)
         if c.kind == "check":
-            return CheckRow(c, self.form)
+            return CheckRow(c, parent)
         if c.kind == "items":
-            return ItemsRow(c, app.items, tiers, self.form)
-        return OpinionRow(c, self.form)
+            return ItemsRow(c, app.items, tiers, parent)
+        return OpinionRow(c, parent)
 
     def _load_values(self) -> None:
         values, comments = self.workspace.values(self.code), self.workspace.comments(self.code)
@@ -212,8 +249,16 @@ class ScoringPanel(QWidget):
         if app.qualification:
             lang = i18n.current_language()
             facts = "".join(f"<li>{html.escape(f.text(lang))}</li>" for f in app.qualification)
-            self.qualification.setText(f"<b>{html.escape(self.tr('Qualification check by the coordinator (read-only)'))}"
-                                       f"</b><ul style='margin:0'>{facts}</ul>")
+            self.qualification.setText(f"<ul style='margin:0'>{facts}</ul>")
+            passed = sum(f.result == "pass" for f in app.qualification)
+            self.qualification_toggle.setText(self.tr(
+                "Qualification check by the coordinator (read-only): {passed} of {count} passed").format(
+                    passed=passed, count=len(app.qualification)))
+            self.qualification_toggle.setAccessibleName(self.qualification_toggle.text())
+
+    def _show_facts(self, on: bool) -> None:
+        self.qualification_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.qualification.setVisible(on and bool(self.app and self.app.qualification))
 
     # --- states ----------------------------------------------------------------------------
 
@@ -265,6 +310,7 @@ class ScoringPanel(QWidget):
         cid = row.criterion.id
         problem = self.workspace.check_edit(self.code, cid, item, value, comment, draft=True)
         if problem is not None:
+            self._revert(row)
             row.show_problem(self.tr("Not saved: {why}").format(why=i18n.text(problem)))
             return
         try:
@@ -279,6 +325,12 @@ class ScoringPanel(QWidget):
             self.changed.emit(self.code)
         self._refresh_states()
         self._ask_for_comment(row, item, value)
+
+    def _revert(self, row: CriterionRow) -> None:
+        """Show what is stored again (an opinion keeps its text: the expert is still typing it)."""
+        if not isinstance(row, OpinionRow):
+            cid = row.criterion.id
+            row.load(self.workspace.value(self.code, cid), self.workspace.comment(self.code, cid))
 
     def _ask_for_comment(self, row: CriterionRow, item: str, value: Any) -> None:
         """A comment or reason that has just become required is asked for at once."""
@@ -339,6 +391,8 @@ class ScoringPanel(QWidget):
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is not None and self.form.isAncestorOf(new):
             self.scroll.ensureWidgetVisible(new, 10, 30)
+            # again once the layout has settled (a form just shown has no final geometry yet)
+            QTimer.singleShot(0, new, lambda: self.scroll.ensureWidgetVisible(new, 10, 30) if new.isVisible() else None)
 
     def set_read_only(self, on: bool) -> None:
         self.read_only = on
