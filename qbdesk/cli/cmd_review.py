@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from qbdesk.cli.common import add_exit_after_args
 from qbdesk.cli.lang import h
 from qbdesk.domain.messages import count_en
 
@@ -64,6 +65,24 @@ def register(sub) -> None:
     st = a.add_parser("status", help=h("progress: applications done and missing", "评审进度：已完成和未完成的申报"))
     _common(st)
     st.set_defaults(func=run_status)
+
+    g = a.add_parser("gui", help=h("open the expert's review window", "打开评审专家工作台（图形界面）"))
+    g.add_argument("snapshot", type=Path, nargs="?", metavar="SNAPSHOT",
+                   help=h("a .qbsnap file to open (else choose one in the window)", "要打开的 .qbsnap 快照文件（不给出时在窗口中选择）"))
+    g.add_argument("--home", type=Path, metavar="DIR",
+                   help=h("the review workspace folder (default: one per snapshot in the user data folder)",
+                          "评审工作区文件夹（默认：用户数据目录下按快照分设）"))
+    g.add_argument("--passphrase-file", type=Path, metavar="F",
+                   help=h("read the snapshot passphrase from F (else the window asks for it)", "从文件 F 读取快照口令（否则由窗口询问）"))
+    g.add_argument("--lang", dest="gui_lang", choices=("zh", "en"), metavar="zh|en",
+                   help=h("the window's language (default: the one chosen last time, else zh)", "界面语言（默认：上次选择的语言，否则为中文）"))
+    g.add_argument("--lock-minutes", type=float, metavar="M",
+                   help=h("lock the window after M idle minutes (default 10, or as set before)", "闲置 M 分钟后锁定窗口（默认 10 分钟）"))
+    g.add_argument("--exit-when-ready", action="store_true",
+                   help=h("print 'ready SECONDS' once the work list is shown, then quit (for measuring)",
+                          "工作列表显示后输出“ready 秒数”并退出（用于测速）"))
+    add_exit_after_args(g)
+    g.set_defaults(func=run_gui)
 
     f = a.add_parser("finalize", help=h("write the signed, encrypted score file for the coordinator", "定稿：写出已签名、加密的评分文件"))
     _common(f)
@@ -290,6 +309,28 @@ def run_status(args, con) -> int:
                 if finalised else con.t("定稿后有改动：请再次定稿（qbdesk review finalize）",
                                         "changed since it was finalised: finalise again (qbdesk review finalize)"))
     return 0
+
+
+def run_gui(args, con) -> int:
+    from qbdesk.cli.main import STARTED
+    from qbdesk.domain.messages import Msg, QbdeskError
+
+    if args.snapshot is not None and not args.snapshot.is_file():
+        raise QbdeskError(Msg(f"找不到快照文件 {args.snapshot}", f"no snapshot file {args.snapshot}"))
+    if args.lock_minutes is not None and not args.lock_minutes > 0:
+        raise QbdeskError(Msg("--lock-minutes 须为正数", "--lock-minutes must be a positive number"))
+    secret = passphrase(args, con) if args.passphrase_file is not None else None
+    if args.exit_when_ready and (secret is None or (args.snapshot is None and args.home is None)):
+        raise QbdeskError(Msg("--exit-when-ready 需要 --passphrase-file 和 --home（或快照文件）",
+                              "--exit-when-ready needs --passphrase-file and --home (or a snapshot)"))
+    from qbdesk.gui.review.app import run
+
+    lang = args.gui_lang
+    if lang is None and (os.environ.get("QBDESK_LANG") or "--lang" in sys.argv[1:]):
+        lang = args.lang  # qbdesk --lang en review gui: the global choice, when it was made
+    return run(args.snapshot, home=args.home, passphrase=secret, lang=lang, lock_minutes=args.lock_minutes,
+               exit_when_ready=args.exit_when_ready, exit_after=args.exit_after, screenshot=args.screenshot,
+               started=STARTED)
 
 
 def run_finalize(args, con) -> int:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from importlib import import_module
 
 from qbdesk import __version__
 from qbdesk.cli import lang as lang_module
 from qbdesk.cli.lang import h
+
+STARTED = time.monotonic()  # when the process reached us: `review gui --exit-when-ready` counts from here
 
 COMMAND_MODULES = ("demo", "gui", "round", "applications", "experts", "assign", "status",
                    "leaks", "snapshots", "scores", "results", "verify", "review", "audit")

@@ -6,6 +6,10 @@ the ``gui``/``demo`` commands without loading Qt until one of them runs.
 
 from __future__ import annotations
 
+from qbdesk.gui.none_refcount import keep_none_alive
+
+keep_none_alive()  # before any Qt call: PySide6 6.12.0 on Python 3.11 (see the module)
+
 
 def run(db_url: str | None = None, *, lang: str = "zh", argv: list[str] | None = None) -> int:
     """Show the main window on ``db_url`` and run the event loop; see :func:`qbdesk.gui.app.run`."""

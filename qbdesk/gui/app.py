@@ -8,15 +8,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 import qbdesk
 from qbdesk.domain.messages import QbdeskError
 from qbdesk.gui import i18n
 from qbdesk.gui.common import tasks
-from qbdesk.gui.main_window import MainWindow
 from qbdesk.paths import resource_path
-from qbdesk.store.engine import open_database
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -59,7 +57,7 @@ def create_application(argv: list[str] | None = None, lang: str = "zh") -> QAppl
     return app
 
 
-def schedule_exit(app: QApplication, window: MainWindow, seconds: float, screenshot: Path | None) -> None:
+def schedule_exit(app: QApplication, window: QWidget, seconds: float, screenshot: Path | None) -> None:
     """Quit after ``seconds`` (for CI and smoke tests), first saving the window's own picture as PNG."""
     def done() -> None:
         if screenshot is not None:
@@ -85,6 +83,9 @@ def run(db_url: str | None, *, lang: str = "zh", argv: list[str] | None = None,
         print(exc, file=sys.stderr)
         return 2
     app = create_application(argv, lang)
+    from qbdesk.gui.main_window import MainWindow  # here: the expert's window shares create_application, not these
+    from qbdesk.store.engine import open_database
+
     try:
         db = open_database(db_url, create=db_url is None)
     except Exception as exc:

@@ -1,0 +1,299 @@
+"""The work list (objectName ``workList``): the expert's applications by program, under their opaque codes.
+
+A table model over :meth:`ReviewWorkspace.progress` (state and counts per application) behind
+a filter proxy (program, state); recused applications leave the list unless the state filter
+asks for them. Only codes, program codes and counts are shown: never a title or an applicant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
+
+from qbdesk.domain.programs import program as program_info
+from qbdesk.gui import i18n
+from qbdesk.services.reviewer import ReviewWorkspace
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+CODE_ROLE = Qt.ItemDataRole.UserRole
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2
+translate = QCoreApplication.translate
+
+NOT_STARTED, IN_PROGRESS, COMPLETE, RECUSED = "not_started", "in_progress", "complete", "recused"
+STATES = (NOT_STARTED, IN_PROGRESS, COMPLETE, RECUSED)
+STATE_NAMES = {
+    NOT_STARTED: QT_TRANSLATE_NOOP("WorkListModel", "not started"),
+    IN_PROGRESS: QT_TRANSLATE_NOOP("WorkListModel", "in progress"),
+    COMPLETE: QT_TRANSLATE_NOOP("WorkListModel", "complete"),
+    RECUSED: QT_TRANSLATE_NOOP("WorkListModel", "recused"),
+}
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    code: str
+    program: str
+    state: str
+    done: int  # required values given
+    total: int  # required values in the rubric (an items criterion: one per item)
+
+
+def _required(ws: ReviewWorkspace, code: str) -> int:
+    app = ws.application(code)
+    return sum((len(app.item_ids) if c.kind == "items" else 1) for c in ws.rubric(code).criteria if c.required)
+
+
+def work_rows(ws: ReviewWorkspace, totals: dict[str, int] | None = None) -> list[WorkRow]:
+    totals = totals if totals is not None else {}
+    rows = []
+    for p in ws.progress():
+        total = totals.get(p.code)
+        if total is None:
+            total = totals[p.code] = _required(ws, p.code)
+        if p.recused:
+            state = RECUSED
+        elif p.missing == 0:
+            state = COMPLETE
+        elif not ws.values(p.code) and not ws.comments(p.code):
+            state = NOT_STARTED
+        else:
+            state = IN_PROGRESS
+        rows.append(WorkRow(p.code, p.program, state, 0 if p.recused else max(total - p.missing, 0), total))
+    return rows
+
+
+class WorkListModel(QAbstractTableModel):
+    CODE, PROGRAM, STATE, PROGRESS = range(4)
+    HEADERS = (
+        QT_TRANSLATE_NOOP("WorkListModel", "Code"),
+        QT_TRANSLATE_NOOP("WorkListModel", "Program"),
+        QT_TRANSLATE_NOOP("WorkListModel", "State"),
+        QT_TRANSLATE_NOOP("WorkListModel", "Done"),
+    )
+
+    def __init__(self, workspace: ReviewWorkspace, parent=None):
+        super().__init__(parent)
+        self._ws = workspace
+        self._totals: dict[str, int] = {}
+        self.rows: list[WorkRow] = work_rows(workspace, self._totals)
+        self._index = {r.code: i for i, r in enumerate(self.rows)}
+
+    def refresh(self) -> None:
+        """Re-read the states (after a save, a recusal); only the rows that changed are signalled."""
+        fresh = work_rows(self._ws, self._totals)
+        for i, (old, new) in enumerate(zip(self.rows, fresh)):
+            if old != new:
+                self.rows[i] = new
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
+
+    def row_of(self, code: str) -> int:
+        return self._index.get(code, -1)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt's names)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return translate("WorkListModel", self.HEADERS[section])
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], index.column()
+        if role == CODE_ROLE:
+            return row.code
+        if role == STATE_ROLE:
+            return row.state
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.CODE:
+                return row.code
+            if col == self.PROGRAM:
+                return row.program
+            if col == self.STATE:
+                return translate("WorkListModel", STATE_NAMES[row.state])
+            return "—" if row.state == RECUSED else f"{row.done}/{row.total}"
+        if role == SORT_ROLE:
+            if col == self.STATE:
+                return STATES.index(row.state)
+            if col == self.PROGRESS:
+                return row.done / row.total if row.total else 1.0
+            return (row.program, row.code) if col == self.PROGRAM else row.code
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.PROGRAM:
+            return program_info(row.program).name(i18n.current_language())
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            state = translate("WorkListModel", STATE_NAMES[row.state])
+            return translate("WorkListModel", "{code}, {program}, {state}, {done} of {total} done").format(
+                code=row.code, program=row.program, state=state, done=row.done, total=row.total)
+        if role == Qt.ItemDataRole.ForegroundRole and row.state == RECUSED:
+            from PySide6.QtGui import QColor
+
+            return QColor("#808080")
+        return None
+
+
+class WorkListFilter(QSortFilterProxyModel):
+    """Program and state filters; ``ACTIVE`` (the default) is every state but recused."""
+
+    ACTIVE, ALL = "active", "all"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.program = ""
+        self.state = self.ACTIVE
+        self.setSortRole(SORT_ROLE)
+
+    def set_filters(self, program: str, state: str) -> None:
+        self.refilter(lambda: setattr(self, "program", program) or setattr(self, "state", state))
+
+    def refilter(self, change=None) -> None:
+        """Apply a filter change (or the rows' new states) the way this Qt wants it."""
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.10
+            self.beginFilterChange()
+            if change is not None:
+                change()
+            self.endFilterChange()
+        else:
+            if change is not None:
+                change()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        index = model.index(source_row, 0, source_parent)
+        row_state = model.data(index, STATE_ROLE)
+        if self.program and model.rows[source_row].program != self.program:
+            return False
+        if self.state == self.ACTIVE:
+            return row_state != RECUSED
+        return self.state == self.ALL or row_state == self.state
+
+    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:  # noqa: N802
+        return self.sourceModel().data(left, SORT_ROLE) < self.sourceModel().data(right, SORT_ROLE)
+
+
+class WorkList(QWidget):
+    """Filters, the list, and a one-line summary; ``currentChanged(code)`` as the selection moves."""
+
+    currentChanged = Signal(str)  # noqa: N815 (a Qt signal's name)
+
+    def __init__(self, workspace: ReviewWorkspace, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("workListPane")
+        self._ws = workspace
+        self.model = WorkListModel(workspace, self)
+        self.proxy = WorkListFilter(self)
+        self.proxy.setSourceModel(self.model)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        filters = QHBoxLayout()
+        self.program_filter = QComboBox()
+        self.program_filter.setObjectName("programFilter")
+        self.program_filter.setAccessibleName(self.tr("Filter by program"))
+        self.program_filter.addItem(self.tr("All programs"), "")
+        for code in sorted({r.program for r in self.model.rows}):
+            self.program_filter.addItem(code, code)
+            self.program_filter.setItemData(self.program_filter.count() - 1,
+                                            program_info(code).name(i18n.current_language()),
+                                            Qt.ItemDataRole.ToolTipRole)
+        self.state_filter = QComboBox()
+        self.state_filter.setObjectName("stateFilter")
+        self.state_filter.setAccessibleName(self.tr("Filter by state"))
+        self.state_filter.addItem(self.tr("To review (not recused)"), WorkListFilter.ACTIVE)
+        for state in STATES:
+            self.state_filter.addItem(translate("WorkListModel", STATE_NAMES[state]), state)
+        self.state_filter.addItem(self.tr("All states"), WorkListFilter.ALL)
+        for combo in (self.program_filter, self.state_filter):
+            combo.currentIndexChanged.connect(self._filter)
+            filters.addWidget(combo, 1)
+        layout.addLayout(filters)
+        self.view = QTreeView()
+        self.view.setObjectName("workList")
+        self.view.setAccessibleName(self.tr("Work list"))
+        self.view.setModel(self.proxy)
+        self.view.setRootIsDecorated(False)
+        self.view.setUniformRowHeights(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(WorkListModel.PROGRAM, Qt.SortOrder.AscendingOrder)
+        self.view.header().setStretchLastSection(True)
+        self.view.selectionModel().currentRowChanged.connect(self._current)
+        layout.addWidget(self.view, 1)
+        self.summary = QLabel()
+        self.summary.setObjectName("workSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self._update_summary()
+        for col in range(WorkListModel.PROGRESS):
+            self.view.resizeColumnToContents(col)
+
+    def _filter(self) -> None:
+        self.proxy.set_filters(self.program_filter.currentData() or "", self.state_filter.currentData())
+
+    def _current(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if current.isValid():
+            self.currentChanged.emit(current.data(CODE_ROLE))
+
+    def _update_summary(self) -> None:
+        counts = {s: sum(1 for r in self.model.rows if r.state == s) for s in STATES}
+        self.summary.setText(self.tr("{total} applications: {done} complete, {started} in progress, {new} not "
+                                     "started, {recused} recused").format(
+            total=len(self.model.rows), done=counts[COMPLETE], started=counts[IN_PROGRESS],
+            new=counts[NOT_STARTED], recused=counts[RECUSED]))
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        self._update_summary()
+
+    def current_code(self) -> str:
+        index = self.view.currentIndex()
+        return index.data(CODE_ROLE) if index.isValid() else ""
+
+    def visible_codes(self) -> list[str]:
+        return [self.proxy.index(r, 0).data(CODE_ROLE) for r in range(self.proxy.rowCount())]
+
+    def select(self, code: str) -> bool:
+        """Make ``code`` current (widening the filters if it is hidden); False if it is not in the list."""
+        row = self.model.row_of(code)
+        if row < 0:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            self.program_filter.setCurrentIndex(0)
+            self.state_filter.setCurrentIndex(self.state_filter.findData(WorkListFilter.ALL))
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.view.scrollTo(index)
+        return True
+
+    def next_incomplete(self) -> str:
+        """The next application (in the list's order, after the current one, wrapping) not complete nor recused."""
+        codes = [self.proxy.index(r, 0).data(CODE_ROLE) for r in range(self.proxy.rowCount())]
+        states = {r.code: r.state for r in self.model.rows}
+        if not codes:
+            codes = [r.code for r in self.model.rows]
+        start = codes.index(self.current_code()) + 1 if self.current_code() in codes else 0
+        for code in codes[start:] + codes[:start]:
+            if states[code] in (NOT_STARTED, IN_PROGRESS):
+                return code
+        return ""
