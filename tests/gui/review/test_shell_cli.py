@@ -91,3 +91,24 @@ def test_finalise_then_reopen_for_correction_says_the_next_sequence(qtbot, windo
     assert window.reopen_action.isEnabled()
     window.reopen_action.trigger()
     assert not ws.finalised and "第 2 版" in window.export_label.text()
+
+
+@pytest.mark.tools
+def test_the_printed_scorecards_are_the_experts_values_blind_and_in_chinese(qtbot, window, tmp_path, need_tool):
+    from qbdesk.gui.review.shell_common import grouped
+
+    ws = window.ws
+    complete(ws)  # noqa: F405
+    dialog = window.open_finalise()
+    dialog.finalise()
+    pdf = tmp_path / "cards.pdf"
+    window._choose_pdf = lambda: str(pdf)
+    window.save_pdf()
+    text = subprocess.run([need_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = "".join(text.split())
+    assert flat.count("评分表—") == len(ws.applications) and "专家签名" in flat
+    for app in ws.applications:
+        assert app.code in flat and app.title not in flat  # codes, never the titles
+    assert "".join(grouped(dialog.result_.digest).split()) in flat and ws.expert_fingerprint in flat
+    assert "Criterion" not in text and "Signature" not in text
