@@ -41,6 +41,7 @@ def office(tmp_path_factory):
     from qbdesk.cli.main import main
 
     root = tmp_path_factory.mktemp("office")
+    before = os.environ.get("QBDESK_COORDINATOR_PASSPHRASE")
     os.environ["QBDESK_COORDINATOR_PASSPHRASE"] = COORDINATOR_PASSPHRASE
     try:
         assert main(["--lang", "en", "demo", "--no-gui", "--out", str(root / "demo")]) == 0
@@ -52,8 +53,11 @@ def office(tmp_path_factory):
                      ["snapshots", "build", "--db", db, "--out", str(root / "usb"), "--keys", str(root / "keys"),
                       "--passphrases-out", str(root / "passphrases.csv")]):
             assert main(["--lang", "en", *argv]) == 0, argv
-    finally:
-        os.environ.pop("QBDESK_COORDINATOR_PASSPHRASE", None)
+    finally:  # as it was: other tests' set-up may have put it there
+        if before is None:
+            os.environ.pop("QBDESK_COORDINATOR_PASSPHRASE", None)
+        else:
+            os.environ["QBDESK_COORDINATOR_PASSPHRASE"] = before
     with open(root / "passphrases.csv", encoding="utf-8-sig") as f:
         slip = next(row for row in csv.DictReader(f) if row["expert_id"] == "E01")
     identities, texts = set(), set()
