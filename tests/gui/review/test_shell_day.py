@@ -317,6 +317,7 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
     # --- the coordinator takes the file, with exactly the values typed
     from qbdesk.cli.main import main
 
+    monkeypatch.setenv("QBDESK_COORDINATOR_PASSPHRASE", COORDINATOR_PASSPHRASE)  # the one the keys were made with
     assert main(["--lang", "en", "scores", "import", "--db", office["db"], "--keys", str(office["keys"]),
                  str(score_file)]) == 0
     con = sqlite3.connect(office["root"] / "round.sqlite")
