@@ -99,7 +99,7 @@ def _run(args, scratch: Path) -> int:
     QTest.qWait(800)
     shot("reading")
     complete(win.ws, skip=tuple(codes[:2]))
-    win.worklist.refresh()
+    win._after_recusal_change()  # the work list and status bar re-read, as after a save in the panel
     win.show_overview()
     shot("overview")
     win.tabs.setCurrentIndex(0)
@@ -107,7 +107,7 @@ def _run(args, scratch: Path) -> int:
     shot("missing")
     dialog.reject()
     complete(win.ws)
-    win.worklist.refresh()
+    win._after_recusal_change()
     usb = scratch / "usb"
     usb.mkdir()
     win._choose_folder = lambda: str(usb)

@@ -1003,6 +1003,46 @@ Application ▸ Withdraw the recusal, to score it after all.</source>
         <translation>草稿</translation>
     </message>
     <message>
+        <source>Scorecard</source>
+        <translation>评分表</translation>
+    </message>
+    <message>
+        <source>Expert</source>
+        <translation>评审专家</translation>
+    </message>
+    <message>
+        <source>Criterion</source>
+        <translation>评分项</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>评分</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Score file digest</source>
+        <translation>评分文件摘要</translation>
+    </message>
+    <message>
+        <source>Expert key fingerprint</source>
+        <translation>专家密钥指纹</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>专家签名</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
         <source>No application to print: every one is recused.</source>
         <translation>没有可打印的申报：全部已回避。</translation>
     </message>

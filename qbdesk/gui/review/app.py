@@ -43,8 +43,9 @@ class ReviewShell(QObject):
         self.start.opened.connect(self._opened)
 
     def begin(self, snapshot: Path | None, home: Path | None, passphrase: str | None) -> None:
-        self.start.show()
-        if passphrase is not None and (snapshot is not None or home is not None):
+        if passphrase is None or (snapshot is None and home is None):
+            self.start.show()
+        if passphrase is not None and (snapshot is not None or home is not None):  # shown only if it fails
             target = home if home is not None else None
             if snapshot is not None and target is None:
                 from qbdesk.gui.review.start import default_home

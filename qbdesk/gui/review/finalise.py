@@ -99,6 +99,7 @@ class FinaliseDialog(QDialog):
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
         layout.addWidget(self.error)
+        layout.addStretch(0)  # takes the list's room once it is hidden: the result stays at the top
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.finalise_button = QPushButton(self.tr("&Finalise and export…"))
         self.finalise_button.setObjectName("finaliseButton")
@@ -175,6 +176,7 @@ class FinaliseDialog(QDialog):
         self.fingerprint_label.setText(result.fingerprint)
         self.missing.hide()
         self.result_box.show()
+        self.layout().setStretch(self.layout().count() - 2, 1)
         self.finalised.emit(result)
 
     def _failed(self, exc: BaseException) -> None:

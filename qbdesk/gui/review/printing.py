@@ -68,6 +68,18 @@ def scorecards_html(ws: ReviewWorkspace) -> str:
     else:
         digest = escape(translate("Scorecard", "(draft: not finalised since the last change)"))
         stamp = translate("Scorecard", "Draft")
+    label = {  # outside the f-strings, where lupdate sees them
+        "scorecard": translate("Scorecard", "Scorecard"),
+        "expert": translate("Scorecard", "Expert"),
+        "criterion": translate("Scorecard", "Criterion"),
+        "value": translate("Scorecard", "Value"),
+        "comment": translate("Scorecard", "Comment"),
+        "total": translate("Scorecard", "Total"),
+        "score_file_digest": translate("Scorecard", "Score file digest"),
+        "expert_key_fingerprint": translate("Scorecard", "Expert key fingerprint"),
+        "signature": translate("Scorecard", "Signature"),
+        "date": translate("Scorecard", "Date"),
+    }
     pages = []
     for n, app in enumerate(a for a in ws.applications if a.code not in ws.recusals):
         rubric = ws.rubric(app.code)
@@ -79,17 +91,17 @@ def scorecards_html(ws: ReviewWorkspace) -> str:
         brk = ' style="page-break-before: always"' if n else ""
         pages.append(f"""
 <div{brk}>
-<h2>{escape(translate("Scorecard", "Scorecard"))} — {escape(app.code)}</h2>
+<h2>{escape(label['scorecard'])} — {escape(app.code)}</h2>
 <p>{escape(round_name)} ({year}) · {escape(app.program)} {escape(program_info(app.program).name(lang))}<br>
-{escape(translate("Scorecard", "Expert"))}: {escape(ws.expert_id)} · {escape(stamp)}</p>
+{escape(label['expert'])}: {escape(ws.expert_id)} · {escape(stamp)}</p>
 <table border="1" cellspacing="0" cellpadding="4" width="100%">
-<tr><th>{escape(translate("Scorecard", "Criterion"))}</th><th>{escape(translate("Scorecard", "Value"))}</th><th>{escape(translate("Scorecard", "Comment"))}</th></tr>
+<tr><th>{escape(label['criterion'])}</th><th>{escape(label['value'])}</th><th>{escape(label['comment'])}</th></tr>
 {''.join(rows)}
-<tr><td><b>{escape(translate("Scorecard", "Total"))}</b></td><td><b>{_number(_total(ws, app.code))}</b></td><td></td></tr>
+<tr><td><b>{escape(label['total'])}</b></td><td><b>{_number(_total(ws, app.code))}</b></td><td></td></tr>
 </table>
-<p>{escape(translate("Scorecard", "Score file digest"))}:<br><tt>{digest}</tt><br>
-{escape(translate("Scorecard", "Expert key fingerprint"))}: <tt>{escape(ws.expert_fingerprint)}</tt></p>
-<p><br>{escape(translate("Scorecard", "Signature"))}: ______________________ &nbsp;&nbsp; {escape(translate("Scorecard", "Date"))}: ______________</p>
+<p>{escape(label['score_file_digest'])}:<br><tt>{digest}</tt><br>
+{escape(label['expert_key_fingerprint'])}: <tt>{escape(ws.expert_fingerprint)}</tt></p>
+<p><br>{escape(label['signature'])}: ______________________ &nbsp;&nbsp; {escape(label['date'])}: ______________</p>
 </div>""")
     if not pages:
         none = translate("Scorecard", "No application to print: every one is recused.")

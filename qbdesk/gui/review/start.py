@@ -313,6 +313,7 @@ class StartWindow(QWidget):
         self._ask(lambda secret: open_snapshot(snapshot, home, secret), prompt, self._snapshot_opened)
 
     def _snapshot_opened(self, ws: ReviewWorkspace) -> None:
+        self.show()  # the comparison with the slip is on this window
         shell_settings.remember_workspace(ws.home)
         if shell_settings.is_confirmed(ws.snapshot_digest) and not self._pending(ws):
             self._finish(ws)
@@ -332,6 +333,7 @@ class StartWindow(QWidget):
             then, again = self._workspace_reopened, (lambda: self.reopen(home))
 
         def failed(exc: BaseException) -> None:
+            self.show()
             self.say(i18n.error_text(exc))
             if isinstance(exc, WorkspaceError) and exc.code in ("wrong_passphrase", "key"):
                 again()
@@ -348,6 +350,7 @@ class StartWindow(QWidget):
     def _workspace_reopened(self, ws: ReviewWorkspace) -> None:
         shell_settings.remember_workspace(ws.home)
         if self._pending(ws):
+            self.show()
             self._show_check(ws)
         else:
             self._finish(ws)

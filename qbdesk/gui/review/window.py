@@ -175,13 +175,14 @@ class ReviewWindow(QMainWindow):
         self.reading.setObjectName("readingStack")
         self.reading.addWidget(self.reading_splitter)
         self.reading.addWidget(self.notice)
-        self.overview = shell_panels.overview_view(ws)
-        self.overview.applicationActivated.connect(self._overview_activated)
+        self.overview = None  # made when its tab is first shown: 500 × 12 cells need not slow the start
+        self.overview_page = QStackedWidget()
+        self.overview_page.setObjectName("overviewPage")
         self.tabs = QTabWidget()
         self.tabs.setObjectName("reviewTabs")
         self.tabs.addTab(self.reading, self.tr("Reading and scoring"))
-        self.tabs.addTab(self.overview, self.tr("My overview"))
-        self.tabs.currentChanged.connect(lambda i: self.overview.refresh() if i == 1 else None)
+        self.tabs.addTab(self.overview_page, self.tr("My overview"))
+        self.tabs.currentChanged.connect(self._tab_changed)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.setObjectName("mainSplitter")
         body.addWidget(self.worklist)
@@ -201,6 +202,16 @@ class ReviewWindow(QMainWindow):
             self.worklist.select(first)
         self.worklist.view.setFocus()
         QTimer.singleShot(0, self.workListShown)
+
+    def _tab_changed(self, index: int) -> None:
+        if index != 1:
+            return
+        if self.overview is None:
+            self.overview = shell_panels.overview_view(self.ws)
+            self.overview.applicationActivated.connect(self._overview_activated)
+            self.overview_page.addWidget(self.overview)
+        else:
+            self.overview.refresh()
 
     def _say_notice(self, text: str) -> None:
         if self.worklist is None:
@@ -283,7 +294,7 @@ class ReviewWindow(QMainWindow):
     def show_overview(self) -> None:
         if self.worklist is not None:
             self.tabs.setCurrentIndex(1)
-            self.overview.setFocus()
+            self.overview.setFocus()  # made by the tab change
 
     def _overview_activated(self, code: str) -> None:
         self.tabs.setCurrentIndex(0)

@@ -68,7 +68,7 @@ def work_rows(ws: ReviewWorkspace, totals: dict[str, int] | None = None) -> list
             state = RECUSED
         elif p.missing == 0:
             state = COMPLETE
-        elif not ws.values(p.code) and not ws.comments(p.code):
+        elif p.missing >= total:  # every required value still missing (no copy of the values needed)
             state = NOT_STARTED
         else:
             state = IN_PROGRESS

@@ -41,6 +41,7 @@ def office(tmp_path_factory):
     from qbdesk.cli.main import main
 
     root = tmp_path_factory.mktemp("office")
+    before = os.environ.get("QBDESK_COORDINATOR_PASSPHRASE")
     os.environ["QBDESK_COORDINATOR_PASSPHRASE"] = COORDINATOR_PASSPHRASE
     try:
         assert main(["--lang", "en", "demo", "--no-gui", "--out", str(root / "demo")]) == 0
@@ -52,8 +53,11 @@ def office(tmp_path_factory):
                      ["snapshots", "build", "--db", db, "--out", str(root / "usb"), "--keys", str(root / "keys"),
                       "--passphrases-out", str(root / "passphrases.csv")]):
             assert main(["--lang", "en", *argv]) == 0, argv
-    finally:
-        os.environ.pop("QBDESK_COORDINATOR_PASSPHRASE", None)
+    finally:  # as it was: other tests' set-up may have put it there
+        if before is None:
+            os.environ.pop("QBDESK_COORDINATOR_PASSPHRASE", None)
+        else:
+            os.environ["QBDESK_COORDINATOR_PASSPHRASE"] = before
     with open(root / "passphrases.csv", encoding="utf-8-sig") as f:
         slip = next(row for row in csv.DictReader(f) if row["expert_id"] == "E01")
     identities, texts = set(), set()
@@ -313,6 +317,7 @@ def test_the_experts_whole_day(qtbot, office, tmp_path, monkeypatch):
     # --- the coordinator takes the file, with exactly the values typed
     from qbdesk.cli.main import main
 
+    monkeypatch.setenv("QBDESK_COORDINATOR_PASSPHRASE", COORDINATOR_PASSPHRASE)  # the one the keys were made with
     assert main(["--lang", "en", "scores", "import", "--db", office["db"], "--keys", str(office["keys"]),
                  str(score_file)]) == 0
     con = sqlite3.connect(office["root"] / "round.sqlite")
