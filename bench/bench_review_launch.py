@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_review_store import APPLICATIONS, PASSPHRASE, make_snapshot, rubric12  # noqa: E402
+from bench_review_store import APPLICATIONS, PASSPHRASE, make_snapshot, rubric12
 
 BARE = """
 import sys, time

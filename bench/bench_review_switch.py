@@ -31,17 +31,17 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pyrage  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+import pyrage
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
-import qbdesk.gui  # noqa: E402,F401  (before any Qt call)
-from qbdesk.domain.rubric import load_rubric_data, shipped_rubric  # noqa: E402
-from qbdesk.formats.snapshot import SnapshotWriter  # noqa: E402
-from qbdesk.reports.fonts import register_cjk_font  # noqa: E402
-from qbdesk.services.reviewer import open_snapshot  # noqa: E402
-from qbdesk.services.snapshot_meta import DECLARATION  # noqa: E402
+import qbdesk.gui  # noqa: F401  (before any Qt call)
+from qbdesk.domain.rubric import load_rubric_data, shipped_rubric
+from qbdesk.formats.snapshot import SnapshotWriter
+from qbdesk.reports.fonts import register_cjk_font
+from qbdesk.services.reviewer import open_snapshot
+from qbdesk.services.snapshot_meta import DECLARATION
 
 PASSPHRASE = "BENCH-ONLY-PASSPHRASE-0001"
 LINE = "本项目围绕关键工序开展质量提升工作，建立了覆盖设计、采购、制造和服务的全过程质量管理体系。"

@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import random
 import shutil
 import sys
@@ -595,6 +596,10 @@ def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monk
     ]
     pools = []
     real_start = scores._start_pool
+    # What this test compares is the workers' result with the serial one, so it forks even when an
+    # earlier GUI test in this process left a Qt pool thread registered with `threading` (the
+    # import itself rightly reads serially then).
+    monkeypatch.setattr(scores, "_fork_context", lambda: multiprocessing.get_context("fork"))
     monkeypatch.setattr(scores, "_start_pool", lambda workers: pools.append(real_start(workers)) or pools[-1])
     serial_url = env.copy_to(env.db)
     parallel = import_score_files(env.db.sessions, env.rid, batch, keys=env.keys, workers=2)

@@ -82,7 +82,7 @@ class DeclarationView(QWidget):
         bar.valueChanged.connect(self._check_end)
         bar.rangeChanged.connect(lambda *_: self._check_end())
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._check_end()
         self.text.setFocus()

@@ -53,7 +53,7 @@ def missing_lines(ws: ReviewWorkspace) -> list[tuple[str, tuple[str, str, str]]]
 
 
 class FinaliseDialog(QDialog):
-    jumpTo = Signal(str, str, str)  # noqa: N815 (code, criterion, item)
+    jumpTo = Signal(str, str, str)
     finalised = Signal(object)  # FinalizeResult
 
     def __init__(self, workspace: ReviewWorkspace, *, choose_folder: Callable[[], str] | None = None,

@@ -44,7 +44,7 @@ class IdleLock(QObject):
     def resume(self) -> None:
         self.timer.start()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in ACTIVITY and self.timer.isActive():
             self.timer.start()  # restart the countdown
         return False

@@ -76,7 +76,7 @@ class StepValidator(QValidator):
             return QValidator.State.Intermediate, off
         return QValidator.State.Invalid, off
 
-    def validate(self, text: str, pos: int):  # noqa: D401 - Qt's signature
+    def validate(self, text: str, pos: int):
         state, why = self.problem(text)
         if state == QValidator.State.Invalid:
             self.refused.emit(text, why)

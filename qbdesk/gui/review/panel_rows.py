@@ -10,9 +10,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QPalette
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -31,7 +30,6 @@ from qbdesk.domain.messages import Msg
 from qbdesk.domain.rubric import Criterion
 from qbdesk.gui import i18n
 from qbdesk.gui.review.panel_inputs import ScoreEdit, fmt
-from qbdesk.services.reviewer import ApplicationView
 
 STATUS = {"empty": "○", "incomplete": "!", "complete": "✓"}
 

@@ -22,8 +22,8 @@ class Placeholder(QLabel):
     """FALLBACK ONLY: stands in for a widget that is not available in this build."""
 
     changed = Signal(str)
-    savedStateChanged = Signal(str)  # noqa: N815
-    applicationActivated = Signal(str)  # noqa: N815
+    savedStateChanged = Signal(str)
+    applicationActivated = Signal(str)
 
     def __init__(self, object_name: str, parent: QWidget | None = None):
         super().__init__(parent)

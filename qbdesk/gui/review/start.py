@@ -280,11 +280,11 @@ class StartWindow(QWidget):
         files = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
         return files[0] if len(files) == 1 and files[0].suffix.lower() == SNAPSHOT_SUFFIX else None
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def dragEnterEvent(self, event) -> None:
         if self._dropped_snapshot(event) is not None:
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         path = self._dropped_snapshot(event)
         if path is not None:
             event.acceptProposedAction()
@@ -403,7 +403,7 @@ class StartWindow(QWidget):
     def current_workspace(self) -> ReviewWorkspace | None:
         return self._workspace
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         if self._workspace is not None:
             self._workspace.close()
             self._workspace = None

@@ -41,9 +41,9 @@ def is_finalised(ws: ReviewWorkspace) -> bool:
 class ReviewWindow(QMainWindow):
     DECLARATION, WORK, LOCKED = 0, 1, 2
     READING, NOTICE = 0, 1
-    languageChosen = Signal(str)  # noqa: N815
+    languageChosen = Signal(str)
     purged = Signal(list)
-    workListShown = Signal()  # noqa: N815
+    workListShown = Signal()
 
     def __init__(self, workspace: ReviewWorkspace, *, lock_minutes: float | None = None,
                  choose_folder: Callable[[], str] | None = None, choose_pdf: Callable[[], str] | None = None,
@@ -467,7 +467,7 @@ class ReviewWindow(QMainWindow):
             shell_settings.set_language(lang)
             self.languageChosen.emit(lang)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         if self.worklist is not None:
             shell_settings.set_splitter_state(self.reading_splitter.saveState())
         self.idle.stop()

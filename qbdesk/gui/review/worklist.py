@@ -103,13 +103,13 @@ class WorkListModel(QAbstractTableModel):
     def row_of(self, code: str) -> int:
         return self._index.get(code, -1)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802 (Qt's names)
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return translate("WorkListModel", self.HEADERS[section])
         return None
@@ -175,7 +175,7 @@ class WorkListFilter(QSortFilterProxyModel):
                 change()
             self.invalidateFilter()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
         row_state = model.data(index, STATE_ROLE)
@@ -185,14 +185,14 @@ class WorkListFilter(QSortFilterProxyModel):
             return row_state != RECUSED
         return self.state == self.ALL or row_state == self.state
 
-    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:  # noqa: N802
+    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
         return self.sourceModel().data(left, SORT_ROLE) < self.sourceModel().data(right, SORT_ROLE)
 
 
 class WorkList(QWidget):
     """Filters, the list, and a one-line summary; ``currentChanged(code)`` as the selection moves."""
 
-    currentChanged = Signal(str)  # noqa: N815 (a Qt signal's name)
+    currentChanged = Signal(str)
 
     def __init__(self, workspace: ReviewWorkspace, parent: QWidget | None = None):
         super().__init__(parent)

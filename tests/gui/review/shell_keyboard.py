@@ -103,7 +103,7 @@ def score_application(window, typed: dict[Key, object], *, stop_at: set[tuple[st
         else:
             raise AssertionError(f"unexpected input in focus: {name!r} in {row.objectName()}")
 
-        def stored() -> bool:
+        def stored(key=key, value=value) -> bool:
             v = ws.value(*key) if key[2] else ws.value(key[0], key[1])
             return (v.get("accepted") is True) if key[2] else v == value
 

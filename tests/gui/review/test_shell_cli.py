@@ -81,7 +81,7 @@ def test_purge_names_what_it_removes_and_needs_the_confirmation(qtbot, window):
 
 def test_finalise_then_reopen_for_correction_says_the_next_sequence(qtbot, window, tmp_path):
     ws = window.ws
-    complete(ws)  # noqa: F405
+    complete(ws)
     window.worklist.refresh()
     dialog = window.open_finalise()
     assert dialog.finalise_button.isEnabled()
@@ -98,7 +98,7 @@ def test_the_printed_scorecards_are_the_experts_values_blind_and_in_chinese(qtbo
     from qbdesk.gui.review.shell_common import grouped
 
     ws = window.ws
-    complete(ws)  # noqa: F405
+    complete(ws)
     dialog = window.open_finalise()
     dialog.finalise()
     pdf = tmp_path / "cards.pdf"

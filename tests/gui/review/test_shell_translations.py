@@ -56,7 +56,7 @@ def screens(qtbot, opened, tmp_path):
         win.show_overview()
         yield "overview", win
         yield "finalise checklist", win.open_finalise()
-        complete(ws)  # noqa: F405
+        complete(ws)
         win.worklist.refresh()
         win.finalise_dialog.reject()
         final = win.open_finalise()

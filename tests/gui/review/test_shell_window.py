@@ -34,7 +34,7 @@ def test_the_declaration_comes_before_any_application(qtbot, opened):
         QTest.keyClick(view.text, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(view.read.isEnabled)
         assert not view.sign.isEnabled()
-        type_text(view.conflicts, "无")  # noqa: F405
+        type_text(view.conflicts, "无")
         view.read.setFocus()
         QTest.keyClick(view.read, Qt.Key.Key_Space)
         assert view.sign.isEnabled()
@@ -89,7 +89,7 @@ def test_recusal_needs_a_reason_leaves_the_list_and_can_be_withdrawn(qtbot, wind
     dialog = window.findChild(object, "recusalDialog")
     assert dialog is not None and dialog.isVisible()
     assert not dialog.ok.isEnabled(), "a recusal needs a reason"
-    type_text(dialog.reason, "本人曾为该单位提供咨询")  # noqa: F405
+    type_text(dialog.reason, "本人曾为该单位提供咨询")
     assert dialog.ok.isEnabled()
     QTest.keyClick(dialog.reason, Qt.Key.Key_Tab)
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
@@ -120,7 +120,7 @@ def test_idle_lock_hides_everything_and_asks_the_passphrase(qtbot, window):
     qtbot.waitUntil(lambda: field.isEnabled(), timeout=10000)
     assert window.is_locked() and "passphrase" in window.lock_view.error.text().lower() or "口令" in window.lock_view.error.text()
     field.clear()
-    QTest.keyClicks(field, PASSPHRASE.lower())  # as on the slip: case does not matter  # noqa: F405
+    QTest.keyClicks(field, PASSPHRASE.lower())  # as on the slip: case does not matter
     QTest.keyClick(field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not window.is_locked(), timeout=10000)
     assert window.windowTitle() == title and window.work.isVisible()
