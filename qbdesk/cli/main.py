@@ -17,7 +17,7 @@ from qbdesk.cli import lang as lang_module
 from qbdesk.cli.lang import h
 
 COMMAND_MODULES = ("demo", "gui", "round", "applications", "experts", "assign", "status",
-                   "leaks", "snapshots", "scores", "verify", "review", "audit")
+                   "leaks", "snapshots", "scores", "verify", "review", "audit", "selftest")
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
