@@ -28,15 +28,17 @@ def qt_probes():
     try:
         from qbdesk.gui.selftest_probe import probes
     except ImportError as e:  # PySide6 not installed, or its system libraries missing
-        why = Msg(f"未运行：无法加载 Qt（{e}）", f"not run: Qt cannot be loaded ({e})")
-        if getattr(sys, "frozen", False):
-            def broken(_pdf: bytes) -> Msg:
-                from qbdesk.services.selftest import SelftestFailure
+        why = Msg(f"无法加载 Qt（{e}）", f"Qt cannot be loaded ({e})")
+    else:
+        return probes()
+    if getattr(sys, "frozen", False):
+        def broken(_pdf: bytes) -> Msg:
+            from qbdesk.services.selftest import SelftestFailure
 
-                raise SelftestFailure(Msg(f"无法加载 Qt（{e}）", f"Qt cannot be loaded ({e})"))
-            return [Probe("qt", Msg("Qt 界面", "Qt widgets"), broken)]
-        return [Probe("qt", Msg("Qt 界面", "Qt widgets"), lambda _pdf: Msg("", ""), skip=why)]
-    return probes()
+            raise SelftestFailure(why)
+        return [Probe("qt", Msg("Qt 界面", "Qt widgets"), broken)]
+    return [Probe("qt", Msg("Qt 界面", "Qt widgets"), lambda _pdf: why,
+                  skip=Msg(f"未运行：{why.zh}", f"not run: {why.en}"))]
 
 
 def run(args, con) -> int:

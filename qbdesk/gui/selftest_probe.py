@@ -96,5 +96,5 @@ def probes() -> list[Probe]:
     return [
         Probe("qt", Msg("Qt 界面（offscreen 平台）", "Qt widgets (offscreen platform)"), check_platform),
         Probe("fonts", Msg("中文字体与翻译", "CJK font and translations"), check_fonts_and_translations),
-        Probe("pdf", Msg("QtPdf 内存中打开 PDF", "QtPdf opens a PDF from memory"), check_pdf),
+        Probe("pdf", Msg("QtPdf 内存中打开 PDF", "QtPdf opens a PDF from memory"), check_pdf, needs_pdf=True),
     ]

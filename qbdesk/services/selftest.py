@@ -77,6 +77,7 @@ class Probe:
     title: Msg
     run: Callable[[bytes], Msg]
     skip: Msg | None = None
+    needs_pdf: bool = False  # run only once an attachment was decrypted
 
 
 def _fail(zh: str, en: str) -> SelftestFailure:
@@ -273,7 +274,7 @@ def run_selftest(*, keep: bool = False, probes: Sequence[Probe] = (), fixture: P
         good = step("finalize", Msg("定稿", "finalise"), run.finalize, blocked=not good)
         step("verify", Msg("按评审组织方方式核验评分文件", "verify the score file as the coordinator"), run.verify, blocked=not good)
         for probe in probes:
-            step(probe.key, probe.title, lambda p=probe: p.run(run.pdf), blocked=not read, skip=probe.skip)
+            step(probe.key, probe.title, lambda p=probe: p.run(run.pdf), blocked=probe.needs_pdf and not read, skip=probe.skip)
     finally:
         run.close()
         if keep:
