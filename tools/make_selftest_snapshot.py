@@ -61,15 +61,15 @@ def _small_pdfs(package: Path, program: str) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    for pdf in package.glob("*.pdf"):
+    for n, pdf in enumerate(sorted(package.glob("*.pdf")), start=1):
         c = canvas.Canvas(str(pdf), pagesize=A4, invariant=1)
         c.setTitle("TEST-ONLY qbdesk selftest")
         c.setFont("Helvetica-Bold", 20)
         c.drawString(72, 760, "TEST-ONLY - qbdesk selftest")
         c.setFont("Helvetica", 12)
-        for n, line in enumerate((f"A synthetic attachment of program {program} ({pdf.stem}).",
+        for k, line in enumerate((f"Synthetic attachment {n} of a program {program} application.",
                                   "Not a real application: for the self-test of the program only.")):
-            c.drawString(72, 720 - 18 * n, line)
+            c.drawString(72, 720 - 18 * k, line)
         c.rect(72, 400, 450, 250)
         c.showPage()
         c.save()
