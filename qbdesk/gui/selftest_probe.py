@@ -8,8 +8,6 @@ memory (a QBuffer: never a file) and renders its first page. The core's self-tes
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QElapsedTimer, QIODevice, QLibraryInfo, QSize, QTranslator
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication, QWidget
@@ -29,8 +27,8 @@ def _fail(zh: str, en: str) -> SelftestFailure:
 def _application() -> QApplication:
     app = QApplication.instance()
     if app is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: never needs a display
-        app = QApplication(["qbdesk-selftest"])
+        # headless, whatever QT_QPA_PLATFORM says: the self-test never needs a display
+        app = QApplication(["qbdesk-selftest", "-platform", "offscreen"])
     if not isinstance(app, QApplication):
         raise _fail("已有一个非 QApplication 的 Qt 应用", "a Qt application other than a QApplication already exists")
     return app
