@@ -97,3 +97,30 @@ def test_the_bundled_snapshot_is_test_only_and_names_no_one():
     text = json.dumps(meta, ensure_ascii=False)
     assert not re.search(r"有限公司|股份|研究院|大学|[0-9A-HJ-NPQRTUWXY]{18}|1[3-9]\d{9}|0755-?\d{8}", text)
     assert json.loads((folder / COORDINATOR_FILE).read_text("utf-8"))["test_only"] == TEST_ONLY
+
+
+def test_the_experts_path_needs_none_of_what_the_laptop_app_leaves_out():
+    """Everything the expert's window and commands import, imported in a fresh interpreter, loads
+    none of LAPTOP_LEAVES_OUT: else the laptop app would break where CI's build is the first to see it."""
+    import subprocess
+
+    code = """
+import importlib, pkgutil, sys
+import qbdesk.gui
+names = ["qbdesk.cli.main", "qbdesk.cli.cmd_review", "qbdesk.cli.cmd_selftest", "qbdesk.services.reviewer",
+         "qbdesk.services.selftest", "qbdesk.formats.sheet", "qbdesk.formats.scorefile", "qbdesk.reports.slips",
+         "qbdesk.gui.app", "qbdesk.gui.selftest_probe"]
+try:
+    import qbdesk.gui.review as review
+    names += [m.name for m in pkgutil.walk_packages(review.__path__, "qbdesk.gui.review.")]
+except ImportError:
+    pass
+for name in names:
+    importlib.import_module(name)
+from qbdesk.cli.frozen import LAPTOP_LEAVES_OUT
+print(sorted(m for m in LAPTOP_LEAVES_OUT if m in sys.modules))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]", r.stdout
