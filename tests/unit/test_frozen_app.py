@@ -3,6 +3,8 @@ under PyInstaller's folder, and refuses a coordinator command whose library it l
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -102,8 +104,6 @@ def test_the_bundled_snapshot_is_test_only_and_names_no_one():
 def test_the_experts_path_needs_none_of_what_the_laptop_app_leaves_out():
     """Everything the expert's window and commands import, imported in a fresh interpreter, loads
     none of LAPTOP_LEAVES_OUT: else the laptop app would break where CI's build is the first to see it."""
-    import subprocess
-
     code = """
 import importlib, pkgutil, sys
 import qbdesk.gui
@@ -121,6 +121,6 @@ from qbdesk.cli.frozen import LAPTOP_LEAVES_OUT
 print(sorted(m for m in LAPTOP_LEAVES_OUT if m in sys.modules))
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]", r.stdout
