@@ -10,9 +10,46 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENPYXL_LXML", "False")  # as qbdesk/__init__.py: tests import openpyxl first
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked ``postgresql`` run twice, on SQLite and on PostgreSQL (ids ``sqlite``/``postgresql``);
+    every other test that asks for ``db_url`` gets SQLite only, so only the storage tests double."""
+    if "db_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgresql"):
+        metafunc.parametrize("db_url", BACKENDS, ids=BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL server (tests/pgserver.py): QBDESK_TEST_PG, or one the suite starts and stops.
+
+    Without one the PostgreSQL cases skip locally, with the reason; in CI they fail.
+    """
+    import pgserver
+
+    try:
+        server = pgserver.server()
+    except pgserver.Unavailable as e:
+        if os.environ.get("CI"):
+            pytest.fail(f"no PostgreSQL server for the postgresql cases: {e}")
+        pytest.skip(f"no PostgreSQL server: {e}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'round.sqlite'}"
+def db_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file in tmp_path, or (the ``postgresql`` case) a new database
+    on ``pg_server``, dropped after the test."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'round.sqlite'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = server.create()
+    yield server.url(name)
+    server.drop(name)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""qbdesk review — the expert's work without the GUI: open, score sheet, recuse, declare, status, finalise.
+"""qbdesk review — the expert's work without the GUI: open, score sheet, recuse, declare, status, finalise,
+reopen, purge.
 
-Every command needs the snapshot passphrase (the workspace is encrypted): ``--passphrase-file F``,
+Every command but purge needs the snapshot passphrase (the workspace is encrypted): ``--passphrase-file F``,
 else the environment variable QBDESK_PASSPHRASE, else a prompt on a terminal, else a clear error.
 """
 
@@ -26,7 +27,8 @@ def _common(p, *, home: bool = True) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("review", help=h("the expert's review without the GUI: open, sheet, recuse, declare, status, finalize", "专家评审（命令行）：打开、评分表、回避、承诺书、进度、定稿"))
+    p = sub.add_parser("review", help=h("the expert's review without the GUI: open, sheet, recuse, declare, status, finalize, reopen, purge",
+                                        "专家评审（命令行）：打开、评分表、回避、承诺书、进度、定稿、重新开放、清除"))
     a = p.add_subparsers(dest="review_command", metavar="ACTION", required=True, parser_class=type(p))
 
     o = a.add_parser("open", help=h("verify and open a snapshot into a workspace", "校验并打开评审快照"))
@@ -68,6 +70,19 @@ def register(sub) -> None:
     f.add_argument("--out", type=Path, required=True, metavar="F.qbscore",
                    help=h("the score file to write", "要写入的评分文件"))
     f.set_defaults(func=run_finalize)
+
+    ro = a.add_parser("reopen", help=h("reopen a finalised workspace for correction (the next finalize supersedes the last file)",
+                                        "重新开放已定稿的评分以便更正（再次定稿将生成更高版本号的评分文件）"))
+    _common(ro)
+    ro.set_defaults(func=run_reopen)
+
+    pg = a.add_parser("purge", help=h("remove the workspace from this computer, once the coordinator has the score file",
+                                       "评审组织方确认收到评分文件后，从本机清除工作区"))
+    pg.add_argument("--home", type=Path, required=True, metavar="DIR",
+                    help=h("the review workspace folder to remove", "要清除的评审工作区文件夹"))
+    pg.add_argument("--yes", action="store_true",
+                    help=h("remove without asking (for scripts; the list is printed first)", "不再询问，直接清除（用于脚本；仍先列出将删除的文件）"))
+    pg.set_defaults(func=run_purge)
 
 
 def passphrase(args, con) -> str:
@@ -194,6 +209,52 @@ def run_declare(args, con) -> int:
     return 0
 
 
+def run_reopen(args, con) -> int:
+    with _load(args, con) as ws:
+        ws.reopen_for_correction()
+        last = ws.sequence
+    con.say(con.t(f"已重新开放以便更正（已记入修改记录）。更正后再次定稿将写出第 {last + 1} 版评分文件，取代第 {last} 版",
+                  f"reopened for correction (recorded in the edit log). Finalising again writes sequence {last + 1}, "
+                  f"which supersedes sequence {last}"))
+    return 0
+
+
+def run_purge(args, con) -> int:
+    from qbdesk.domain.messages import Msg, QbdeskError
+    from qbdesk.services.reviewer.purge import kept, purge, purge_plan
+    from qbdesk.services.reviewer.state import read_workspace_record
+
+    plan = purge_plan(args.home)
+    stay = kept(args.home)
+    con.say(con.t(f"将从本机删除以下 {len(plan)} 项（qbdesk 在 {args.home} 中创建的全部内容）：",
+                  f"this removes these {len(plan)} from this computer (everything qbdesk made in {args.home}):"))
+    for path in plan:
+        con.say(f"  {path}")
+    if stay:
+        con.say(con.t(f"以下 {len(stay)} 项不是 qbdesk 创建的，保留不动（文件夹因此也保留）：",
+                      f"these {len(stay)} were not made by qbdesk and stay (and so does the folder):"))
+        for path in stay:
+            con.say(f"  {path}")
+    record = read_workspace_record(args.home)
+    if record is not None and record["next_sequence"] == 1:
+        con.say(con.t("注意：此工作区从未定稿（没有写出过评分文件）；清除后其中的评分将无法找回",
+                      "note: this workspace was never finalised (no score file was made); its scores cannot be "
+                      "recovered after this"))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise QbdeskError(Msg("未清除：需要明确同意。请在终端中运行并输入 yes，或确认上面的清单后加 --yes",
+                                  "nothing removed: this needs an explicit yes. Run it in a terminal and type yes, "
+                                  "or add --yes once you have checked the list above"))
+        con.out.flush()
+        answer = input(con.t("评审组织方已确认收到评分文件了吗？输入 yes 清除：",
+                             "Has the coordinator confirmed receipt of the score file? Type yes to remove: "))
+        if answer.strip().lower() not in ("yes", "是"):
+            raise QbdeskError(Msg("未清除（未输入 yes）", "nothing removed (no yes was typed)"))
+    removed = purge(args.home)
+    con.say(con.t(f"已清除 {len(removed)} 项", f"removed {len(removed)}"))
+    return 0
+
+
 def run_status(args, con) -> int:
     with _load(args, con) as ws:
         _, name, year = ws.round
@@ -201,6 +262,7 @@ def run_status(args, con) -> int:
         facts = {a.code: a.qualification for a in ws.applications}
         decl = ws.declaration
         exports = ws.exports
+        finalised = ws.finalised
         views = {r.program: ws.program_view(r.program) for r in rows}
     done = sum(1 for r in rows if r.done and not r.recused)
     recused = sum(1 for r in rows if r.recused)
@@ -224,6 +286,9 @@ def run_status(args, con) -> int:
         last = exports[-1]
         con.say(con.t(f"最近一次定稿：第 {last['sequence']} 版，{last['at']}，摘要 {last['digest'][:16]}…",
                       f"last finalised: sequence {last['sequence']}, {last['at']}, digest {last['digest'][:16]}…"))
+        con.say(con.t("已定稿，此后未改动（如需更正：qbdesk review reopen）", "finalised, unchanged since (to correct it: qbdesk review reopen)")
+                if finalised else con.t("定稿后有改动：请再次定稿（qbdesk review finalize）",
+                                        "changed since it was finalised: finalise again (qbdesk review finalize)"))
     return 0
 
 

@@ -44,6 +44,7 @@ from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import canonical_json as _rubric_canonical_json
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
+from qbdesk.formats.canonical_check import FloatLiterals, is_canonical
 from qbdesk.formats.keys import KeyFileError, load_public_key
 from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.scorefile_shape import (  # noqa: F401  (re-exported: the score file's public names)
@@ -137,16 +138,6 @@ def _malformed(zh: str, en: str) -> ScoreFileError:
     return ScoreFileError(Msg(f"评分文件内容不合规：{zh}", f"the score file's content is malformed: {en}"), "malformed")
 
 
-def _is_canonical(data: dict[str, Any], text: str, integral_floats: bool) -> bool:
-    """``canonical_json(data)`` is the bytes ``text`` was decoded from, fast: canonical output never
-    has a float literal that is integral (10.0, 1e2 become ints), so without one the data needs no
-    normalising; and strictly decoded UTF-8 text is equal exactly when its bytes are."""
-    try:
-        return not integral_floats and encode_normalised(data) == text
-    except (RecursionError, ValueError, TypeError):  # nesting deep enough to parse, too deep to encode
-        return False
-
-
 def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
@@ -154,25 +145,18 @@ def _decode(raw: bytes) -> str:
         raise _malformed(f"{JSON_ENTRY} 不是 UTF-8 编码（第{e.start}字节）", f"{JSON_ENTRY} is not UTF-8 (byte {e.start})") from None
 
 
-def _parse_json(raw: bytes | str, seen: list[bool] | None = None, *, strict: bool = True) -> dict[str, Any]:
+def _parse_json(raw: bytes | str, floats: FloatLiterals | None = None, *, strict: bool = True) -> dict[str, Any]:
     """score.json (bytes, or text ``_decode`` gave) as an object; duplicate keys, NaN/Infinity,
     bad UTF-8 are all ``malformed``.
 
-    ``seen``, if given, gets True appended when a float literal is integral (not canonical).
+    ``floats``, if given, records what the float literals were like (for ``canonical_check``).
     ``strict=False`` lets duplicate keys through (a third faster): only for a reader that then
     requires canonical form, which a repeated key can never have.
     """
-
-    def number(literal: str) -> float:
-        value = float(literal)
-        if seen is not None and value.is_integer():
-            seen.append(True)
-        return value
-
     text = raw if isinstance(raw, str) else _decode(raw)
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates if strict else None,
-                          parse_constant=_reject_constant, parse_float=number)
+                          parse_constant=_reject_constant, parse_float=floats or float)
     except _DuplicateKey as e:
         raise _malformed(f"{JSON_ENTRY} 中键“{e}”重复出现", f"{JSON_ENTRY} repeats the key {str(e)!r}") from None
     except json.JSONDecodeError as e:
@@ -522,8 +506,8 @@ def read_score_file(
     signer = _verified_signer(raw, sig)
     _check_density(raw)
     text = _decode(raw)
-    integral_floats: list[bool] = []
-    payload = _parse_json(text, integral_floats, strict=False)
+    floats = FloatLiterals()
+    payload = _parse_json(text, floats, strict=False)
     _check_format(payload)
     public = _payload_key(payload)
     if sshsig.public_key_blob(public) != sshsig.public_key_blob(signer):
@@ -534,7 +518,7 @@ def read_score_file(
                 f"not by the expert key the file names ({sshsig.fingerprint(public)})"),
             "bad_signature",
         )
-    if not _is_canonical(payload, text, bool(integral_floats)):
+    if not is_canonical(payload, raw, text, floats):
         _parse_json(text)  # names a repeated key, if that is why
         raise _malformed(f"{JSON_ENTRY} 不是规范 JSON 形式", f"{JSON_ENTRY} is not in canonical JSON form")
     validate_payload(payload, raw=raw)

@@ -11,7 +11,8 @@ Reading and verifying a file needs no database, so in a batch of several files i
 processes (``_opened_in_order``) while the files before it are merged; merging stays in this
 process, one file after another in the order given, so the outcome is the serial one.
 
-Each file is merged in its own transaction, so a file is imported whole or not at all.
+Each file is merged in its own savepoint, a few files to a transaction (``_Batch``), so a file is
+imported whole or not at all, even when the machine stops mid-import.
 A duplicate (same score digest as a file already imported) changes nothing and does not
 count as a rejection. A later valid file from the same expert replaces the earlier one:
 the earlier record stays (status ``superseded``, its bytes kept), its Score and Recusal
@@ -21,11 +22,13 @@ rows are replaced, and the audit log has an entry for each.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -50,6 +53,7 @@ from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppCont
 from qbdesk.services.score_pairs import check_in_force
 from qbdesk.services.snapshots import round_rubrics
 from qbdesk.store import audit
+from qbdesk.store.locks import lock_round
 from qbdesk.store.models import (
     Application,
     Assignment,
@@ -249,11 +253,21 @@ _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def _insert_rows(s: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """executemany of plain tuples on the DBAPI cursor: SQLAlchemy's per-row parameter handling
-    costs more than SQLite's insert itself (3,600 scores a file). Core for other paramstyles."""
+    """Bulk insert of plain tuples, in the session's transaction: COPY on PostgreSQL (psycopg),
+    executemany on the DBAPI cursor elsewhere (SQLAlchemy's per-row parameter handling costs more
+    than SQLite's insert itself: 3,600 scores a file). Core for other paramstyles."""
     if not rows:
         return
     conn = s.connection()
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        from psycopg import sql
+
+        query = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name),
+                                                           sql.SQL(", ").join(map(sql.Identifier, columns)))
+        with conn.connection.dbapi_connection.cursor() as cur, cur.copy(query) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     mark = _MARKS.get(conn.dialect.paramstyle)
     if mark is None:
         conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
@@ -380,14 +394,16 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
                            scores=len(checked.scores), recusals=len(checked.recusals))
 
 
-def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+def _import_one(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str,
                 accept_superseded: str | None = None) -> ScoreImportLine:
+    """One file, in its own savepoint of the batch's transaction (``_Batch``): merged whole, or
+    (a rejection, a failed write) rolled back to the savepoint, leaving the other files alone."""
     if opened.rejection is not None:
         return _rejected(path, *opened.rejection, opened)
     data = opened.data
     assert data is not None
     try:
-        with sessions.begin() as s:
+        with s.begin_nested():
             dup = s.scalars(select(ScoreFileRecord).options(defer(ScoreFileRecord.content))
                             .where(ScoreFileRecord.digest == opened.digest)).first()
             if dup is not None:
@@ -402,10 +418,70 @@ def _import_one(sessions: sessionmaker[Session], rnd: RoundContext, path: Path, 
             return _merge(s, rnd, path, opened, actor, accept_superseded)
     except Rejection as r:
         return _rejected(path, r.code, r.msg, opened)
-    except SQLAlchemyError as e:  # e.g. another coordinator imported the same file a moment ago
-        first = str(e).splitlines()[0][:200]
-        return _rejected(path, "import_failed", Msg(f"写入数据库失败，未导入任何内容：{first}",
-                                                    f"the database write failed; nothing was imported: {first}"), opened)
+    except SQLAlchemyError as e:  # e.g. the server went away mid-file
+        return _rejected(path, "import_failed", _write_failed(e), opened)
+
+
+def _write_failed(e: SQLAlchemyError) -> Msg:
+    first = str(e).splitlines()[0][:200]
+    return Msg(f"写入数据库失败，未导入任何内容：{first}", f"the database write failed; nothing was imported: {first}")
+
+
+class _Batch:
+    """Consecutive files merged in one transaction, committed every ``FILES`` accepted files or
+    ``SECONDS`` seconds and at the end: a commit (on PostgreSQL, a flush of the log to disk) per
+    batch, not per file, while each file keeps its savepoint, so a crash or a failed commit leaves
+    every file either whole in the database or not in it at all. The transaction starts by locking
+    the round (``store.locks``): the checks read, then write, one importer of a round at a time; a
+    second coordinator's import waits at most for one batch."""
+
+    FILES, SECONDS = 8, 1.0
+
+    def __init__(self, sessions: sessionmaker[Session], rnd: RoundContext, report: ScoreImportReport):
+        self.sessions, self.rnd, self.report = sessions, rnd, report
+        self.session: Session | None = None
+        self.pending: list[int] = []  # report lines accepted in the open transaction
+        self.started = 0.0
+
+    def open(self) -> Session:
+        if self.session is None:
+            self.session = self.sessions()
+            self.session.begin()
+            lock_round(self.session, self.rnd.id)
+            self.started = time.monotonic()
+        return self.session
+
+    def add(self, line: ScoreImportLine) -> None:
+        self.report.lines.append(line)
+        if line.status == "accepted":
+            self.pending.append(len(self.report.lines) - 1)
+        if len(self.pending) >= self.FILES or time.monotonic() - self.started >= self.SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        s, self.session = self.session, None
+        if s is None:
+            return
+        try:
+            s.commit()
+        except SQLAlchemyError as e:  # nothing of the batch was written: say so for each file
+            s.rollback()
+            for i in self.pending:
+                line = self.report.lines[i]
+                self.report.lines[i] = dataclasses.replace(line, status="rejected", reason="import_failed",
+                                                           msg=_write_failed(e), superseded=None, record_id=None,
+                                                           scores=0, recusals=0)
+        finally:
+            s.close()
+            self.pending.clear()
+
+    def abandon(self) -> None:
+        """An unexpected error: roll back what was not committed (the error goes on up)."""
+        s, self.session = self.session, None
+        if s is not None:
+            s.rollback()
+            s.close()
+        self.pending.clear()
 
 
 def _rejected(path: Path, code: str, msg: Msg, opened: _Opened) -> ScoreImportLine:
@@ -531,9 +607,14 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
     report = ScoreImportReport(round_id, searched=tuple(paths))
     files = expand_paths(paths)
     opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers, cap)
+    batch = _Batch(sessions, rnd, report)
     with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
-        for one, path in zip(opened, files):
-            report.lines.append(_import_one(sessions, rnd, path, one, actor, accept_superseded))
+        try:
+            for one, path in zip(opened, files):
+                batch.add(_import_one(batch.open(), rnd, path, one, actor, accept_superseded))
+            batch.commit()
+        finally:
+            batch.abandon()
     rejected = [line for line in report.lines if line.status == "rejected"]
     if rejected:  # a forged or foreign file being offered is worth a trace of its own
         with sessions.begin() as s:

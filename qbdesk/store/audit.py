@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
+from qbdesk.store.locks import lock_audit_chain
 from qbdesk.store.models import AuditEntry, utcnow
 
 GENESIS = "0" * 64
@@ -37,6 +38,7 @@ def record(session: Session, action: str, *, round_id: int | None = None, actor:
     """Append one entry in the caller's transaction."""
     detail = detail or {}
     at = at or utcnow()
+    lock_audit_chain(session)  # two writers must not both append after the same last entry
     last = _last(session)
     prev = last[1] if last else GENESIS
     entry = AuditEntry(round_id=round_id, at=at, actor=actor, action=action, detail=detail,

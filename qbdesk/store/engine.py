@@ -17,12 +17,21 @@ from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.paths import default_db_url, migrations_path
 
 
+# A shared office's server: ``postgresql://`` (and libpq's ``postgres://``) means psycopg 3, the driver
+# qbdesk depends on, not SQLAlchemy's default psycopg2.
+_PG_SCHEMES = ("postgresql://", "postgres://")
+PG_CONNECT_TIMEOUT = 10  # seconds: an unreachable server is an error, not a hang
+
+
 def normalise_url(url: str | None) -> str:
     """Accept a SQLAlchemy URL or a plain file path (``round.sqlite``)."""
     if not url:
         return default_db_url()
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
+    for scheme in _PG_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
     return url
 
 
@@ -41,6 +50,8 @@ def make_engine(url: str | None) -> Engine:
             cur.close()
 
         return engine
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT})
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -84,6 +95,18 @@ _DB_REASONS = (
     ("connection refused", "无法连接数据库服务器（连接被拒绝）", "cannot reach the database server (connection refused)"),
     ("could not translate host name", "找不到数据库服务器（主机名无法解析）", "the database server's host name is not known"),
     ("password authentication failed", "数据库用户名或密码错误", "the database user name or password is wrong"),
+    ("no password supplied", "数据库服务器要求密码，但未提供（请在地址中写明，或使用 ~/.pgpass）",
+     "the database server asks for a password and none was given (put it in the URL, or use ~/.pgpass)"),
+    ("role \"", "数据库服务器上没有这个用户（角色不存在）", "the database server has no such user (the role does not exist)"),
+    ("no pg_hba.conf entry", "数据库服务器不允许从本机以该用户连接（pg_hba.conf）",
+     "the database server does not let this user connect from this machine (pg_hba.conf)"),
+    ("database \"", "数据库服务器上没有这个数据库（请先由管理员创建：createdb 库名）",
+     "the database does not exist on the server (have the administrator create it: createdb NAME)"),
+    ("failed to resolve host", "找不到数据库服务器（主机名无法解析）", "the database server's host name is not known"),
+    ("timeout expired", "连接数据库服务器超时（服务器未开机，或被防火墙阻挡）",
+     "connecting to the database server timed out (the server is down, or a firewall blocks it)"),
+    ("no route to host", "无法连接数据库服务器（网络不通）", "cannot reach the database server (no route to host)"),
+    ("is the server running", "无法连接数据库服务器（服务器未运行？）", "cannot reach the database server (is it running?)"),
 )
 _DRIVERS = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient", "pymysql": "pymysql"}
 
@@ -92,7 +115,8 @@ def _shown(url: str | None) -> str:
     try:
         from sqlalchemy.engine import make_url
 
-        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+        # as the user wrote it (postgresql://…, not the driver it maps to), without the password
+        return make_url(url if url and "://" in url else normalise_url(url)).render_as_string(hide_password=True)
     except Exception:  # an unparseable URL: show what was typed, minus anything after '@'
         return (url or "").split("@")[-1]
 

@@ -20,6 +20,7 @@ from review_snapshot import PASSPHRASE, complete, coordinator, make_snapshot
 
 from qbdesk.formats.sheet import export_sheet
 from qbdesk.services.reviewer import ReviewWorkspace, WorkspaceError, open_snapshot
+from qbdesk.services.reviewer.journal import JOURNAL_FILE
 from qbdesk.services.reviewer.state import STATE_FILE, WORKSPACE_FILE, read_workspace_record
 
 P3 = "K7Q2M"
@@ -47,7 +48,7 @@ class Quiet(dict):
 
 @pytest.fixture(scope="module")
 def originals(home) -> dict[str, bytes]:
-    return Quiet({name: (home / name).read_bytes() for name in (WORKSPACE_FILE, STATE_FILE)})
+    return Quiet({name: (home / name).read_bytes() for name in (WORKSPACE_FILE, STATE_FILE, JOURNAL_FILE)})
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +162,7 @@ def sealed_state(home: Path, state: dict) -> None:
     with ReviewWorkspace.load(home, PASSPHRASE) as ws:
         recipient = pyrage.ssh.Recipient.from_str(ws.manifest.identity_public_key)
     (home / STATE_FILE).write_bytes(pyrage.encrypt(json.dumps(state).encode(), [recipient]))
+    (home / JOURNAL_FILE).write_bytes(b"")  # the journal's records belong to the base they follow
 
 
 @pytest.mark.parametrize("where, value, en", [

@@ -87,7 +87,7 @@ def test_bad_db_gets_one_clear_bilingual_line(tmp_path, round_db):
         (folder, "是一个文件夹，不是数据库文件", "is a folder, not a database file"),
         (VECTORS / "snapshot-0001.pdf", "这不是数据库文件", "it is not a database file"),
         (truncated, "数据库文件已损坏", "the database file is damaged"),
-        ("postgresql://qb@localhost/qbdesk", "未安装数据库驱动 psycopg", "its driver psycopg is not installed"),
+        ("postgresql://qb@127.0.0.1:1/qbdesk", "无法连接数据库服务器", "cannot reach the database server"),
         ("nosuch://x/y", "无法识别的数据库地址", "not a database URL"),
     ]
     for db, zh, en in cases:

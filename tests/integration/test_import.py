@@ -37,9 +37,12 @@ def pdfs() -> list[bytes]:
     return [make_pdf(f"page {i}") for i in range(4)]
 
 
+pytestmark = pytest.mark.postgresql  # every test here runs on SQLite and on PostgreSQL (db_url)
+
+
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path}/t.sqlite")
+def db(db_url):
+    database = open_database(db_url)
     yield database
     database.dispose()
 

@@ -215,7 +215,7 @@ def test_an_expert_session_end_to_end(coordinator_side, tmp_path, capsys):
     secrets = [t for _, _, title, summary in APPS for t in (title, summary[:12], summary[-12:])]
     secrets += ["认证证书1", "技术方案", OPINION[:10]]
     files = [p for p in home.rglob("*") if p.is_file()]
-    assert {p.name for p in files} == {"snapshot.qbsnap", "workspace.json", "expert.key", "state.age"}
+    assert {p.name for p in files} == {"snapshot.qbsnap", "workspace.json", "expert.key", "state.age", "journal.age-log"}
     for p in files:
         data = p.read_bytes()
         for s in secrets:

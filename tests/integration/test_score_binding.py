@@ -26,7 +26,7 @@ from qbdesk.services.status import round_status
 from qbdesk.store.models import Application, AuditEntry, Expert, Score, ScoreFileRecord, Snapshot
 
 ITEM_IDS, Env, cli = base.ITEM_IDS, base.Env, base.cli
-template, env = base.template, base.env  # the fixtures: the same round, built once for this module
+templates, template, env = base.templates, base.template, base.env  # the fixtures: the same round, built once (SQLite only: the tests edit the file with sqlite3)
 
 
 def _sql(env: Env, *statements: str, params: tuple = ()) -> None:

@@ -25,6 +25,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from leak_pdfs import text_pdf
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from qbdesk.domain import credit_code
 from qbdesk.domain.orgname import normalise_org
@@ -57,6 +58,8 @@ from qbdesk.store.models import (
     ScoreFileRecord,
     Snapshot,
 )
+
+pytestmark = pytest.mark.postgresql
 
 AT = "2026-03-01T09:00:00+08:00"
 PDF = text_pdf(("blind test attachment",))  # a real PDF: snapshots build cleans it
@@ -101,11 +104,9 @@ def _make_round(db) -> int:
     return rid
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """The round, its snapshots and what each snapshot's meta says, built once."""
-    root = tmp_path_factory.mktemp("scores")
-    db = open_database(f"sqlite:///{root / 'round.sqlite'}")
+def _build_template(root: Path, url: str):
+    """The round, its snapshots and what each snapshot's meta says, in the database at ``url``."""
+    db = open_database(url)
     rid = _make_round(db)
     keys = load_or_create_keys(root / "keys", kdf_rounds=1)  # TEST ONLY: cheap to unlock
     build_snapshots(db.sessions, rid, root / "snap", keys=keys, passphrases_out=root / "pp.csv",
@@ -120,6 +121,35 @@ def template(tmp_path_factory):
     return root, rid, keys, metas, digests
 
 
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory, request):
+    """Per backend, the round built once per module (on PostgreSQL a template database, dropped at the end)."""
+    built: dict[str, tuple] = {}
+    made: list = []
+
+    def get(backend: str) -> tuple:
+        if backend not in built:
+            root = tmp_path_factory.mktemp(f"scores-{backend}")
+            if backend == "sqlite":
+                url = f"sqlite:///{root / 'round.sqlite'}"
+            else:
+                server = request.getfixturevalue("pg_server")
+                name = server.create()
+                made.append((server, name))
+                url = server.url(name)
+            built[backend] = (*_build_template(root, url), url)
+        return built[backend]
+
+    yield get
+    for server, name in made:
+        server.drop(name)
+
+
+@pytest.fixture(scope="module")
+def template(templates):
+    return templates("sqlite")[:5]
+
+
 @dataclass
 class Env:
     db: Any
@@ -129,6 +159,8 @@ class Env:
     digests: dict[str, str]
     tmp: Path
     expert_keys: dict[str, Ed25519PrivateKey]
+    url: str = ""
+    copy_to: Any = None  # () -> the URL of a new database holding what this one holds now
 
     def payload(self, expert: str = "E01", *, sequence: int = 1, recuse: tuple[str, ...] = (),
                 share: dict[str, float] | None = None) -> dict:
@@ -195,12 +227,39 @@ class Env:
             return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
+def _copier(url: str, tmp: Path, request):
+    """How to copy the test's database as it stands: the SQLite file, or a PostgreSQL database made
+    from it as a template (which takes no other connection meanwhile)."""
+    if url.startswith("sqlite"):
+        def copy_sqlite(db) -> str:
+            dest = tmp / f"copy-{len(list(tmp.glob('copy-*.sqlite')))}.sqlite"
+            shutil.copy(make_url(url).database, dest)
+            return f"sqlite:///{dest}"
+        return copy_sqlite
+    server = request.getfixturevalue("pg_server")
+
+    def copy_pg(db) -> str:
+        db.dispose()
+        name = server.create(template=make_url(url).database)
+        request.addfinalizer(lambda: server.drop(name))
+        return server.url(name)
+    return copy_pg
+
+
 @pytest.fixture
-def env(template, tmp_path):
-    root, rid, keys, metas, digests = template
-    shutil.copy(root / "round.sqlite", tmp_path / "round.sqlite")
-    db = open_database(f"sqlite:///{tmp_path / 'round.sqlite'}")
-    yield Env(db, rid, keys, metas, digests, tmp_path, {})
+def env(templates, db_url, tmp_path, request):
+    """The module's round in this test's own database (``db_url``: SQLite or PostgreSQL)."""
+    backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    root, rid, keys, metas, digests, source = templates(backend)
+    if backend == "sqlite":
+        shutil.copy(make_url(source).database, make_url(db_url).database)
+    else:
+        server = request.getfixturevalue("pg_server")
+        name = make_url(db_url).database
+        server.drop(name)
+        server.create(template=make_url(source).database, name=name)
+    db = open_database(db_url)
+    yield Env(db, rid, keys, metas, digests, tmp_path, {}, db_url, _copier(db_url, tmp_path, request))
     db.dispose()
 
 
@@ -537,11 +596,10 @@ def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monk
     pools = []
     real_start = scores._start_pool
     monkeypatch.setattr(scores, "_start_pool", lambda workers: pools.append(real_start(workers)) or pools[-1])
-    serial_db = tmp_path / "serial.sqlite"
-    shutil.copy(tmp_path / "round.sqlite", serial_db)
+    serial_url = env.copy_to(env.db)
     parallel = import_score_files(env.db.sessions, env.rid, batch, keys=env.keys, workers=2)
     assert len(pools) == 1 and pools[0] is not None  # the workers did read the files
-    db = open_database(f"sqlite:///{serial_db}")
+    db = open_database(serial_url)
     try:
         serial = import_score_files(db.sessions, env.rid, batch, keys=env.keys, workers=0)
         assert len(pools) == 1
@@ -615,7 +673,7 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_cli_scores_import_exit_codes(env, capsys):
-    url = f"sqlite:///{env.tmp / 'round.sqlite'}"
+    url = env.url
     keys = str(env.keys.directory)
     good = env.write(env.payload(), "good.qbscore")
     code, out, _ = cli(capsys, "scores", "import", "--db", url, "--keys", keys, str(good))
@@ -629,7 +687,7 @@ def test_cli_scores_import_exit_codes(env, capsys):
 
 
 def test_cli_scores_import_without_keys_is_a_clear_error(env, capsys, tmp_path):
-    url = f"sqlite:///{env.tmp / 'round.sqlite'}"
+    url = env.url
     code, _, err = cli(capsys, "scores", "import", "--db", url, "--keys", str(tmp_path / "none"), str(tmp_path / "x.qbscore"))
     assert code == 1 and "no coordinator keys" in err
     assert not (tmp_path / "none").exists()  # never created on import
@@ -803,3 +861,165 @@ def test_a_file_just_over_the_bound_is_refused_from_its_entry_size(env):
     path = env.seal({"pad": "x" * (cap + 10)}, "over.qbscore", sign_with=Ed25519PrivateKey.generate())
     rejected(env.run(path), "too_large", "this round's snapshots can hold", "本批次的快照能容纳的评分")
     nothing_imported(env)
+
+
+# --- two coordinators importing into the same round at once -----------------------------------------
+
+_AT_ONCE = """\
+import sys, time
+from pathlib import Path
+from qbdesk.cli.main import main  # the imports done, wait for the other process: start together
+go = Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.005)
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _import_at_once(env: Env, *batches: list[Path]) -> list[dict[str, list[str]]]:
+    """``qbdesk scores import`` in one process per batch, all let go at the same moment; per process,
+    the files it reported accepted, duplicate and rejected (by name)."""
+    import re
+    import subprocess
+    import time
+
+    go = env.tmp / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", _AT_ONCE, str(go), "--lang", "en", "scores", "import",
+                               "--db", env.url, "--keys", str(env.keys.directory), *map(str, batch)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for batch in batches]
+    time.sleep(1.5)  # both have imported qbdesk and wait
+    go.touch()
+    outcomes = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode in (0, 1), f"exit {p.returncode}\n{out}\n{err}"
+        assert "Traceback" not in err, err
+        found: dict[str, list[str]] = {"accepted": [], "duplicate": [], "rejected": []}
+        for status, path in re.findall(r"^(accepted|duplicate|rejected)  (\S+)", out, re.M):
+            found[status].append(Path(path).name)
+        assert sum(map(len, found.values())) == len(batches[len(outcomes)]), out
+        outcomes.append(found | {"out": out})
+    return outcomes
+
+
+def test_two_coordinators_importing_the_same_files_at_once_neither_lose_nor_duplicate_one(env):
+    files = [env.write(env.payload("E01"), "E01.qbscore"), env.write(env.payload("E02"), "E02.qbscore", expert="E02")]
+    # Re-encrypted copies of each: the same score digest, so the same file, but each costs a decryption.
+    for n in range(3):
+        for e in ("E01", "E02"):
+            shutil.copy(files[e == "E02"], env.tmp / f"{e}-copy{n}.qbscore")
+    a = sorted(env.tmp.glob("*.qbscore"))
+    b = list(reversed(a))
+    first, second = _import_at_once(env, a, b)
+    for found in (first, second):
+        assert found["rejected"] == [], found["out"]
+    accepted = first["accepted"] + second["accepted"]
+    assert sorted(name[:3] for name in accepted) == ["E01", "E02"], (first["out"], second["out"])  # each once
+    assert len(first["duplicate"]) + len(second["duplicate"]) == 2 * len(a) - 2
+    with env.db.sessions() as s:
+        records = s.scalars(select(ScoreFileRecord)).all()
+        assert sorted(r.status for r in records) == ["accepted", "accepted"]
+        assert len({r.expert_id for r in records}) == 2
+        single = sum(len(env.payload(e)["scores"]) for e in ("E01", "E02"))
+        assert s.scalar(select(func.count()).select_from(Score)) == single
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scores.import")) == 2
+        assert verify_chain(s) == []
+
+
+def test_two_coordinators_importing_resubmissions_at_once_keep_exactly_the_newest(env):
+    """Each process offers every sequence of both experts, one in order and one in reverse: whatever the
+    interleaving, each expert ends with exactly one file in force, the newest, and its scores once."""
+    files = [env.write(env.payload(e, sequence=n), f"{e}-{n}.qbscore", expert=e)
+             for e in ("E01", "E02") for n in (1, 2, 3)]
+    first, second = _import_at_once(env, files, list(reversed(files)))
+    reports = first["out"] + second["out"]
+    for found in (first, second):
+        assert {line for line in found["rejected"]} <= {"E01-1.qbscore", "E01-2.qbscore", "E02-1.qbscore", "E02-2.qbscore"}
+    assert "replay" in reports or not (first["rejected"] or second["rejected"])
+    assert "database write failed" not in reports
+    accepted = first["accepted"] + second["accepted"]
+    assert len(accepted) == len(set(accepted))  # no file accepted twice
+    assert {"E01-3.qbscore", "E02-3.qbscore"} <= set(accepted) | set(first["duplicate"]) | set(second["duplicate"])
+    with env.db.sessions() as s:
+        records = s.scalars(select(ScoreFileRecord)).all()
+        assert len(records) == len(accepted)  # every file reported accepted is there, once
+        in_force = {r.expert_id: r.sequence for r in records if r.status == "accepted"}
+        assert sorted(in_force.values()) == [3, 3]
+        assert set(s.scalars(select(Score.score_file_id))) == {r.id for r in records if r.status == "accepted"}
+        single = sum(len(env.payload(e)["scores"]) for e in ("E01", "E02"))
+        assert s.scalar(select(func.count()).select_from(Score)) == single
+        entries = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scores.import"))
+        assert entries == len(accepted)
+        assert verify_chain(s) == []
+
+
+# --- a batch of files is committed together, yet each file is whole or absent -------------------------
+
+_DIES_MID_IMPORT = """\
+import os, sys
+import qbdesk.services.scores as scores
+from qbdesk.cli.main import main
+scores._Batch.FILES = 2  # a commit after every second accepted file
+scores.PARALLEL_FROM = 10**6  # read here: no worker processes outliving the crash
+merged = 0
+real = scores._insert_rows
+def insert_then_die(s, table, columns, rows):
+    global merged
+    real(s, table, columns, rows)
+    if table.name == "score":
+        merged += 1
+        if merged == 5:  # the fifth file's scores are written, its transaction still open: the power fails
+            os._exit(137)
+scores._insert_rows = insert_then_die
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_crash_mid_import_leaves_each_file_whole_or_absent(env):
+    import subprocess
+
+    files = [env.write(env.payload(e, sequence=n), f"{e}-{n}.qbscore", expert=e) for e in ("E01", "E02") for n in (1, 2, 3)]
+    argv = ["--lang", "en", "scores", "import", "--db", env.url, "--keys", str(env.keys.directory), *map(str, files)]
+    died = subprocess.run([sys.executable, "-c", _DIES_MID_IMPORT, *argv], capture_output=True, text=True, timeout=120)
+    assert died.returncode == 137, died.stderr
+    per_file = {e: len(env.payload(e)["scores"]) for e in ("E01", "E02")}
+    with env.db.sessions() as s:
+        records = s.scalars(select(ScoreFileRecord).order_by(ScoreFileRecord.id)).all()
+        experts = {e.id: e.external_id for e in s.scalars(select(Expert))}
+        # two batches of two were committed; the fifth file, half written, is not there at all
+        assert [(experts[r.expert_id], r.sequence, r.status) for r in records] == [
+            ("E01", 1, "superseded"), ("E01", 2, "superseded"), ("E01", 3, "accepted"), ("E02", 1, "accepted")]
+        for r in records:
+            n = s.scalar(select(func.count()).select_from(Score).where(Score.score_file_id == r.id))
+            assert n == (per_file[experts[r.expert_id]] if r.status == "accepted" else 0)
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scores.import")) == 4
+        assert verify_chain(s) == []
+    again = env.run(*files)  # the coordinator runs the import again: the rest comes in, nothing twice
+    assert [line.status for line in again.lines] == ["duplicate"] * 4 + ["accepted"] * 2
+    with env.db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Score)) == sum(per_file.values())
+
+
+def test_a_failed_commit_reports_every_file_of_its_batch_as_not_imported(env, monkeypatch):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    files = [env.write(env.payload("E01"), "a.qbscore"), env.write(env.payload("E02"), "b.qbscore", expert="E02")]
+
+    commits = []
+
+    def fail(conn):  # the batch's commit fails (the disk is full); the later ones work
+        commits.append(conn)
+        if len(commits) == 1:
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(env.db.engine, "commit", fail)
+    try:
+        report = env.run(*files)
+    finally:
+        event.remove(env.db.engine, "commit", fail)
+    assert [(line.status, line.reason) for line in report.lines] == [("rejected", "import_failed")] * 2
+    assert "nothing was imported" in report.lines[0].msg.en and "disk I/O error" in report.lines[0].msg.en
+    assert report.lines[0].record_id is None and report.lines[0].scores == 0
+    nothing_imported(env)
+    assert env.run(*files).counts["accepted"] == 2  # once the disk is back, both come in

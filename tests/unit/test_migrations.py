@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from qbdesk.store import audit
 from qbdesk.store.models import AuditEntry, Base
+
+pytestmark = pytest.mark.postgresql
 
 
 def test_migrations_match_models(db):

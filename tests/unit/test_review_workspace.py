@@ -74,7 +74,8 @@ def code_of(excinfo) -> str:
 def test_open_makes_the_workspace_and_nothing_of_an_application_is_in_clear(env):
     tmp, _, manifest, _ = env
     home = tmp / "home"
-    assert sorted(p.name for p in home.iterdir()) == ["expert.key", "snapshot.qbsnap", "state.age", "workspace.json"]
+    assert sorted(p.name for p in home.iterdir()) == ["expert.key", "journal.age-log", "snapshot.qbsnap", "state.age",
+                                                  "workspace.json"]
     record = json.loads((home / "workspace.json").read_text("utf-8"))
     assert record["snapshot_id"] == manifest.snapshot_id and record["snapshot_digest"] == manifest.digest
     assert record["next_sequence"] == 1 and record["expert_key"].startswith("ssh-ed25519 ")

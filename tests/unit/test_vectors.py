@@ -285,8 +285,17 @@ def test_stock_tools_read_the_workspace_and_the_score_file(reviewed, tmp_path, n
     clear.write_bytes(unwrap_identity(home / "snapshot.qbsnap", PASSPHRASE))
     clear.chmod(0o600)
     state = json.loads(run([age, "-d", "-i", str(clear), str(home / "state.age")]).stdout)
-    assert state["format"] == "qbdesk.review-state/1" and state["snapshot_id"] == EXPECTED["snapshot_id"]
-    assert state["exports"][0]["digest"] == result.digest
+    assert state["format"] == "qbdesk.review-state/2" and state["snapshot_id"] == EXPECTED["snapshot_id"]
+    journal = (home / "journal.age-log").read_bytes()  # length-prefixed age files; the last one is the export
+    records = []
+    while journal:
+        n = int.from_bytes(journal[:4], "big")
+        records.append(journal[4:4 + n])
+        journal = journal[4 + n:]
+    (tmp_path / "last.age").write_bytes(records[-1])
+    last = json.loads(run([age, "-d", "-i", str(clear), str(tmp_path / "last.age")]).stdout)
+    exports = dict((tuple(path), value) for path, value in last["put"])[("exports",)]
+    assert exports[0]["digest"] == result.digest and last["epoch"] == state["store"]["epoch"]
 
     sf.export_for_audit(root / "E01.qbscore", receiving_identity=RECEIVING_IDENTITY, out_dir=tmp_path / "audit")
     with open(tmp_path / "audit/score.json", "rb") as payload:

@@ -28,13 +28,13 @@ from qbdesk.services.reviewer.state import (
     KEY_FILE,
     SNAPSHOT_FILE,
     STATE_FILE,
-    StateFile,
     WorkspaceError,
     empty_state,
     read_workspace_record,
     unwritable,
     write_workspace_record,
 )
+from qbdesk.services.reviewer.store import StateStore
 from qbdesk.services.reviewer.views import parse_meta
 
 EXPERT_KEY_COMMENT = "qbdesk-expert"
@@ -175,17 +175,20 @@ def prepare_home(snapshot_path: str | os.PathLike[str], home: str | os.PathLike[
     state_path = home / STATE_FILE
     if record is None:
         with open_reader(target, passphrase, check_entries=False) as reader:
-            state = StateFile(state_path, manifest.identity_public_key, reader.identity, manifest.snapshot_id)
-            if not state_path.exists():
-                state.save(empty_state(manifest.snapshot_id))
-            else:  # left by a crash before workspace.json was written: kept, if it is this snapshot's
-                try:
-                    state.load()
-                except WorkspaceError:
-                    raise WorkspaceError(Msg(
-                        f"{state_path} 不属于此快照（文件夹中留有其他评审的数据？）；请另选一个空文件夹",
-                        f"{state_path} does not belong to this snapshot (is another review's data left in the "
-                        f"folder?); choose an empty folder"), "other_snapshot") from None
+            state = StateStore(home, manifest.identity_public_key, reader.identity, manifest.snapshot_id)
+            try:
+                if not state_path.exists():
+                    state.compact(empty_state(manifest.snapshot_id))
+                else:  # left by a crash before workspace.json was written: kept, if it is this snapshot's
+                    try:
+                        state.load()
+                    except WorkspaceError:
+                        raise WorkspaceError(Msg(
+                            f"{state_path} 不属于此快照（文件夹中留有其他评审的数据？）；请另选一个空文件夹",
+                            f"{state_path} does not belong to this snapshot (is another review's data left in the "
+                            f"folder?); choose an empty folder"), "other_snapshot") from None
+            finally:
+                state.close()
     write_workspace_record(home, {
         "snapshot_id": manifest.snapshot_id,
         "snapshot_digest": manifest.digest,

@@ -1,32 +1,27 @@
-"""The reviewer's files in HOME: the encrypted working state and the clear workspace record.
+"""The reviewer's working state (its shape, checked) and the clear workspace record.
 
-``HOME/state.age`` holds everything the expert has entered (declaration, values, comments,
-recusals, the hash-chained edit log, the last sequence number used): canonical JSON,
-age-encrypted to the snapshot identity's ``ssh-ed25519`` key, so only the passphrase holder
-reads it back. ``HOME/workspace.json`` is clear and holds no application content: which
-snapshot, which expert key, the next sequence number. Both are written atomically (temp +
-fsync + rename); a state that cannot be decrypted or parsed is reported, never replaced.
+The working state is everything the expert has entered (declaration, values, comments,
+recusals, private notes, the hash-chained edit log, the last sequence number used); ``store.py``
+keeps it encrypted in HOME (``state.age`` + ``journal.age-log``). ``HOME/workspace.json`` is clear
+and holds no application content: which snapshot, which expert key, the next sequence number.
+A state that cannot be decrypted, parsed or checked is reported, never replaced.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-import pyrage
-
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
-from qbdesk.domain.rubric import canonical_json
-from qbdesk.formats.agezip import age_size
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.keys import KeyFileError, load_public_key
 from qbdesk.formats.scorefile import edit_log_problem
 
-STATE_FORMAT = "qbdesk.review-state/1"
+STATE_FORMAT = "qbdesk.review-state/2"
+STATE_FORMAT_V1 = "qbdesk.review-state/1"  # a single file, no notes: still read, migrated on open
 WORKSPACE_FORMAT = "qbdesk.workspace/1"
 STATE_FILE = "state.age"
 WORKSPACE_FILE = "workspace.json"
@@ -44,7 +39,7 @@ class WorkspaceError(QbdeskError):
     ``bad_snapshot``, ``corrupt_state``, ``conflict``, ``mismatch``, ``key``, ``unwritable``,
     ``unknown_application``, ``unknown_criterion``, ``unknown_item``, ``recused``,
     ``invalid_value``, ``invalid_input``, ``incomplete``, ``too_large`` (a score file larger than the
-    snapshot can hold).
+    snapshot can hold), ``not_finalised`` (nothing to reopen for correction).
     """
 
     def __init__(self, msg: Msg, code: str):
@@ -68,7 +63,16 @@ def empty_state(snapshot_id: str) -> dict[str, Any]:
         "edit_log": [],
         "sequence": 0,  # the last sequence number given to a score file
         "exports": [],  # {"sequence", "digest", "at", "file"} per finalised score file
+        "notes": {},  # code -> the expert's private note (never exported)
+        "finalised": False,  # an export exists and nothing changed since the last one
     }
+
+
+def migrate(state: Any) -> Any:
+    """A ``qbdesk.review-state/1`` document as ``/2`` (no notes; not finalised); anything else as it is."""
+    if isinstance(state, dict) and state.get("format") == STATE_FORMAT_V1:
+        return {**state, "format": STATE_FORMAT, "notes": {}, "finalised": False}
+    return state
 
 
 def _finite(v: Any) -> bool:
@@ -96,7 +100,7 @@ def _export_ok(e: Any) -> bool:
             and all(isinstance(e.get(k), str) for k in ("digest", "at", "file")))
 
 
-def _shape_problem(state: Any, snapshot_id: str, items: Mapping[str, Collection[str]] | None) -> str | None:
+def shape_problem(state: Any, snapshot_id: str, items: Mapping[str, Collection[str]] | None) -> str | None:
     """Why ``state`` is not a working state of this snapshot (English, for the message), or None.
 
     ``items``: application code -> ids of its rubric's items criteria, whose values are decisions
@@ -132,84 +136,13 @@ def _shape_problem(state: Any, snapshot_id: str, items: Mapping[str, Collection[
                 return f"values.{code}.{criterion} is malformed"
     if not isinstance(state.get("exports"), list) or not all(_export_ok(e) for e in state["exports"]):
         return "exports is malformed"
+    notes = state.get("notes")
+    if not isinstance(notes, dict) or not all(isinstance(t, str) for t in notes.values()):
+        return "notes is malformed"
+    if not isinstance(state.get("finalised"), bool):
+        return "finalised is malformed"
     problem = edit_log_problem(state.get("edit_log"))
     return None if problem is None else problem.en
-
-
-class StateFile:
-    """``HOME/state.age``: sealed to the snapshot identity, opened with it.
-
-    It remembers the digest of the bytes it last read or wrote and refuses to save over a
-    file that changed since (another qbdesk window on the same HOME), instead of losing edits.
-    """
-
-    def __init__(self, path: Path, recipient: str, identity: Any, snapshot_id: str, *,
-                 items: Mapping[str, Collection[str]] | None = None):
-        self.path = path
-        self._items = items
-        self._recipient = pyrage.ssh.Recipient.from_str(recipient)
-        self._identity = identity
-        self._snapshot_id = snapshot_id
-        self._seen: str | None = None  # sha256 of the file as last read or written
-
-    def _corrupt(self, why_zh: str, why_en: str) -> WorkspaceError:
-        return WorkspaceError(Msg(
-            f"评审进度文件 {self.path} 无法读取（{why_zh}）。文件未被改动，也不会自动重置；请从备份恢复该文件，或联系评审组织方",
-            f"the review state {self.path} cannot be read ({why_en}). It was left as it is and is never reset "
-            f"automatically; restore it from a backup, or contact the coordinator"), "corrupt_state")
-
-    def exists(self) -> bool:
-        return self.path.exists()
-
-    def load(self) -> dict[str, Any]:
-        try:
-            with open(self.path, "rb") as f:
-                data = f.read(MAX_STATE + 1)
-        except FileNotFoundError:
-            raise self._corrupt("文件不存在", "the file is missing") from None
-        except OSError as e:
-            raise self._corrupt(f"读取失败：{os_reason(e).zh}", f"read error: {os_reason(e).en}") from None
-        if len(data) > MAX_STATE:
-            raise self._corrupt("文件过大", "the file is too large")
-        try:
-            plain = pyrage.decrypt(data, [self._identity])
-        except pyrage.DecryptError:
-            raise self._corrupt("无法解密：文件已损坏或不属于本快照", "it cannot be decrypted: damaged, or not this snapshot's") from None
-        except OSError:
-            raise self._corrupt("解密校验失败：文件被改动或截断", "decryption failed its check: the file was altered or cut short") from None
-        try:
-            state = json.loads(plain.decode("utf-8"))
-            canonical_json(state)  # what save() writes: NaN or a lone surrogate "\ud800" could never be saved
-        except (UnicodeError, ValueError, RecursionError):
-            raise self._corrupt("内容不是有效的 JSON", "its content is not valid JSON") from None
-        problem = _shape_problem(state, self._snapshot_id, self._items)
-        if problem is not None:
-            raise self._corrupt(f"内容不合规：{problem}", f"its content is malformed: {problem}")
-        self._seen = hashlib.sha256(data).hexdigest()
-        return state
-
-    def _on_disk(self) -> str | None:
-        try:
-            return hashlib.sha256(self.path.read_bytes()).hexdigest()
-        except FileNotFoundError:
-            return None
-
-    def save(self, state: dict[str, Any]) -> None:
-        plain = canonical_json(state)
-        ciphertext = pyrage.encrypt(plain, [self._recipient])
-        if age_size(ciphertext[:16384], len(plain)) != len(ciphertext):  # pyrage can lose output silently
-            raise WorkspaceError(Msg("评审进度加密结果长度不符，未保存", "the encrypted review state has the wrong size; not saved"),
-                                 "unwritable")
-        try:
-            if self._on_disk() != self._seen:
-                raise WorkspaceError(Msg(
-                    f"{self.path} 已被另一个程序（另一个 qbdesk 窗口？）修改；为免覆盖其内容，本次修改未保存，请重新打开工作区",
-                    f"{self.path} was changed by another program (another qbdesk window?); this edit was not saved, "
-                    f"so as not to overwrite it. Open the workspace again"), "conflict")
-            atomic_write(self.path, ciphertext, mode=0o600, read_back=True)
-        except (OSError, ValueError) as e:
-            raise unwritable(self.path, e) from e
-        self._seen = hashlib.sha256(ciphertext).hexdigest()
 
 
 # --- workspace.json --------------------------------------------------------------------------

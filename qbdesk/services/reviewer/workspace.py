@@ -3,11 +3,13 @@
 The CLI (``qbdesk review …``) and the Step 3 GUI call the same :class:`ReviewWorkspace`:
 it is handed its folder, passphrase and clock, holds no globals and knows nothing of Qt.
 Every change is validated against the application's rubric, appended to the hash-chained edit
-log and saved at once (``state.age``, atomically), so a crash loses at most the edit in flight.
+log and saved at once, durably (one encrypted journal record, ``store.py``), so a crash loses at
+most the edit in flight, which was never reported saved.
 
 HOME holds ``snapshot.qbsnap`` (the encrypted copy), ``expert.key`` (the expert's Ed25519 key,
-encrypted with the passphrase), ``state.age`` (everything entered, encrypted to the snapshot
-identity) and ``workspace.json`` (clear, no application content). Layouts: docs/formats.md.
+encrypted with the passphrase), ``state.age`` and ``journal.age-log`` (everything entered, private
+notes included, encrypted to the snapshot identity) and ``workspace.json`` (clear, no application
+content). Layouts: docs/formats.md.
 The expert key is wrapped with the same fixed work factor as the snapshot identity (64 bcrypt
 rounds), so the laptop copy is no cheaper to guess at than the snapshot itself.
 """
@@ -15,14 +17,13 @@ rounds), so the laptop copy is no cheaper to guess at than the snapshot itself.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from qbdesk.domain.messages import Msg
-from qbdesk.domain.rubric import Criterion, ItemDecision, Rubric, canonical_json
+from qbdesk.domain.rubric import Rubric
 from qbdesk.formats import keys, sshsig
 from qbdesk.formats.scorefile import (
     MAX_TEXT,
@@ -31,16 +32,16 @@ from qbdesk.formats.scorefile import (
     write_score_file,
 )
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotManifest, SnapshotReader
+from qbdesk.services.reviewer.editing import check, put
 from qbdesk.services.reviewer.finalize import FinalizeRefused, build_payload, capacity
 from qbdesk.services.reviewer.opening import load_expert_key, open_reader, prepare_home
 from qbdesk.services.reviewer.state import (
     SNAPSHOT_FILE,
-    STATE_FILE,
-    StateFile,
     WorkspaceError,
     read_workspace_record,
     write_workspace_record,
 )
+from qbdesk.services.reviewer.store import StateStore
 from qbdesk.services.reviewer.views import (
     ApplicationProgress,
     ApplicationView,
@@ -54,6 +55,8 @@ from qbdesk.services.reviewer.views import (
 )
 
 Clock = Callable[[], datetime]
+REOPEN_APPLICATION, REOPEN_CRITERION = "*", "reopen"  # the edit-log entry of reopen_for_correction
+COMPACT_TOUCHED = 64  # applications changed at once (a sheet imported) above which a new base is written
 
 
 def _utc_now() -> datetime:
@@ -71,19 +74,11 @@ def open_snapshot(snapshot_path: str | os.PathLike[str], home: str | os.PathLike
     return ReviewWorkspace.load(home, passphrase, clock=clock)
 
 
-def _number(value: Any) -> Any:
-    """Scores kept canonical: 12.0 -> 12, Decimal -> float; anything else is left for the rubric to refuse."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return value
-    f = float(value)
-    return int(f) if f.is_integer() else f
-
-
 class ReviewWorkspace:
     """An opened workspace. Use :func:`open_snapshot` or :meth:`load`; close() (or ``with``) when done."""
 
     def __init__(self, home: Path, reader: SnapshotReader, record: dict[str, Any], blind: Blind,
-                 state_file: StateFile, state: dict[str, Any], expert_key: Any, clock: Clock):
+                 state_file: StateStore, state: dict[str, Any], expert_key: Any, clock: Clock):
         self.home = home
         self._reader = reader
         self._record = record
@@ -120,14 +115,23 @@ class ReviewWorkspace:
                                      "mismatch")
             items = {a.code: [c.id for c in blind.rubrics[a.rubric_hash].criteria if c.kind == "items"]
                      for a in blind.applications}
-            state_file = StateFile(home / STATE_FILE, m.identity_public_key, reader.identity, m.snapshot_id, items=items)
+            state_file = StateStore(home, m.identity_public_key, reader.identity, m.snapshot_id, items=items)
             state = state_file.load()
         except BaseException:
             reader.close()
             raise
         return cls(home, reader, record, blind, state_file, state, key, clock or _utc_now)
 
+    @staticmethod
+    def is_workspace(home: str | os.PathLike[str]) -> bool:
+        """Whether ``home`` holds a review workspace (a readable ``workspace.json``); asks no passphrase."""
+        try:
+            return Path(home).is_dir() and read_workspace_record(Path(home)) is not None
+        except WorkspaceError:
+            return False
+
     def close(self) -> None:
+        self._file.close()
         self._reader.close()
 
     def __enter__(self) -> ReviewWorkspace:
@@ -243,80 +247,74 @@ class ReviewWorkspace:
     def exports(self) -> list[dict[str, Any]]:
         return canonical_copy(self._state["exports"])
 
+    @property
+    def finalised(self) -> bool:
+        """A score file was made and nothing that goes into one changed since (notes do not count)."""
+        return bool(self._state["exports"]) and self._state["finalised"]
+
+    @property
+    def journal_records(self) -> int:
+        """Changes in the journal since the last new base (a save writes a new base at 256)."""
+        return self._file.records
+
+    def compact(self) -> None:
+        """Write the whole state as a new base now and empty the journal: for an idle moment (the
+        window may call it when the expert moves on), so that the save that would otherwise do it
+        does not pause typing. Durable like any save."""
+        self._save()
+
+    @property
+    def saved_generation(self) -> int:
+        """Counts the durable saves since this workspace was opened: each change, once it is on disk."""
+        return self._file.generation
+
+    def note(self, code: str) -> str:
+        """The expert's private note on an application ("" if none): encrypted, never exported."""
+        self.application(code)
+        return self._state["notes"].get(code, "")
+
+    def set_note(self, code: str, text: str) -> None:
+        """Keep (or, with "", remove) a private note; saved at once, never in the edit log or a score file."""
+        self.application(code)
+        if not isinstance(text, str) or len(text) > MAX_TEXT:
+            raise WorkspaceError(Msg(f"笔记超过 {MAX_TEXT} 字", f"the note is longer than {MAX_TEXT} characters"), "invalid_input")
+        if text == self._state["notes"].get(code, "") or (not text.strip() and code not in self._state["notes"]):
+            return
+        if text.strip():
+            self._state["notes"][code] = text
+        else:
+            self._state["notes"].pop(code, None)
+        self._save([("notes", code)])
+
+    def reopen_for_correction(self) -> None:
+        """Reopen a finalised set for correction: recorded in the edit log; the next score file
+        gets the next sequence number (``finalize`` always does), superseding the last one."""
+        if not self.finalised:
+            raise WorkspaceError(Msg("尚未定稿（或定稿后已有修改），无需重新开放", "not finalised (or changed since), so there "
+                                     "is nothing to reopen"), "not_finalised")
+        append_edit(self._state["edit_log"], {"application": REOPEN_APPLICATION, "criterion": REOPEN_CRITERION,
+                                              "item": "", "value": self._state["exports"][-1]["sequence"],
+                                              "comment": ""}, self._now())
+        self._state["finalised"] = False
+        self._save([("finalised",)])
+
     # --- changing it ------------------------------------------------------------------------
 
     def _now(self) -> str:
         return self._clock().astimezone(UTC).replace(microsecond=0).isoformat()
 
-    def _save(self) -> None:
-        """Persist the state; on failure the disk stays the truth (reloaded), and the error is raised."""
+    def _save(self, touched: Iterable[tuple[str, ...]] | None = None) -> None:
+        """Persist the change to the subtrees ``touched`` (None: anything); on failure the disk stays
+        the truth (reloaded), and the error is raised."""
         try:
-            self._file.save(self._state)
+            self._file.save(self._state, touched)
         except BaseException:
             self._state = self._file.load()
             raise
 
     def _check(self, code: str, criterion: str, item: str, value: Any, comment: str, draft: bool
                ) -> tuple[tuple[str, Msg] | None, Any, str]:
-        """(problem code and message or None, value as stored, comment as stored)."""
-        app = self._apps.get(code)
-        if app is None:
-            return ("unknown_application", Msg(f"本快照中没有申报 {code}", f"this snapshot has no application {code}")), None, ""
-        if code in self._state["recusals"]:
-            return ("recused", Msg(f"申报 {code} 已回避，不能评分（如需评分请先撤销回避）",
-                                   f"application {code} is recused and cannot be scored (withdraw the recusal first)")), None, ""
-        rubric = self._blind.rubrics[app.rubric_hash]
-        try:
-            c = rubric.criterion(criterion)
-        except KeyError:
-            return ("unknown_criterion", Msg(f"申报 {code} 的评分细则中没有评分项 {criterion}",
-                                             f"the rubric of application {code} has no criterion {criterion}")), None, ""
-        if (c.kind == "items") != bool(item) or (item and item not in app.item_ids):
-            ids = "、".join(app.item_ids) or "—"
-            return ("unknown_item", Msg(f"评分项 {criterion}（{c.kind}）的条目 {item or '（空）'} 无效；应为 {ids}" if c.kind == "items"
-                                        else f"评分项 {criterion} 不按条目评分，条目应为空",
-                                        f"criterion {criterion} ({c.kind}): item {item or '(empty)'} is not valid; expected one of {ids}"
-                                        if c.kind == "items" else f"criterion {criterion} has no items; leave the item empty")), None, ""
-        comment = comment or ""
-        if c.kind == "items":
-            return self._check_item(c, item, value, comment, draft, self._blind.program(app.program).tiers)
-        value = _number(value)
-        if len(comment) > MAX_TEXT or (isinstance(value, str) and len(value) > MAX_TEXT):
-            return ("invalid_value", Msg(f"「{c.name.zh}」的文字超过 {MAX_TEXT} 字", f"“{c.name.en}”: the text is longer than {MAX_TEXT} characters")), None, ""
-        if value is None:
-            return None, None, comment
-        if draft:  # stored even when incomplete (too short, comment still to come); missing() lists it
-            if c.kind == "opinion":
-                problem = None if isinstance(value, str) else c.validate_value(value)
-            else:
-                problem = c.validate_value(value, comment or "·")
-        else:
-            problem = c.validate_value(value, comment)
-        return (("invalid_value", problem) if problem else None), value, comment
-
-    def _check_item(self, c: Criterion, item: str, value: Any, comment: str, draft: bool, tiers: Mapping[str, Msg]):
-        if value is None:
-            return None, None, ""
-        decision = ItemDecision(value, comment) if isinstance(value, bool) else ItemDecision.coerce(value)
-        what = c.item or Msg("条目", "item")
-        if decision is None:
-            return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 须判定为接受或不接受",
-                                         f"“{c.name.en}”: {what.en} {item} must be accepted or rejected")), None, ""
-        stored = {"accepted": decision.accepted, "reason": (decision.reason or comment).strip()}
-        if decision.tier is not None:
-            if not decision.accepted:
-                return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 被驳回，不应指定档次",
-                                             f"“{c.name.en}”: {what.en} {item} is rejected and takes no tier")), None, ""
-            if decision.tier not in tiers:
-                known = ", ".join(tiers) or "—"
-                return ("invalid_value", Msg(f"「{c.name.zh}」中 {what.zh} {item} 的档次“{decision.tier}”不在本项目档次表中（可选：{known}）",
-                                             f"“{c.name.en}”: tier “{decision.tier}” of {what.en} {item} is not in the "
-                                             f"program's tier table (one of: {known})")), None, ""
-            stored["tier"] = decision.tier
-        if len(stored["reason"]) > MAX_TEXT:
-            return ("invalid_value", Msg(f"「{c.name.zh}」的理由超过 {MAX_TEXT} 字", f"“{c.name.en}”: the reason is longer than {MAX_TEXT} characters")), None, ""
-        problem = None if draft else c.validate_value({item: stored})
-        return (("invalid_value", problem) if problem else None), stored, ""
+        return check(self._blind, self._apps, self._state["recusals"], code, criterion, item, value, comment, draft)
 
     def check_edit(self, code: str, criterion: str, item: str, value: Any, comment: str = "", *,
                    draft: bool = False) -> Msg | None:
@@ -339,46 +337,17 @@ class ReviewWorkspace:
             prepared.append((code, criterion, item or "", stored, note))
         changed = 0
         at = self._now()
+        touched: list[tuple[str, ...]] = [("finalised",)]
         for code, criterion, item, stored, note in prepared:
-            if self._put(code, criterion, item, stored, note):
+            if put(self._state, code, criterion, item, stored, note):
                 append_edit(self._state["edit_log"], {"application": code, "criterion": criterion, "item": item,
                                                       "value": stored, "comment": note}, at)
+                touched += [("values", code), ("comments", code)]
                 changed += 1
         if changed:
-            self._save()
+            self._state["finalised"] = False
+            self._save(touched if len(touched) <= 2 * COMPACT_TOUCHED else None)
         return changed
-
-    def _put(self, code: str, criterion: str, item: str, stored: Any, note: str) -> bool:
-        """Set one value in the state; False when it is already so."""
-        values = self._state["values"].setdefault(code, {})
-        comments = self._state["comments"].setdefault(code, {})
-        if item:
-            decisions = values.get(criterion) or {}
-            if canonical_json(decisions.get(item)) == canonical_json(stored):
-                return False
-            if stored is None:
-                decisions.pop(item, None)
-            else:
-                decisions[item] = stored
-            values[criterion] = decisions
-            if not decisions:
-                values.pop(criterion)
-        else:
-            old = (values.get(criterion), comments.get(criterion, ""))
-            if canonical_json(old) == canonical_json((stored, note)):
-                return False
-            if stored is None:
-                values.pop(criterion, None)
-            else:
-                values[criterion] = stored
-            if note:
-                comments[criterion] = note
-            else:
-                comments.pop(criterion, None)
-        for table in (self._state["values"], self._state["comments"]):
-            if not table.get(code):
-                table.pop(code, None)
-        return True
 
     def set_value(self, code: str, criterion: str, value: Any, comment: str = "", item: str = "", *,
                   draft: bool = False) -> bool:
@@ -398,13 +367,15 @@ class ReviewWorkspace:
         if len(reason) > MAX_TEXT:
             raise WorkspaceError(Msg(f"回避理由超过 {MAX_TEXT} 字", f"the reason is longer than {MAX_TEXT} characters"), "invalid_input")
         self._state["recusals"][code] = {"reason": reason.strip(), "at": self._now()}
-        self._save()
+        self._state["finalised"] = False
+        self._save([("recusals", code), ("finalised",)])
 
     def withdraw_recusal(self, code: str) -> bool:
         self.application(code)
         if self._state["recusals"].pop(code, None) is None:
             return False
-        self._save()
+        self._state["finalised"] = False
+        self._save([("recusals", code), ("finalised",)])
         return True
 
     def declare(self, accepted: bool, conflicts: str = "") -> None:
@@ -415,7 +386,8 @@ class ReviewWorkspace:
             "accepted": bool(accepted), "at": self._now() if accepted else "", "conflicts": conflicts.strip(),
             "text_sha256": self._blind.declaration_sha256 if accepted else "",
         }
-        self._save()
+        self._state["finalised"] = False
+        self._save([("declaration",), ("finalised",)])
 
     # --- progress and finalising ------------------------------------------------------------
 
@@ -480,14 +452,15 @@ class ReviewWorkspace:
             raise WorkspaceError(e.msg, "too_large" if e.code == "too_large" else "unwritable") from None
         self._state["exports"].append({"sequence": sequence, "digest": written.digest, "at": created_at,
                                        "file": target.name})
-        self._save()
+        self._state["finalised"] = True
+        self._save([("exports",), ("finalised",)])
         return FinalizeResult(str(target), written.digest, written.fingerprint, sequence, created_at,
                               len(payload["rubrics"]), len(payload["recusals"]))
 
     def _reserve(self, sequence: int, record: dict[str, Any]) -> None:
         """Save the last sequence number used, in the state and in the workspace record."""
         self._state["sequence"] = sequence
-        self._save()
+        self._save([("sequence",)])
         self._record = record
         write_workspace_record(self.home, {k: v for k, v in record.items() if k != "format"})
 
