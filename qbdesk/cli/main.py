@@ -20,7 +20,7 @@ from qbdesk.cli.lang import h
 STARTED = time.monotonic()  # when the process reached us: `review gui --exit-when-ready` counts from here
 
 COMMAND_MODULES = ("demo", "gui", "round", "applications", "experts", "assign", "status",
-                   "leaks", "snapshots", "scores", "results", "verify", "review", "audit")
+                   "leaks", "snapshots", "scores", "results", "verify", "review", "audit", "selftest")
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
