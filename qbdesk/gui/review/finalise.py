@@ -40,16 +40,8 @@ def score_file_name(ws: ReviewWorkspace) -> str:
 
 def missing_lines(ws: ReviewWorkspace) -> list[tuple[str, tuple[str, str, str]]]:
     """(text, (code, criterion, item)) for every value still missing, in the work list's terms."""
-    lang = i18n.current_language()
-    out = []
-    for m in ws.missing():
-        try:
-            name = ws.rubric(m.code).criterion(m.criterion).name.text(lang)
-        except KeyError:
-            name = m.criterion
-        where = f"{m.code}  {name}" + (f"  [{m.item}]" if m.item else "")
-        out.append((f"{where}: {m.msg.text(lang)}", (m.code, m.criterion, m.item)))
-    return out
+    lang = i18n.current_language()  # each message already names its criterion (and item)
+    return [(f"{m.code}  {m.msg.text(lang)}", (m.code, m.criterion, m.item)) for m in ws.missing()]
 
 
 class FinaliseDialog(QDialog):

@@ -132,3 +132,14 @@ def test_the_lock_closes_open_dialogs(qtbot, window):
     assert dialog.isVisible()
     window.lock()
     assert not dialog.isVisible() and window.is_locked()
+
+
+def test_each_missing_line_names_its_application_and_criterion_once(window):
+    from qbdesk.gui.review.finalise import missing_lines
+
+    ws = window.ws
+    lines = missing_lines(ws)
+    assert lines
+    for text, (code, criterion, _item) in lines:
+        name = ws.rubric(code).criterion(criterion).name.zh
+        assert text.startswith(code) and text.count(name) == 1, text
