@@ -34,6 +34,7 @@ from qbdesk.gui import i18n
 from qbdesk.gui.review import shell_settings
 from qbdesk.gui.review.shell_common import grouped, in_background, mono_label
 from qbdesk.services.reviewer import ReviewWorkspace, WorkspaceError, open_snapshot
+from qbdesk.services.reviewer.prepared import PreparedLoad
 
 SNAPSHOT_SUFFIX = ".qbsnap"
 
@@ -321,9 +322,17 @@ class StartWindow(QWidget):
         shell_settings.mark_pending(ws.snapshot_digest)
         self._show_check(ws)
 
-    def open_with_passphrase(self, snapshot: Path | None, home: Path, passphrase: str) -> None:
-        """--passphrase-file: try the given passphrase; if it is wrong, say so and ask as usual."""
-        if snapshot is not None:
+    def open_with_passphrase(self, snapshot: Path | None, home: Path, passphrase: str, *,
+                             prepared: PreparedLoad | None = None) -> None:
+        """--passphrase-file: try the given passphrase; if it is wrong, say so and ask as usual.
+
+        ``prepared``: the load of ``home`` with this passphrase, already begun (the command line starts
+        it before Qt is imported); its result or error is taken here as this load's own.
+        """
+        if snapshot is None and prepared is not None and prepared.home == home:
+            attempt = prepared.take
+            then, again = self._workspace_reopened, (lambda: self.reopen(home))
+        elif snapshot is not None:
             def attempt() -> ReviewWorkspace:
                 return open_snapshot(snapshot, home, passphrase)
             then, again = self._snapshot_opened, (lambda: self.open_path(snapshot))
