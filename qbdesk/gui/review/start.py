@@ -94,14 +94,15 @@ class PassphraseDialog(QDialog):
         self.field.setEnabled(False)
         self.error.hide()
         self.busy.show()
-        in_background(lambda: self._attempt(typed), self, lambda ws: self._opened(ws, typed), self._error,
+        in_background(lambda: self._attempt(typed), self, lambda ws: self._opened(ws, typed), self.show_error,
                       "open workspace")
 
     def _opened(self, workspace: ReviewWorkspace, typed: str) -> None:
         self.workspace, self.passphrase = workspace, typed
         self.accept()
 
-    def _error(self, exc: BaseException) -> None:
+    def show_error(self, exc: BaseException) -> None:
+        """Say why ``exc`` stopped the opening (a wrong passphrase: that nothing was written) and ask again."""
         if isinstance(exc, WorkspaceError) and exc.code in ("wrong_passphrase", "key"):
             self._fail(self.tr("Wrong passphrase: this is not the passphrase of this snapshot. Nothing was "
                                "written. Check the handover slip and type it again."))
@@ -346,6 +347,8 @@ class StartWindow(QWidget):
             self.say(i18n.error_text(exc))
             if isinstance(exc, WorkspaceError) and exc.code in ("wrong_passphrase", "key"):
                 again()
+                if self.dialog is not None:  # asked again: the dialog says why
+                    self.dialog.show_error(exc)
 
         self.say(self.tr("Opening the workspace…"))
         in_background(attempt, self, lambda ws: (self.say(""), then(ws)), failed, "open workspace")
