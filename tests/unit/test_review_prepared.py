@@ -79,3 +79,15 @@ def test_the_expert_key_unwraps_beside_the_identity(home, monkeypatch):
     with ReviewWorkspace.load(home, PASSPHRASE) as ws:
         assert ws.expert_fingerprint.startswith("SHA256:")
     assert key_threads and key_threads[0] is not threading.main_thread()
+
+
+def test_two_applications_under_one_code_are_refused(tmp_path):
+    from qbdesk.services.reviewer.views import parse_meta
+
+    _, meta = make_snapshot(tmp_path / "E01.qbsnap", coordinator())
+    meta = {k: v for k, v in meta.items() if k != "snapshot_id"}
+    assert len(parse_meta(meta).applications) == 3
+    twice = {**meta, "applications": [*meta["applications"], dict(meta["applications"][0])]}
+    with pytest.raises(WorkspaceError) as e:
+        parse_meta(twice)
+    assert "applications[3]" in e.value.msg.en
