@@ -25,8 +25,8 @@ from qbdesk.store.models import (
     Conflict,
     Expert,
     Recusal,
-    Score,
     ScoreFileRecord,
+    ScoreSheet,
     Snapshot,
 )
 
@@ -77,12 +77,12 @@ def files_in_force(session: Session, round_id: int) -> list[Msg]:
 
 
 def rows_on_accepted_files(session: Session, round_id: int) -> list[Msg]:
-    """Score and recusal rows may hang only on accepted files of the round."""
+    """Score sheets and recusal rows may hang only on accepted files of the round."""
     accepted = set(session.scalars(select(ScoreFileRecord.id).where(ScoreFileRecord.round_id == round_id,
                                                                     ScoreFileRecord.status == "accepted")))
     round_apps = select(Application.id).where(Application.round_id == round_id)
     out: list[Msg] = []
-    for model, (zh, en) in ((Score, ("评分", "score")), (Recusal, ("回避", "recusal"))):
+    for model, (zh, en) in ((ScoreSheet, ("评分表", "score sheet")), (Recusal, ("回避", "recusal"))):
         for file_id, n in session.execute(select(model.score_file_id, func.count()).where(
                 model.application_id.in_(round_apps)).group_by(model.score_file_id)):
             if file_id not in accepted:

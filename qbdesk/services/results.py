@@ -160,8 +160,9 @@ def program_results(inp: ProgramInputs, *, calibrated: bool = False) -> tuple[di
 def _inputs(s: Session, rnd, pc, prior: Mapping[str, PriorGrants]) -> ProgramInputs:
     from qbdesk.services.qualification import failed_vetoes
     from qbdesk.services.rounds import aggregation_settings, program_settings
-    from qbdesk.store.models import Applicant, Application, Assignment, Conflict, Expert, Recusal, Score, ScoreFileRecord
+    from qbdesk.store.models import Applicant, Application, Assignment, Conflict, Expert, Recusal, ScoreFileRecord, ScoreSheet
     from qbdesk.store.models import Rubric as RubricRow
+    from qbdesk.store.score_sheets import value_rows
 
     row = s.get(RubricRow, pc.rubric_hash) if pc.rubric_hash else None
     if row is None:
@@ -178,9 +179,8 @@ def _inputs(s: Session, rnd, pc, prior: Mapping[str, PriorGrants]) -> ProgramInp
     vetoes = failed_vetoes(s, list(ids))
     accepted = select(ScoreFileRecord.id).where(ScoreFileRecord.round_id == rnd.id, ScoreFileRecord.status == "accepted")
     values: dict[int, dict[str, list]] = {}
-    for eid, aid, crit, item, value in s.execute(
-            select(Score.expert_id, Score.application_id, Score.criterion, Score.item, Score.value)
-            .where(Score.score_file_id.in_(accepted), Score.application_id.in_(app_q))):
+    for _file, eid, aid, crit, item, value, _comment in value_rows(
+            s, ScoreSheet.score_file_id.in_(accepted), ScoreSheet.application_id.in_(app_q)):
         values.setdefault(aid, {}).setdefault(experts[eid], []).append((crit, item, value))
     recused: dict[int, set[str]] = {}
     for eid, aid in s.execute(select(Recusal.expert_id, Recusal.application_id)

@@ -54,12 +54,12 @@ RECUSAL_COLUMNS = ("application_id", "reason")
 
 @dataclass(frozen=True)
 class CheckedScores:
-    scores: list[tuple[Any, ...]]  # SCORE_COLUMNS (value as JSON text): the Score rows to write
+    scores: list[tuple[Any, ...]]  # SCORE_COLUMNS (value as JSON text), one per value: packed into score sheets to write
     recusals: list[tuple[Any, ...]]  # RECUSAL_COLUMNS
 
 
 def _json_value(value: Any) -> str:
-    """The value as JSON text (how Score.value stores it); the common scalars without json.dumps."""
+    """The value as JSON text (how a score sheet stores it); the common scalars without json.dumps."""
     kind = type(value)
     if kind is bool:
         return "true" if value else "false"

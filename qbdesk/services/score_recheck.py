@@ -4,7 +4,7 @@ Every accepted score file's bytes are kept (``ScoreFileRecord.content``). ``rech
 decrypts and verifies each again (signature, digest, round, snapshot, key binding, rubric
 checks), checks that the snapshot's code -> application map is the one its signed manifest binds
 (``code_binding``) and that the file and its rows belong to the snapshot's expert, derives the
-Score and Recusal rows it stands for, and compares them with the rows in the database. It then
+score sheets and recusal rows it stands for, and compares them with the rows in the database. It then
 cross-checks the round against the audit log (``audit_crosscheck``: files in force, rows on
 accepted files only, snapshots as built, conflicts) and walks the log's hash chain. A row
 changed, added, moved or removed by hand after the import — or an audit entry rewritten without
@@ -31,7 +31,8 @@ from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import Rejection, check_scores
 from qbdesk.services.scores import RoundContext, check_binding_to_round
 from qbdesk.store import audit
-from qbdesk.store.models import Expert, Recusal, Score, ScoreFileRecord, Snapshot
+from qbdesk.store.models import Expert, Recusal, ScoreFileRecord, ScoreSheet, Snapshot
+from qbdesk.store.score_sheets import value_rows
 
 MAX_LISTED = 5  # differing rows named per file; the rest are counted
 
@@ -82,9 +83,7 @@ class RecheckReport:
 
 
 def _rows(session: Session, record_id: int) -> tuple[Counter, Counter]:
-    scores = Counter(tuple(r) for r in session.execute(
-        select(Score.expert_id, Score.application_id, Score.criterion, Score.item, Score.value, Score.comment)
-        .where(Score.score_file_id == record_id)))
+    scores = Counter(r[1:] for r in value_rows(session, ScoreSheet.score_file_id == record_id))
     recusals = Counter(tuple(r) for r in session.execute(
         select(Recusal.expert_id, Recusal.application_id, Recusal.reason).where(Recusal.score_file_id == record_id)))
     return scores, recusals

@@ -15,7 +15,7 @@ Each file is merged in its own savepoint, a few files to a transaction (``_Batch
 imported whole or not at all, even when the machine stops mid-import.
 A duplicate (same score digest as a file already imported) changes nothing and does not
 count as a rejection. A later valid file from the same expert replaces the earlier one:
-the earlier record stays (status ``superseded``, its bytes kept), its Score and Recusal
+the earlier record stays (status ``superseded``, its bytes kept), its score sheets and recusal
 rows are replaced, and the audit log has an entry for each.
 """
 
@@ -49,10 +49,10 @@ from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
 from qbdesk.services.code_binding import check_signed_binding
 from qbdesk.services.coordinator_keys import CoordinatorKeys
-from qbdesk.services.score_checks import RECUSAL_COLUMNS, SCORE_COLUMNS, AppContext, Rejection, check_scores, reject
+from qbdesk.services.score_checks import RECUSAL_COLUMNS, AppContext, Rejection, check_scores, reject
 from qbdesk.services.score_pairs import check_in_force
 from qbdesk.services.snapshots import round_rubrics
-from qbdesk.store import audit
+from qbdesk.store import audit, score_sheets
 from qbdesk.store.locks import lock_round
 from qbdesk.store.models import (
     Application,
@@ -62,8 +62,8 @@ from qbdesk.store.models import (
     ProgramConfig,
     Recusal,
     Round,
-    Score,
     ScoreFileRecord,
+    ScoreSheet,
     Snapshot,
 )
 
@@ -172,16 +172,14 @@ class RoundContext:
     def capacity(self, session: Session) -> int:
         """The largest score.json any snapshot of the round can hold (``scorefile.payload_capacity``
         of its applications and their criteria and items); bounds every file before it is decrypted."""
+        per_app: dict[int, int] = {}  # application -> its rows (a round's snapshots share applications)
+        for app_id, app in self.apps.items():
+            rubric = self.rubric(self.rubric_hash[app.program])
+            items = sum(1 for i in (app.items or []) if isinstance(i, dict))
+            per_app[app_id] = sum(items if c.kind == "items" else 1 for c in rubric.criteria)
         best = 0
         for codes in session.scalars(select(Snapshot.codes).where(Snapshot.round_id == self.id)):
-            rows = 0
-            for app_id in (codes or {}).values():
-                app = self.apps.get(app_id)
-                if app is None:
-                    continue
-                rubric = self.rubric(self.rubric_hash[app.program])
-                items = sum(1 for i in (app.items or []) if isinstance(i, dict))
-                rows += sum(items if c.kind == "items" else 1 for c in rubric.criteria)
+            rows = sum(per_app.get(app_id, 0) for app_id in (codes or {}).values())
             best = max(best, scorefile.payload_capacity(len(codes or {}), rows))
         return best or scorefile.payload_capacity(0, 0)
 
@@ -255,7 +253,7 @@ _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 def _insert_rows(s: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Bulk insert of plain tuples, in the session's transaction: COPY on PostgreSQL (psycopg),
     executemany on the DBAPI cursor elsewhere (SQLAlchemy's per-row parameter handling costs more
-    than SQLite's insert itself: 3,600 scores a file). Core for other paramstyles."""
+    than SQLite's insert itself). Core for other paramstyles."""
     if not rows:
         return
     conn = s.connection()
@@ -353,7 +351,7 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
     for old in replaced:
         old.status = "superseded"
-        s.execute(delete(Score).where(Score.score_file_id == old.id))
+        s.execute(delete(ScoreSheet).where(ScoreSheet.score_file_id == old.id))
         s.execute(delete(Recusal).where(Recusal.score_file_id == old.id))
     record = ScoreFileRecord(round_id=rnd.id, expert_id=expert.id, snapshot_id=snap.id, digest=opened.digest,
                              sequence=data["sequence"], key_fingerprint=opened.fingerprint, status="accepted",
@@ -361,7 +359,8 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
     s.add(record)
     s.flush()
     head = (record.id, expert.id)
-    _insert_rows(s, Score.__table__, ("score_file_id", "expert_id", *SCORE_COLUMNS), [head + r for r in checked.scores])
+    _insert_rows(s, ScoreSheet.__table__, score_sheets.SHEET_COLUMNS,
+                 [head + sheet for sheet in score_sheets.pack(checked.scores)])
     _insert_rows(s, Recusal.__table__, ("score_file_id", "expert_id", *RECUSAL_COLUMNS),
                  [head + r for r in checked.recusals])
     if checked.recusals:
@@ -643,8 +642,8 @@ class MissingScore:
 def missing_scores(session: Session, round_id: int) -> list[MissingScore]:
     accepted = select(ScoreFileRecord.id).where(ScoreFileRecord.round_id == round_id,
                                                 ScoreFileRecord.status == "accepted")
-    covered = set(session.execute(select(Score.expert_id, Score.application_id)
-                                  .where(Score.score_file_id.in_(accepted)).distinct()).all())
+    covered = set(session.execute(select(ScoreSheet.expert_id, ScoreSheet.application_id)
+                                  .where(ScoreSheet.score_file_id.in_(accepted))).all())
     covered |= set(session.execute(select(Recusal.expert_id, Recusal.application_id)
                                    .where(Recusal.score_file_id.in_(accepted))).all())
     senders = set(session.scalars(select(ScoreFileRecord.expert_id).where(ScoreFileRecord.id.in_(accepted))))

@@ -26,8 +26,8 @@ from qbdesk.store.models import (
     PanelMember,
     ProgramConfig,
     Recusal,
-    Score,
     ScoreFileRecord,
+    ScoreSheet,
     Snapshot,
 )
 
@@ -234,8 +234,8 @@ def _scoring(session: Session, st: RoundStatus) -> None:
                                      .group_by(ScoreFileRecord.status)):
         st.score_files[status] = n
     accepted = select(ScoreFileRecord.id).where(ScoreFileRecord.round_id == rid, ScoreFileRecord.status == "accepted")
-    covered = set(session.execute(select(Score.expert_id, Score.application_id)
-                                  .where(Score.score_file_id.in_(accepted)).distinct()).all())
+    covered = set(session.execute(select(ScoreSheet.expert_id, ScoreSheet.application_id)
+                                  .where(ScoreSheet.score_file_id.in_(accepted)).distinct()).all())
     covered |= set(session.execute(select(Recusal.expert_id, Recusal.application_id)
                                    .where(Recusal.score_file_id.in_(accepted))).all())
     _scores_out_of_force(session, st, accepted)
@@ -251,8 +251,8 @@ def _scoring(session: Session, st: RoundStatus) -> None:
 def _scores_out_of_force(session: Session, st: RoundStatus, accepted: Any) -> None:
     """Scores in force on a pair now in conflict or no longer assigned (assign ran again after the
     import), and files in force from a snapshot a later build superseded: each a problem to decide."""
-    scored = set(session.execute(select(Score.expert_id, Score.application_id)
-                                 .where(Score.score_file_id.in_(accepted)).distinct()).all())
+    scored = set(session.execute(select(ScoreSheet.expert_id, ScoreSheet.application_id)
+                                 .where(ScoreSheet.score_file_id.in_(accepted)).distinct()).all())
     if scored:
         assigned = set(session.execute(select(Assignment.expert_id, Assignment.application_id)
                                        .where(Assignment.round_id == st.round_id)).all())

@@ -18,7 +18,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -307,25 +306,30 @@ class ScoreFileRecord(Base):
     key_fingerprint: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20))  # accepted | superseded
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The file's bytes, age ciphertext (incompressible): on PostgreSQL the column is STORAGE EXTERNAL
+    # (migration 0005), so the server does not try to compress 1–2 MB of noise per file.
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Score(Base):
-    """One value an expert gave: a criterion's score, check, item decision or opinion."""
+class ScoreSheet(Base):
+    """One application's values in one score file: each score, check, item decision and opinion
+    the expert gave it, in the file's order.
 
-    __tablename__ = "score"
-    __table_args__ = (
-        Index("ix_score_expert_application", "expert_id", "application_id"),
-        UniqueConstraint("score_file_id", "application_id", "criterion", "item"),
-    )
+    ``entries`` is the JSON array ``[[criterion, item, value, comment], …]`` of strings, ``value``
+    itself as JSON text (``"8.5"``, ``"true"``, ``"{\"accepted\":true}"``); ``item`` is ``""`` except for
+    an ``items`` criterion. One row per application, not per value: a file of 300 applications × 12
+    criteria writes 300 rows, and on PostgreSQL each row costs index entries and foreign-key checks.
+    The values of a file never change once imported (a newer file replaces its sheets whole), and
+    every reader takes all of an application's values at once (``store.score_sheets``).
+    """
+
+    __tablename__ = "score_sheet"
+    __table_args__ = (UniqueConstraint("score_file_id", "application_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    score_file_id: Mapped[int] = mapped_column(ForeignKey("score_file.id", ondelete="CASCADE"), index=True)
+    score_file_id: Mapped[int] = mapped_column(ForeignKey("score_file.id", ondelete="CASCADE"))
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"))
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
-    criterion: Mapped[str] = mapped_column(String(60))
-    item: Mapped[str] = mapped_column(String(60), default="")
-    value: Mapped[str] = mapped_column(Text)
-    comment: Mapped[str] = mapped_column(Text, default="")
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    entries: Mapped[str] = mapped_column(Text)
 
 
 class Recusal(Base):

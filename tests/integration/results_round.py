@@ -18,7 +18,7 @@ from qbdesk.domain import credit_code
 from qbdesk.domain.programs import ProgramSettings
 from qbdesk.domain.rubric import default_rubric
 from qbdesk.services.rounds import RoundConfig, init_round
-from qbdesk.store.models import Applicant, Application, Assignment, Expert, Recusal, Score, ScoreFileRecord
+from qbdesk.store.models import Applicant, Application, Assignment, Expert, Recusal, ScoreFileRecord, ScoreSheet
 
 OPINION = "材料齐全，论证充分，指标可信。"
 _RNG = random.Random(11)
@@ -113,15 +113,20 @@ class RoundBuilder:
         if assign:
             self.assign(expert, app)
         eid = self.experts[expert]
+        entries = []
+        for crit, v in values.items():
+            if isinstance(v, dict):
+                entries += [[crit, item, json.dumps(d, ensure_ascii=False), ""] for item, d in v.items()]
+            else:
+                entries.append([crit, "", json.dumps(v, ensure_ascii=False), ""])
         with self.db.sessions.begin() as s:
-            for crit, v in values.items():
-                if isinstance(v, dict):
-                    for item, d in v.items():
-                        s.add(Score(score_file_id=self.files[expert], expert_id=eid, application_id=self.apps[app],
-                                    criterion=crit, item=item, value=json.dumps(d, ensure_ascii=False)))
-                else:
-                    s.add(Score(score_file_id=self.files[expert], expert_id=eid, application_id=self.apps[app],
-                                criterion=crit, item="", value=json.dumps(v, ensure_ascii=False)))
+            sheet = s.scalars(select(ScoreSheet).where(ScoreSheet.score_file_id == self.files[expert],
+                                                       ScoreSheet.application_id == self.apps[app])).first()
+            if sheet is None:
+                s.add(ScoreSheet(score_file_id=self.files[expert], expert_id=eid, application_id=self.apps[app],
+                                 entries=json.dumps(entries, ensure_ascii=False)))
+            else:
+                sheet.entries = json.dumps(json.loads(sheet.entries) + entries, ensure_ascii=False)
 
     def recuse(self, expert: str, app: str, reason: str = "曾为该单位提供咨询") -> None:
         self.assign(expert, app)

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from qbdesk.store.engine import normalise_url
-from qbdesk.store.models import Score, ScoreFileRecord
+from qbdesk.store.models import ScoreFileRecord, ScoreSheet
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +73,7 @@ def test_every_coordinator_command_runs_on_postgresql(pg_db, tmp_path, capsys):
     try:
         with engine.connect() as c:
             assert c.scalar(select(func.count()).select_from(ScoreFileRecord)) == 1
-            assert c.scalar(select(func.count()).select_from(Score)) > 0
+            assert c.scalar(select(func.count()).select_from(ScoreSheet)) > 0
             apps = c.scalar(text("select count(*) from application"))
             victim = c.scalar(text("select external_id from application order by external_id desc limit 1"))
         ok(capsys, "applications", "remove", "--db", pg_db, victim, "--force", "--reason", "申报单位撤回")

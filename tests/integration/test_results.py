@@ -6,6 +6,7 @@ results document ``round_results`` returns — what ``qbdesk results`` writes.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -232,7 +233,7 @@ def test_a_per_year_cap_reached_across_two_rounds_of_the_same_year(db):
 
 def test_freeze_then_a_changed_score_shows_as_a_difference(db):
     from qbdesk.services.results_freeze import since_frozen
-    from qbdesk.store.models import AuditEntry, Score
+    from qbdesk.store.models import AuditEntry, ScoreSheet
 
     r = RoundBuilder(db, settings={"P2": {"budget": 300_000}})
     r.application("P2", "F1")
@@ -248,10 +249,10 @@ def test_freeze_then_a_changed_score_shows_as_a_difference(db):
         (entry,) = s.query(AuditEntry).filter(AuditEntry.action == "results.freeze").all()
         assert entry.detail["sha256"] == out["sha256"]
     with db.sessions.begin() as s:  # F2's experts now give 95: F2 overtakes F1 and takes the budget
-        for row in s.query(Score).filter(Score.application_id == r.apps["F2"], Score.criterion == "application"):
-            row.value = "20"  # was 10
-        for row in s.query(Score).filter(Score.application_id == r.apps["F2"], Score.criterion == "team_basis"):
-            row.value = "5"  # was 0
+        now = {"application": "20", "team_basis": "5"}  # were 10 and 0
+        for sheet in s.query(ScoreSheet).filter(ScoreSheet.application_id == r.apps["F2"]):
+            sheet.entries = json.dumps([[c, i, now.get(c, v), m] for c, i, v, m in json.loads(sheet.entries)],
+                                       ensure_ascii=False)
     with db.sessions() as s:
         info = since_frozen(s, r.round_id)
     assert not info["identical"]

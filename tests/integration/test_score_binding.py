@@ -23,7 +23,8 @@ from qbdesk.services.reviewer import open_snapshot
 from qbdesk.services.score_recheck import recheck_scores
 from qbdesk.services.snapshots import build_snapshots
 from qbdesk.services.status import round_status
-from qbdesk.store.models import Application, AuditEntry, Expert, Score, ScoreFileRecord, Snapshot
+from qbdesk.store.models import Application, AuditEntry, Expert, ScoreFileRecord, ScoreSheet, Snapshot
+from qbdesk.store.score_sheets import value_rows
 
 ITEM_IDS, Env, cli = base.ITEM_IDS, base.Env, base.cli
 templates, template, env = base.templates, base.template, base.env  # the fixtures: the same round, built once (SQLite only: the tests edit the file with sqlite3)
@@ -60,9 +61,9 @@ def _codes(env: Env, expert: str = "E01") -> dict[str, str]:
 def _totals(env: Env) -> dict[str, float]:
     """Each application's total of numeric scores in force (what ranking will add up)."""
     with env.db.sessions() as s:
-        rows = s.execute(select(Application.external_id, Score.value).join(Application, Application.id == Score.application_id)
-                         .join(ScoreFileRecord, ScoreFileRecord.id == Score.score_file_id)
-                         .where(ScoreFileRecord.status == "accepted")).all()
+        ext = dict(s.execute(select(Application.id, Application.external_id)).all())
+        accepted = select(ScoreFileRecord.id).where(ScoreFileRecord.status == "accepted")
+        rows = [(ext[r[2]], r[5]) for r in value_rows(s, ScoreSheet.score_file_id.in_(accepted))]
     out: dict[str, float] = {}
     for ext, value in rows:
         v = json.loads(value)
@@ -87,10 +88,10 @@ def test_swapping_two_codes_and_their_rows_is_named_by_recheck(env, capsys):
     _accept(env, env.payload("E02", share={c: 0.6 for c in _codes(env, "E02")}), "e02.qbscore", "E02")
     before = _totals(env)
     assert _recheck(env).ok
-    # The attack: swap the two codes in the snapshot's map and move the matching score rows.
+    # The attack: swap the two codes in the snapshot's map and move the matching score sheets.
     _sql(env, "update snapshot set codes = json_set(codes, '$." + a + "', json_extract(codes, '$." + b + "'), '$." + b
          + "', json_extract(codes, '$." + a + "')) where expert_id = (select id from expert where external_id = 'E01')",
-         *(f"update score set application_id = {to} where application_id = {frm} and expert_id = "
+         *(f"update score_sheet set application_id = {to} where application_id = {frm} and expert_id = "
            "(select id from expert where external_id = 'E01')" for frm, to in (
                ("(select id from application where external_id = '2026-P3-0000')", "-1"),
                ("(select id from application where external_id = '2026-P3-0001')",
@@ -167,7 +168,7 @@ def test_item_ids_are_snapshot_local_and_mapped_back(template, env, tmp_path):
     # Imported, the decisions are stored under the package's own ids.
     _accept(env, env.payload(), "e01.qbscore")
     with env.db.sessions() as s:
-        stored = set(s.scalars(select(Score.item).where(Score.item != "")))
+        stored = {r[4] for r in value_rows(s) if r[4] != ""}
     assert stored == {"C1", "C2", secret}
     assert _recheck(env).ok
 
@@ -194,7 +195,7 @@ def test_scores_for_a_pair_now_in_conflict_are_refused(env):
     report = env.run(env.write(env.payload(), "old.qbscore"))
     line = report.lines[0]
     assert line.reason == "conflict" and "(2026-P3-0000) is in conflict with this expert" in line.msg.en, line.text("en")
-    assert env.count(Score) == 0
+    assert env.values() == 0
     with env.db.sessions() as s:
         assert round_status(s, env.rid).score_files["accepted"] == 0
 
@@ -226,7 +227,7 @@ def test_scores_for_a_pair_no_longer_assigned_are_refused(env):
     assert len(held) < 3  # one expert per application: E01 keeps only some of its three
     line = env.run(env.write(env.payload(), "old.qbscore")).lines[0]
     assert line.reason == "not_assigned" and "not assigned to this expert now" in line.msg.en, line.text("en")
-    assert env.count(Score) == 0
+    assert env.values() == 0
 
 
 def _rebuild(env: Env, name: str = "snap2"):
@@ -266,7 +267,7 @@ def test_rebuilding_supersedes_earlier_snapshots_and_warns_about_files_back(env,
 def _rows_of(env: Env, digest_like: str) -> list[tuple]:
     con = sqlite3.connect(env.tmp / "round.sqlite")
     try:
-        return con.execute("select score_file_id, expert_id, application_id, criterion, item, value, comment from score"
+        return con.execute("select score_file_id, expert_id, application_id, entries from score_sheet"
                            " where score_file_id = (select id from score_file where digest = ?)", (digest_like,)).fetchall()
     finally:
         con.close()
@@ -281,10 +282,10 @@ def _revert_to_sequence_2(env: Env) -> str:
     con = sqlite3.connect(env.tmp / "round.sqlite")
     try:
         with con:
-            con.execute("delete from score where score_file_id = (select id from score_file where status = 'accepted')")
+            con.execute("delete from score_sheet where score_file_id = (select id from score_file where status = 'accepted')")
             con.execute("update score_file set status = case status when 'accepted' then 'superseded' else 'accepted' end")
-            con.executemany("insert into score (score_file_id, expert_id, application_id, criterion, item, value, comment)"
-                            " values (?, ?, ?, ?, ?, ?, ?)", rows2)
+            con.executemany("insert into score_sheet (score_file_id, expert_id, application_id, entries)"
+                            " values (?, ?, ?, ?)", rows2)
     finally:
         con.close()
     return "is in force in the database, but the audit log says it was superseded"
@@ -292,14 +293,14 @@ def _revert_to_sequence_2(env: Env) -> str:
 
 def _delete_file_and_rows(env: Env) -> str:
     _accept(env, env.payload(), "e01.qbscore")
-    _sql(env, "delete from score", "delete from recusal", "delete from score_file")
+    _sql(env, "delete from score_sheet", "delete from recusal", "delete from score_file")
     return "imported and in force by the audit log, is gone from the database"
 
 
 def _reattribute(env: Env) -> str:
     _accept(env, env.payload(), "e01.qbscore")
     _sql(env, "update score_file set expert_id = (select id from expert where external_id = 'E02')",
-         "update score set expert_id = (select id from expert where external_id = 'E02')")
+         "update score_sheet set expert_id = (select id from expert where external_id = 'E02')")
     return "the file is attributed to expert E02, but it comes from the snapshot built for E01"
 
 
@@ -312,9 +313,9 @@ def _delete_last_audit_entries(env: Env) -> str:
 def _rows_on_a_superseded_file(env: Env) -> str:
     _accept(env, env.payload(sequence=1), "s1.qbscore")
     _accept(env, env.payload(sequence=2), "s2.qbscore")
-    _sql(env, "insert into score (score_file_id, expert_id, application_id, criterion, item, value, comment)"
-              " select (select id from score_file where status = 'superseded'), expert_id, application_id, criterion,"
-              " item, value, comment from score")
+    _sql(env, "insert into score_sheet (score_file_id, expert_id, application_id, entries)"
+              " select (select id from score_file where status = 'superseded'), expert_id, application_id, entries"
+              " from score_sheet")
     return "rows hang on score file"
 
 

@@ -55,10 +55,11 @@ from qbdesk.store.models import (
     PanelMember,
     Recusal,
     Round,
-    Score,
     ScoreFileRecord,
+    ScoreSheet,
     Snapshot,
 )
+from qbdesk.store.score_sheets import count_values, value_rows
 
 pytestmark = pytest.mark.postgresql
 
@@ -223,6 +224,11 @@ class Env:
     def run(self, *paths: Path, keys=None):
         return import_score_files(self.db.sessions, self.rid, paths, keys=keys or self.keys)
 
+    def values(self, *where) -> int:
+        """How many score values the sheets hold (``where``: conditions on ScoreSheet)."""
+        with self.db.sessions() as s:
+            return count_values(s, *where)
+
     def count(self, model, *where) -> int:
         with self.db.sessions() as s:
             return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
@@ -273,7 +279,7 @@ def rejected(report, code: str, text_en: str, text_zh: str):
 
 
 def nothing_imported(env: Env) -> None:
-    assert env.count(ScoreFileRecord) == 0 and env.count(Score) == 0 and env.count(Recusal) == 0
+    assert env.count(ScoreFileRecord) == 0 and env.values() == 0 and env.count(Recusal) == 0
 
 
 # --- accepted ---------------------------------------------------------------------------------------
@@ -285,7 +291,7 @@ def test_valid_file_is_accepted_and_merged(env):
     (line,) = report.lines
     assert report.ok and line.status == "accepted", line.text("en")
     n_scores = len(env.payload()["scores"])
-    assert line.scores == n_scores == env.count(Score)
+    assert line.scores == n_scores == env.values()
     with env.db.sessions() as s:
         rec = s.scalars(select(ScoreFileRecord)).one()
         assert rec.content == path.read_bytes()  # the file itself is kept, for audit
@@ -293,7 +299,7 @@ def test_valid_file_is_accepted_and_merged(env):
         assert rec.key_fingerprint == sshsig.fingerprint(env.expert_keys["E01"].public_key())
         # scores land on the real applications, not on the codes
         snap = s.get(Snapshot, rec.snapshot_id)
-        assert {r.application_id for r in s.scalars(select(Score))} == set(snap.codes.values())
+        assert set(s.scalars(select(ScoreSheet.application_id))) == set(snap.codes.values())
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "scores.import")).all()
         assert [e.detail["digest"] for e in entries] == [line.digest]
         assert verify_chain(s) == []
@@ -470,12 +476,12 @@ def test_duplicate_is_reported_and_changes_nothing(env):
     assert env.run(path).ok
     copy_ = env.tmp / "copy.qbscore"
     copy_.write_bytes(path.read_bytes())
-    before = (env.count(ScoreFileRecord), env.count(Score), env.count(AuditEntry))
+    before = (env.count(ScoreFileRecord), env.values(), env.count(AuditEntry))
     report = env.run(copy_)
     (line,) = report.lines
     assert line.status == "duplicate" and "same digest" in line.msg.en and "摘要相同" in line.msg.zh
     assert report.ok  # a duplicate is not a failure: there is nothing to do
-    assert (env.count(ScoreFileRecord), env.count(Score), env.count(AuditEntry)) == before
+    assert (env.count(ScoreFileRecord), env.values(), env.count(AuditEntry)) == before
 
 
 def test_re_encrypted_copy_is_still_a_duplicate(env):
@@ -498,7 +504,7 @@ def test_resubmission_replaces_the_earlier_file_and_audit_keeps_both(env):
         records = {r.sequence: r for r in s.scalars(select(ScoreFileRecord))}
         assert records[1].status == "superseded" and records[2].status == "accepted"
         assert records[1].content  # the earlier file itself is kept
-        assert set(s.scalars(select(Score.score_file_id))) == {records[2].id}  # only the new scores count
+        assert set(s.scalars(select(ScoreSheet.score_file_id))) == {records[2].id}  # only the new scores count
         assert s.scalar(select(func.count()).select_from(Recusal)) == 1
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "scores.import").order_by(AuditEntry.id)).all()
         assert [e.detail["digest"] for e in entries] == [first.digest, second.digest]
@@ -609,8 +615,7 @@ def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monk
         serial = import_score_files(db.sessions, env.rid, batch, keys=env.keys, workers=0)
         assert len(pools) == 1
         with db.sessions() as s:
-            serial_scores = s.execute(select(Score.score_file_id, Score.application_id, Score.criterion, Score.item,
-                                             Score.value).order_by(Score.id)).all()
+            serial_scores = [r[:1] + r[2:6] for r in value_rows(s)]
     finally:
         db.dispose()
     assert [line.status for line in parallel.lines] == [
@@ -622,8 +627,7 @@ def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monk
 
     assert same(parallel.lines) == same(serial.lines)
     with env.db.sessions() as s:
-        assert s.execute(select(Score.score_file_id, Score.application_id, Score.criterion, Score.item,
-                                Score.value).order_by(Score.id)).all() == serial_scores
+        assert [r[:1] + r[2:6] for r in value_rows(s)] == serial_scores
 
 
 def test_small_batches_are_read_here(env, monkeypatch):
@@ -926,7 +930,7 @@ def test_two_coordinators_importing_the_same_files_at_once_neither_lose_nor_dupl
         assert sorted(r.status for r in records) == ["accepted", "accepted"]
         assert len({r.expert_id for r in records}) == 2
         single = sum(len(env.payload(e)["scores"]) for e in ("E01", "E02"))
-        assert s.scalar(select(func.count()).select_from(Score)) == single
+        assert count_values(s) == single
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scores.import")) == 2
         assert verify_chain(s) == []
 
@@ -950,9 +954,9 @@ def test_two_coordinators_importing_resubmissions_at_once_keep_exactly_the_newes
         assert len(records) == len(accepted)  # every file reported accepted is there, once
         in_force = {r.expert_id: r.sequence for r in records if r.status == "accepted"}
         assert sorted(in_force.values()) == [3, 3]
-        assert set(s.scalars(select(Score.score_file_id))) == {r.id for r in records if r.status == "accepted"}
+        assert set(s.scalars(select(ScoreSheet.score_file_id))) == {r.id for r in records if r.status == "accepted"}
         single = sum(len(env.payload(e)["scores"]) for e in ("E01", "E02"))
-        assert s.scalar(select(func.count()).select_from(Score)) == single
+        assert count_values(s) == single
         entries = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scores.import"))
         assert entries == len(accepted)
         assert verify_chain(s) == []
@@ -971,7 +975,7 @@ real = scores._insert_rows
 def insert_then_die(s, table, columns, rows):
     global merged
     real(s, table, columns, rows)
-    if table.name == "score":
+    if table.name == "score_sheet":
         merged += 1
         if merged == 5:  # the fifth file's scores are written, its transaction still open: the power fails
             os._exit(137)
@@ -995,14 +999,14 @@ def test_a_crash_mid_import_leaves_each_file_whole_or_absent(env):
         assert [(experts[r.expert_id], r.sequence, r.status) for r in records] == [
             ("E01", 1, "superseded"), ("E01", 2, "superseded"), ("E01", 3, "accepted"), ("E02", 1, "accepted")]
         for r in records:
-            n = s.scalar(select(func.count()).select_from(Score).where(Score.score_file_id == r.id))
+            n = count_values(s, ScoreSheet.score_file_id == r.id)
             assert n == (per_file[experts[r.expert_id]] if r.status == "accepted" else 0)
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "scores.import")) == 4
         assert verify_chain(s) == []
     again = env.run(*files)  # the coordinator runs the import again: the rest comes in, nothing twice
     assert [line.status for line in again.lines] == ["duplicate"] * 4 + ["accepted"] * 2
     with env.db.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(Score)) == sum(per_file.values())
+        assert count_values(s) == sum(per_file.values())
 
 
 def test_a_failed_commit_reports_every_file_of_its_batch_as_not_imported(env, monkeypatch):
