@@ -44,7 +44,7 @@ from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import canonical_json as _rubric_canonical_json
 from qbdesk.formats import sshsig
 from qbdesk.formats.atomic import atomic_write
-from qbdesk.formats.canonical_check import FloatLiterals, is_canonical
+from qbdesk.formats.canonical_check import FloatLiterals, fast_parse, floats_as_canonical, is_canonical
 from qbdesk.formats.keys import KeyFileError, load_public_key
 from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.scorefile_shape import (  # noqa: F401  (re-exported: the score file's public names)
@@ -492,6 +492,20 @@ def _check_density(raw: bytes) -> None:
                          f"({containers} in {len(raw)} bytes); these are not scores")
 
 
+def _require_canonical(raw: bytes) -> None:
+    """The exact check: raise ``malformed`` unless ``raw`` is the canonical JSON of what it parses to."""
+    text = _decode(raw)
+    floats = FloatLiterals()
+    if not is_canonical(_parse_json(text, floats, strict=False), raw, text, floats):
+        _parse_json(text)  # names a repeated key, if that is why
+        raise _malformed(f"{JSON_ENTRY} 不是规范 JSON 形式", f"{JSON_ENTRY} is not in canonical JSON form")
+
+
+def _scalar_values(payload: Mapping[str, Any]) -> list[Any]:
+    """Where a score.json that passed the shape check can hold a float: a score's or an edit's value."""
+    return [r["value"] for r in payload["scores"]] + [e["value"] for e in payload["edit_log"]]
+
+
 def read_score_file(
     path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview, *, receiving_identity: str,
     max_payload: int = MAX_JSON,
@@ -505,9 +519,10 @@ def read_score_file(
     raw, sig = _unzip(_decrypt(data, _identity(receiving_identity), cap), max_payload)
     signer = _verified_signer(raw, sig)
     _check_density(raw)
-    text = _decode(raw)
-    floats = FloatLiterals()
-    payload = _parse_json(text, floats, strict=False)
+    payload = fast_parse(raw)  # canonical but for float spelling, or None: then the exact path parses
+    fast = payload is not None
+    if payload is None:
+        payload = _parse_json(_decode(raw), FloatLiterals(), strict=False)
     _check_format(payload)
     public = _payload_key(payload)
     if sshsig.public_key_blob(public) != sshsig.public_key_blob(signer):
@@ -518,10 +533,17 @@ def read_score_file(
                 f"not by the expert key the file names ({sshsig.fingerprint(public)})"),
             "bad_signature",
         )
-    if not is_canonical(payload, raw, text, floats):
-        _parse_json(text)  # names a repeated key, if that is why
-        raise _malformed(f"{JSON_ENTRY} 不是规范 JSON 形式", f"{JSON_ENTRY} is not in canonical JSON form")
-    validate_payload(payload, raw=raw)
+    if not fast:
+        _require_canonical(raw)
+        validate_payload(payload, raw=raw)
+    else:
+        try:
+            validate_payload(payload, raw=raw)  # sound on these bytes: see canonical_check
+        except ScoreFileError:
+            _require_canonical(raw)  # not canonical comes first, as on the exact path
+            raise
+        if not floats_as_canonical(_scalar_values(payload)):
+            _require_canonical(raw)
     return ScorePayload(
         data=payload, raw=raw, digest=hashlib.sha256(raw).hexdigest(), expert_key=public,
         fingerprint=sshsig.fingerprint(public), signature=sig.decode("ascii"),

@@ -136,3 +136,29 @@ def test_results_migration_goes_down_and_up_keeping_the_round(db):
     with db.sessions() as s:
         assert [r.name for r in s.scalars(select(Round))] == ["结果迁移"]
         assert [pc.aggregation for pc in s.scalars(select(ProgramConfig))] == [None]  # the defaults
+
+
+def test_a_new_sqlite_file_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path):
+    """Blobs (attachments, score files) fill a round's database: new files use 32 KiB pages; a file
+    that already has its pages (an older qbdesk's) keeps them, and opens and migrates as before."""
+    import sqlite3
+
+    from qbdesk.store.engine import SQLITE_PAGE_SIZE, open_database
+
+    new, old = tmp_path / "new.sqlite", tmp_path / "old.sqlite"
+    con = sqlite3.connect(old)
+    con.execute("PRAGMA page_size=4096")
+    con.execute("CREATE TABLE scratch (x)")  # writing fixes the file's page size
+    con.execute("DROP TABLE scratch")
+    con.close()
+    for path in (new, old):
+        db = open_database(f"sqlite:///{path}")
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("select version_num from alembic_version").scalar()
+        db.dispose()
+    for path, size in ((new, SQLITE_PAGE_SIZE), (old, 4096)):
+        con = sqlite3.connect(path)
+        try:
+            assert con.execute("PRAGMA page_size").fetchone()[0] == size
+        finally:
+            con.close()

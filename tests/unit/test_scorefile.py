@@ -329,6 +329,62 @@ def test_json_duplicate_keys_nan_and_noncanonical_are_malformed(key, identity, r
         assert code_of(seal(bad, sshsig.sign(key, bad, sshsig.SCORE_NAMESPACE), recipient), identity) == "malformed"
 
 
+def _sealed(key, recipient, raw: bytes) -> bytes:
+    return seal(raw, sshsig.sign(key, raw, sshsig.SCORE_NAMESPACE), recipient)
+
+
+def _error_en(data: bytes, identity: str) -> str:
+    with pytest.raises(sf.ScoreFileError) as e:
+        sf.read_score_file(data, receiving_identity=identity)
+    assert e.value.code == "malformed"
+    return e.value.msg.en
+
+
+def _with_value(payload, value) -> bytes:
+    """payload's canonical bytes with each 7.5 score (and its edit) given ``value`` instead."""
+    changed = copy.deepcopy(payload)
+    log: list = []
+    for row in changed["scores"]:
+        if row["value"] == 7.5:
+            row["value"] = value
+        if row["item"] == "":
+            sf.append_edit(log, row, "2026-03-01T08:00:00+08:00")
+    changed["edit_log"], changed["log_head"] = log, sf.log_head(log)
+    return sf.canonical_json(changed)
+
+
+def test_float_spellings_are_judged_exactly_on_the_fast_path(key, identity, recipient, payload):
+    """orjson parses; a float it writes back as the text has it is canonical only if canonical_json
+    writes it so too: 7.0 (integral: canonical is 7), 7.50, 1e-05 against orjson's own spelling."""
+    raw = sf.canonical_json(payload)
+    assert b'"value":7.5}' in raw
+    assert sf.read_score_file(_sealed(key, recipient, raw), receiving_identity=identity).raw == raw
+    for spelling in (b"7.50", b"7.0", b"75e-1", b"7.5e0"):
+        bad = raw.replace(b'"value":7.5}', b'"value":' + spelling + b"}")
+        assert "not in canonical JSON form" in _error_en(_sealed(key, recipient, bad), identity), spelling
+    # An integral float in a file whose edit hashes hold (canonical_json hashes 7.0 as 7): orjson
+    # writes it back byte for byte and the shape check passes it; only the float check catches it.
+    import orjson
+
+    whole = _with_value(payload, 7)
+    whole = whole.replace(b'"value":7}', b'"value":7.0}')
+    assert orjson.dumps(orjson.loads(whole), option=orjson.OPT_SORT_KEYS) == whole
+    assert sf.shape_problem(orjson.loads(whole), raw=whole) is None
+    assert "not in canonical JSON form" in _error_en(_sealed(key, recipient, whole), identity)
+    # floats canonical_json writes in exponent form are canonical, whatever orjson writes
+    raw = _with_value(payload, 1e-05)
+    assert b'"value":1e-05' in raw
+    read = sf.read_score_file(_sealed(key, recipient, raw), receiving_identity=identity)
+    assert read.raw == raw and read.data["scores"][0]["value"] == 1e-05
+
+
+def test_a_float_spelt_wrong_is_named_before_a_shape_problem(key, identity, recipient, payload):
+    raw = sf.canonical_json(payload).replace(b'"value":7.5}', b'"value":7.0}').replace(b'"sequence":1', b'"sequence":0')
+    assert "not in canonical JSON form" in _error_en(_sealed(key, recipient, raw), identity)
+    shape_only = sf.canonical_json(payload).replace(b'"sequence":1', b'"sequence":0')
+    assert "sequence" in _error_en(_sealed(key, recipient, shape_only), identity)
+
+
 def test_deep_nesting_is_malformed(key, identity, recipient):
     deep = b'{"format":"qbdesk.score/1","x":' + b"[" * 700 + b"]" * 700 + b"}"
     assert code_of(seal(deep, sshsig.sign(key, deep, sshsig.SCORE_NAMESPACE), recipient), identity) == "malformed"
