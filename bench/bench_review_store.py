@@ -64,11 +64,12 @@ def rubric12():
     return rubric
 
 
-def make_snapshot(path: Path, rubric) -> None:
+def make_snapshot(path: Path, rubric, *, rounds: int = 1) -> None:
+    """The bench snapshot; ``rounds``: its identity's bcrypt work factor (a real snapshot's is 64)."""
     receiving = pyrage.x25519.Identity.generate()
     with SnapshotWriter(path, signing_key=Ed25519PrivateKey.generate(), receiving_recipient=str(receiving.to_public()),
                         passphrase=PASSPHRASE, snapshot_id=str(uuid.uuid4()), round_id=1, round_name="基准测试",
-                        round_year=2026, expert_id="E01", rounds=1) as w:
+                        round_year=2026, expert_id="E01", rounds=rounds) as w:
         entry = w.add_attachment(io.BytesIO(PDF))
         attachment = {"entry": entry, "title": "技术方案", "size": len(PDF), "sha256": w.plaintext[entry].sha256}
         apps = [{"code": f"B{i:04d}", "program": "P8", "rubric": rubric.content_hash, "title": f"基准申报 {i}",

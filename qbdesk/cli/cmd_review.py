@@ -323,14 +323,28 @@ def run_gui(args, con) -> int:
     if args.exit_when_ready and (secret is None or (args.snapshot is None and args.home is None)):
         raise QbdeskError(Msg("--exit-when-ready 需要 --passphrase-file 和 --home（或快照文件）",
                               "--exit-when-ready needs --passphrase-file and --home (or a snapshot)"))
-    from qbdesk.gui.review.app import run
+    prepared = None
+    if secret is not None and args.snapshot is None and args.home is not None:
+        # The passphrase is known: the workspace's load (two bcrypt unwraps) starts now, on a thread,
+        # and overlaps Qt's import and the window's construction; the start screen takes its result.
+        from qbdesk.services.reviewer.prepared import PreparedLoad
+        from qbdesk.services.reviewer.workspace import ReviewWorkspace
+
+        if ReviewWorkspace.is_workspace(args.home):
+            prepared = PreparedLoad(args.home, secret)
+    try:
+        from qbdesk.gui.review.app import run
+    except BaseException:
+        if prepared is not None:
+            prepared.discard()
+        raise
 
     lang = args.gui_lang
     if lang is None and (os.environ.get("QBDESK_LANG") or "--lang" in sys.argv[1:]):
         lang = args.lang  # qbdesk --lang en review gui: the global choice, when it was made
     return run(args.snapshot, home=args.home, passphrase=secret, lang=lang, lock_minutes=args.lock_minutes,
                exit_when_ready=args.exit_when_ready, exit_after=args.exit_after, screenshot=args.screenshot,
-               started=STARTED)
+               started=STARTED, prepared=prepared)
 
 
 def run_finalize(args, con) -> int:

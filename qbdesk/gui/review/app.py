@@ -24,6 +24,7 @@ from qbdesk.gui.review import shell_settings
 from qbdesk.gui.review.start import StartWindow
 from qbdesk.gui.review.window import ReviewWindow
 from qbdesk.services.reviewer import ReviewWorkspace
+from qbdesk.services.reviewer.prepared import PreparedLoad
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,9 @@ class ReviewShell(QObject):
         self.start = StartWindow(home)
         self.start.opened.connect(self._opened)
 
-    def begin(self, snapshot: Path | None, home: Path | None, passphrase: str | None) -> None:
+    def begin(self, snapshot: Path | None, home: Path | None, passphrase: str | None,
+              prepared: PreparedLoad | None = None) -> None:
+        """Open what the command line named; ``prepared``: the load of ``home`` already begun with ``passphrase``."""
         if passphrase is None or (snapshot is None and home is None):
             self.start.show()
         if passphrase is not None and (snapshot is not None or home is not None):  # shown only if it fails
@@ -51,7 +54,7 @@ class ReviewShell(QObject):
                 from qbdesk.gui.review.start import default_home
 
                 target = default_home(snapshot)
-            self.start.open_with_passphrase(snapshot, target, passphrase)
+            self.start.open_with_passphrase(snapshot, target, passphrase, prepared=prepared)
         elif snapshot is not None:
             self.start.open_path(snapshot)
         elif home is not None and (home / "workspace.json").exists():
@@ -122,14 +125,26 @@ class ReviewShell(QObject):
 def run(snapshot: Path | None = None, *, home: Path | None = None, passphrase: str | None = None,
         lang: str | None = None, lock_minutes: float | None = None, exit_when_ready: bool = False,
         exit_after: float | None = None, screenshot: Path | None = None, started: float | None = None,
-        argv: list[str] | None = None) -> int:
+        argv: list[str] | None = None, prepared: PreparedLoad | None = None) -> int:
     """Run the expert's application; return the exit code.
 
     ``lang`` None: the language chosen last time in the window, else Chinese. ``exit_when_ready``
     prints ``ready <seconds>`` (since ``started``, a ``time.monotonic()`` taken when the process
     began) once the work list (or, before it is signed, the declaration) is shown, and quits.
+    ``prepared``: the load of ``home`` with ``passphrase``, begun before Qt was imported.
     """
-    started = started if started is not None else time.monotonic()
+    try:
+        return _run(snapshot, home=home, passphrase=passphrase, lang=lang, lock_minutes=lock_minutes,
+                    exit_when_ready=exit_when_ready, exit_after=exit_after, screenshot=screenshot,
+                    started=started if started is not None else time.monotonic(), argv=argv, prepared=prepared)
+    finally:
+        if prepared is not None:
+            prepared.discard()  # closes it unless the shell took it
+
+
+def _run(snapshot: Path | None, *, home: Path | None, passphrase: str | None, lang: str | None,
+         lock_minutes: float | None, exit_when_ready: bool, exit_after: float | None, screenshot: Path | None,
+         started: float, argv: list[str] | None, prepared: PreparedLoad | None) -> int:
     app = create_application(argv, "zh")
     try:
         chosen = i18n.normalise_language(lang or shell_settings.language() or "zh")
@@ -143,7 +158,7 @@ def run(snapshot: Path | None = None, *, home: Path | None = None, passphrase: s
         app.quit()
 
     shell = ReviewShell(home=home, lock_minutes=lock_minutes, on_ready=ready if exit_when_ready else None)
-    shell.begin(snapshot, home, passphrase)
+    shell.begin(snapshot, home, passphrase, prepared)
     if exit_after is not None:
         def done() -> None:
             if screenshot is not None:

@@ -34,6 +34,7 @@ from qbdesk.gui import i18n
 from qbdesk.gui.review import shell_settings
 from qbdesk.gui.review.shell_common import grouped, in_background, mono_label
 from qbdesk.services.reviewer import ReviewWorkspace, WorkspaceError, open_snapshot
+from qbdesk.services.reviewer.prepared import PreparedLoad
 
 SNAPSHOT_SUFFIX = ".qbsnap"
 
@@ -93,14 +94,15 @@ class PassphraseDialog(QDialog):
         self.field.setEnabled(False)
         self.error.hide()
         self.busy.show()
-        in_background(lambda: self._attempt(typed), self, lambda ws: self._opened(ws, typed), self._error,
+        in_background(lambda: self._attempt(typed), self, lambda ws: self._opened(ws, typed), self.show_error,
                       "open workspace")
 
     def _opened(self, workspace: ReviewWorkspace, typed: str) -> None:
         self.workspace, self.passphrase = workspace, typed
         self.accept()
 
-    def _error(self, exc: BaseException) -> None:
+    def show_error(self, exc: BaseException) -> None:
+        """Say why ``exc`` stopped the opening (a wrong passphrase: that nothing was written) and ask again."""
         if isinstance(exc, WorkspaceError) and exc.code in ("wrong_passphrase", "key"):
             self._fail(self.tr("Wrong passphrase: this is not the passphrase of this snapshot. Nothing was "
                                "written. Check the handover slip and type it again."))
@@ -321,9 +323,17 @@ class StartWindow(QWidget):
         shell_settings.mark_pending(ws.snapshot_digest)
         self._show_check(ws)
 
-    def open_with_passphrase(self, snapshot: Path | None, home: Path, passphrase: str) -> None:
-        """--passphrase-file: try the given passphrase; if it is wrong, say so and ask as usual."""
-        if snapshot is not None:
+    def open_with_passphrase(self, snapshot: Path | None, home: Path, passphrase: str, *,
+                             prepared: PreparedLoad | None = None) -> None:
+        """--passphrase-file: try the given passphrase; if it is wrong, say so and ask as usual.
+
+        ``prepared``: the load of ``home`` with this passphrase, already begun (the command line starts
+        it before Qt is imported); its result or error is taken here as this load's own.
+        """
+        if snapshot is None and prepared is not None and prepared.home == home:
+            attempt = prepared.take
+            then, again = self._workspace_reopened, (lambda: self.reopen(home))
+        elif snapshot is not None:
             def attempt() -> ReviewWorkspace:
                 return open_snapshot(snapshot, home, passphrase)
             then, again = self._snapshot_opened, (lambda: self.open_path(snapshot))
@@ -337,6 +347,8 @@ class StartWindow(QWidget):
             self.say(i18n.error_text(exc))
             if isinstance(exc, WorkspaceError) and exc.code in ("wrong_passphrase", "key"):
                 again()
+                if self.dialog is not None:  # asked again: the dialog says why
+                    self.dialog.show_error(exc)
 
         self.say(self.tr("Opening the workspace…"))
         in_background(attempt, self, lambda ws: (self.say(""), then(ws)), failed, "open workspace")

@@ -4,6 +4,11 @@ The declaration comes first: until it is accepted the window shows only its text
 reading and scoring widgets are not even made. Then the work list on the left, and on the
 right the reading splitter (``readingSplitter``: DocumentPane | ScoringPanel, remembered)
 and "My overview" in a second tab. The idle lock replaces all of it and clears the title.
+
+The work list is what the window opens to, so it is made first and shown at once; the reading
+pane and the scoring panel (QtPdf, the rubric's form) are made just after, in the event loop's
+next turn, and show the application the list has current — or at once, whenever something asks
+for them first (a selection, a shortcut). "My overview" is made when its tab is first shown.
 """
 
 from __future__ import annotations
@@ -56,7 +61,8 @@ class ReviewWindow(QMainWindow):
         self._page_before_lock = self.DECLARATION
         self._dialogs: list[QWidget] = []
         self.worklist: WorkList | None = None
-        self.document = self.scoring = self.overview = None
+        self._document = self._scoring = self.overview = None
+        self._pending = ""  # the application to show once the panels are made
         self.stack = QStackedWidget()
         self.stack.setObjectName("reviewStack")
         self.declaration = DeclarationView(workspace)
@@ -147,18 +153,32 @@ class ReviewWindow(QMainWindow):
                              self.next_action, self.recuse_action, self.withdraw_action, self.list_action,
                              self.reading_action, self.overview_action]
 
-    def _build_work(self) -> None:
+    @property
+    def document(self) -> QWidget | None:
+        """The reading pane (made on first use); None before the declaration is signed."""
+        self._ensure_panels()
+        return self._document
+
+    @property
+    def scoring(self) -> QWidget | None:
+        """The scoring panel (made on first use); None before the declaration is signed."""
+        self._ensure_panels()
+        return self._scoring
+
+    def _ensure_panels(self) -> None:
+        """Make the reading splitter (DocumentPane | ScoringPanel) and show the application waiting for it."""
+        if self._scoring is not None or self.worklist is None:
+            return
         ws = self.ws
-        self.worklist = WorkList(ws)
-        self.worklist.currentChanged.connect(self.show_application)
-        self.document = shell_panels.document_pane(ws)
-        self.scoring = shell_panels.scoring_panel(ws)
-        self.scoring.changed.connect(self._saved)
-        self.scoring.savedStateChanged.connect(self.saved_label.setText)
+        self._document = shell_panels.document_pane(ws)
+        self._scoring = shell_panels.scoring_panel(ws)
+        self._scoring.changed.connect(self._saved)
+        self._scoring.savedStateChanged.connect(self.saved_label.setText)
+        self._scoring.set_read_only(is_finalised(ws))
         self.reading_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.reading_splitter.setObjectName("readingSplitter")
-        self.reading_splitter.addWidget(self.document)
-        self.reading_splitter.addWidget(self.scoring)
+        self.reading_splitter.addWidget(self._document)
+        self.reading_splitter.addWidget(self._scoring)
         self.reading_splitter.setStretchFactor(0, 3)
         self.reading_splitter.setStretchFactor(1, 2)
         self.reading_splitter.setChildrenCollapsible(False)
@@ -167,13 +187,27 @@ class ReviewWindow(QMainWindow):
             self.reading_splitter.restoreState(state)
         self.reading_splitter.splitterMoved.connect(
             lambda *_: shell_settings.set_splitter_state(self.reading_splitter.saveState()))
+        showing = self.reading.currentIndex()
+        placeholder = self.reading.widget(self.READING)
+        self.reading.insertWidget(self.READING, self.reading_splitter)
+        self.reading.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.reading.setCurrentIndex(showing)
+        pending, self._pending = self._pending, ""
+        if pending and pending == self.worklist.current_code():
+            self.show_application(pending)
+
+    def _build_work(self) -> None:
+        ws = self.ws
+        self.worklist = WorkList(ws)
+        self.worklist.currentChanged.connect(self.show_application)
         self.notice = QLabel()
         self.notice.setObjectName("readingNotice")
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.notice.setWordWrap(True)
         self.reading = QStackedWidget()
         self.reading.setObjectName("readingStack")
-        self.reading.addWidget(self.reading_splitter)
+        self.reading.addWidget(QWidget())  # the reading splitter's place, until _ensure_panels
         self.reading.addWidget(self.notice)
         self.overview = None  # made when its tab is first shown: 500 × 12 cells need not slow the start
         self.overview_page = QStackedWidget()
@@ -199,9 +233,11 @@ class ReviewWindow(QMainWindow):
         self._say_notice(self.tr("Choose an application in the work list (F8: the next incomplete one)."))
         first = self.worklist.next_incomplete() or (self.worklist.visible_codes() or [""])[0]
         if first:
+            self._pending = first  # current in the list now; shown once the panels are made, just below
             self.worklist.select(first)
         self.worklist.view.setFocus()
         QTimer.singleShot(0, self.workListShown)
+        QTimer.singleShot(0, self._ensure_panels)
 
     def _tab_changed(self, index: int) -> None:
         if index != 1:
@@ -243,8 +279,8 @@ class ReviewWindow(QMainWindow):
         else:
             text = self.tr("Not finalised yet.")
         self.export_label.setText(text)
-        if self.scoring is not None:
-            self.scoring.set_read_only(is_finalised(self.ws))
+        if self._scoring is not None:
+            self._scoring.set_read_only(is_finalised(self.ws))
         self._enable_actions()
 
     def _enable_actions(self) -> None:
@@ -276,7 +312,10 @@ class ReviewWindow(QMainWindow):
         if code in self.ws.recusals:
             self._say_notice(self.tr("You recused from {code}: {reason}\nApplication ▸ Withdraw the recusal, "
                                      "to score it after all.").format(code=code, reason=self.ws.recusals[code]))
+        elif self._scoring is None and self._pending == code:
+            pass  # the first one, while the window opens: _ensure_panels shows it
         else:
+            self._pending = ""
             self.document.show_application(code)
             self.scoring.show_application(code)
             self.reading.setCurrentIndex(self.READING)
@@ -468,7 +507,7 @@ class ReviewWindow(QMainWindow):
             self.languageChosen.emit(lang)
 
     def closeEvent(self, event) -> None:
-        if self.worklist is not None:
+        if self._scoring is not None:
             shell_settings.set_splitter_state(self.reading_splitter.saveState())
         self.idle.stop()
         super().closeEvent(event)

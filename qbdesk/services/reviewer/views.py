@@ -224,6 +224,7 @@ def _parse(meta: Mapping[str, Any]) -> Blind:
         except RubricError:
             raise _bad(f"rubrics.{h[:12]}") from None
     apps: list[ApplicationView] = []
+    seen: set[str] = set()  # the codes so far (a set: 500 applications, not 125,000 comparisons)
     if len(meta["applications"]) > MAX_APPLICATIONS:
         raise _bad(f"applications: more than {MAX_APPLICATIONS}")
     for i, a in enumerate(meta["applications"]):
@@ -231,8 +232,9 @@ def _parse(meta: Mapping[str, Any]) -> Blind:
         if any(len(a.get(k) or ()) > MAX_APPLICATION_ENTRIES for k in ("items", "attachments")):
             raise _bad(f"{where}: more than {MAX_APPLICATION_ENTRIES} items or attachments")
         code = _str(a, "code", where, empty=False)
-        if a["rubric"] not in rubrics or any(code == x.code for x in apps):
+        if a["rubric"] not in rubrics or code in seen:
             raise _bad(f"{where}.code/rubric")
+        seen.add(code)
         items = tuple(ItemView(_str(it, "id", f"{where}.items", empty=False), _str(it, "kind", where),
                                _str(it, "title", where), _str(it, "date", where), _str(it, "tier", where))
                       for it in a.get("items") or [])
