@@ -123,7 +123,8 @@ def changed(places_values) -> dict:
         target = data
         for step in place[:-1]:
             target = target[step] if isinstance(target, (dict, list)) and _has(target, step) else None
-        if target is not None and (isinstance(target, dict) or _has(target, place[-1])):
+        # a dict takes only string keys (a list's index on a dict made there would not be JSON)
+        if target is not None and ((isinstance(target, dict) and isinstance(place[-1], str)) or _has(target, place[-1])):
             target[place[-1]] = value
     return data
 
