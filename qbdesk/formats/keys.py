@@ -215,6 +215,18 @@ def save_private_key(
 def load_private_key(path: str | os.PathLike[str], passphrase: str) -> Ed25519PrivateKey:
     """Read and decrypt a key written by :func:`save_private_key` (or ``ssh-keygen -t ed25519``)."""
     source = Path(path)
+    return private_key_from_bytes(_read_key_file(source), passphrase, where=str(source))
+
+
+def private_key_file_public_blob(path: str | os.PathLike[str]) -> bytes | None:
+    """The public key an OpenSSH private key file holds in clear (no passphrase, no key
+    derivation), as an SSH wire blob; None if the file does not parse. A :class:`KeyFileError`
+    if it cannot be read. Decrypting the key later checks its private part against this."""
+    header = _read_header(_read_key_file(Path(path)))
+    return header.public_blob if header is not None else None
+
+
+def _read_key_file(source: Path) -> bytes:
     try:  # a regular file only (a FIFO would block); a larger file is not a key and is refused below
         with open_regular(source) as f:
             data = f.read(_MAX_KEY_FILE + 1)
@@ -227,7 +239,7 @@ def load_private_key(path: str | os.PathLike[str], passphrase: str) -> Ed25519Pr
             Msg(f"无法读取密钥文件 {source}：{os_reason(e).zh}", f"cannot read the key file {source}: {os_reason(e).en}"),
             "unreadable",
         ) from e
-    return private_key_from_bytes(data, passphrase, where=str(source))
+    return data
 
 
 def private_key_from_bytes(data: bytes, passphrase: str, *, where: str = "", canonical: bool = True) -> Ed25519PrivateKey:

@@ -7,7 +7,6 @@ import threading
 import pytest
 
 from qbdesk.services.reviewer import ReviewWorkspace, WorkspaceError, open_snapshot
-from qbdesk.services.reviewer import workspace as workspace_module
 from qbdesk.services.reviewer.prepared import PreparedLoad
 from tests.unit.review_snapshot import PASSPHRASE, coordinator, make_snapshot
 
@@ -59,26 +58,63 @@ def test_an_untaken_load_is_closed_by_discard(home, monkeypatch):
         prepared.take()
 
 
-def test_the_expert_key_unwraps_beside_the_identity(home, monkeypatch):
-    """Both bcrypt unwraps are under way at once: the key's waits here until the identity's has begun."""
-    identity_started = threading.Event()
-    key_threads = []
-    real_reader, real_key = workspace_module.open_reader, workspace_module.load_expert_key
+def test_the_work_list_does_not_wait_for_the_expert_keys_unwrap(home, monkeypatch, tmp_path):
+    """Only the identity's unwrap stands before the applications; the key's runs on its own thread
+    and finalising waits for it. The key file's public part is still checked at opening."""
+    from qbdesk.services.reviewer import opening
+    from tests.unit.review_snapshot import complete
 
-    def reader(*args, **kwargs):
-        identity_started.set()
-        return real_reader(*args, **kwargs)
+    release, key_threads = threading.Event(), []
+    real_key = opening.load_expert_key
 
-    def key(*args):
+    def slow_key(*args):
         key_threads.append(threading.current_thread())
-        assert identity_started.wait(10), "the identity's unwrap never began while the key's was under way"
+        assert release.wait(10)
         return real_key(*args)
 
-    monkeypatch.setattr(workspace_module, "open_reader", reader)
-    monkeypatch.setattr(workspace_module, "load_expert_key", key)
-    with ReviewWorkspace.load(home, PASSPHRASE) as ws:
-        assert ws.expert_fingerprint.startswith("SHA256:")
+    monkeypatch.setattr(opening, "load_expert_key", slow_key)
+    with ReviewWorkspace.load(home, PASSPHRASE) as ws:  # returns while the key is still locked
+        assert ws.applications and ws.expert_fingerprint.startswith("SHA256:")
+        complete(ws)
+        ws.declare(True, "无")
+        threading.Timer(0.2, release.set).start()
+        done = ws.finalize(tmp_path / "s.qbscore")  # waits for the key, then signs
+    assert done.sequence == 1 and (tmp_path / "s.qbscore").exists()
     assert key_threads and key_threads[0] is not threading.main_thread()
+
+
+def test_a_key_that_will_not_unwrap_is_found_before_anything_is_written(home, tmp_path):
+    """A key file with the record's public key but another passphrase: opening works (the work list
+    needs only the identity), finalising says why it cannot sign, writes nothing, keeps the sequence."""
+    from qbdesk.formats import keys
+    from qbdesk.services.reviewer.state import KEY_FILE
+    from tests.unit.review_snapshot import complete
+
+    key = keys.load_private_key(home / KEY_FILE, PASSPHRASE)
+    (home / KEY_FILE).unlink()
+    keys.save_private_key(home / KEY_FILE, key, "another passphrase, not the snapshot's", kdf_rounds=1)
+    with ReviewWorkspace.load(home, PASSPHRASE) as ws:
+        complete(ws)
+        ws.declare(True, "无")
+        before = ws.sequence
+        with pytest.raises(WorkspaceError) as e:
+            ws.finalize(tmp_path / "s.qbscore")
+        assert e.value.code == "key" and "passphrase" in e.value.msg.en
+        assert ws.sequence == before and not (tmp_path / "s.qbscore").exists()
+
+
+def test_a_replaced_key_file_is_refused_at_opening_without_its_unwrap(home, monkeypatch):
+    from qbdesk.formats import keys
+    from qbdesk.services.reviewer import opening
+    from qbdesk.services.reviewer.state import KEY_FILE
+
+    unwraps = []
+    monkeypatch.setattr(opening, "load_expert_key", lambda *a: unwraps.append(a))
+    (home / KEY_FILE).unlink()
+    keys.save_private_key(home / KEY_FILE, keys.generate_private_key(), PASSPHRASE, kdf_rounds=1)
+    with pytest.raises(WorkspaceError) as e:
+        ReviewWorkspace.load(home, PASSPHRASE)
+    assert e.value.code == "mismatch" and not unwraps
 
 
 def test_two_applications_under_one_code_are_refused(tmp_path):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
+from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.formats import keys, sshsig
@@ -140,6 +142,48 @@ def load_expert_key(home: Path, passphrase: str):
                                      f"{path} does not open with this passphrase (does it belong to another snapshot?)"),
                                  "key") from None
         raise WorkspaceError(e.msg, "key") from None
+
+
+def expert_key_matches(home: Path, record_key_line: str) -> bool:
+    """Whether HOME's expert key file holds the public key the workspace record names, read from
+    the file's clear part (no key derivation; the private part is checked when it is decrypted)."""
+    try:
+        blob = keys.private_key_file_public_blob(home / KEY_FILE)
+    except keys.KeyFileError as e:
+        raise WorkspaceError(e.msg, "key") from None
+    return blob is not None and blob == sshsig.public_key_blob(keys.load_public_key(record_key_line))
+
+
+class DeferredExpertKey:
+    """The expert key, decrypted on a thread of its own while the workspace opens and is used:
+    it signs only at finalising, and its 64-round unwrap need not delay the work list.
+    :meth:`get` waits for it and raises the :class:`WorkspaceError` a direct load would."""
+
+    def __init__(self, home: Path, passphrase: str, public_line: str):
+        self._home, self._public = home, public_line
+        self._done = threading.Event()
+        self._key: Any = None
+        self._error: BaseException | None = None
+        # A daemon: a process quitting early does not wait for an unwrap nobody will use.
+        threading.Thread(target=self._run, args=(passphrase,), name="qbdesk-expert-key", daemon=True).start()
+
+    def _run(self, passphrase: str) -> None:
+        try:
+            self._key = load_expert_key(self._home, passphrase)
+        except BaseException as exc:  # handed to get()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def get(self):
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        if sshsig.public_key_blob(self._key.public_key()) != sshsig.public_key_blob(keys.load_public_key(self._public)):
+            raise WorkspaceError(Msg(f"{self._home} 中的专家私钥与工作区记录不符（文件被替换？）",
+                                     f"the expert key in {self._home} is not the one the workspace record names "
+                                     f"(was it replaced?)"), "mismatch")
+        return self._key
 
 
 def prepare_home(snapshot_path: str | os.PathLike[str], home: str | os.PathLike[str], passphrase: str, *,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from qbdesk.formats.scorefile import (
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotManifest, SnapshotReader
 from qbdesk.services.reviewer.editing import check, put
 from qbdesk.services.reviewer.finalize import FinalizeRefused, build_payload, capacity
-from qbdesk.services.reviewer.opening import load_expert_key, open_reader, prepare_home
+from qbdesk.services.reviewer.opening import DeferredExpertKey, expert_key_matches, open_reader, prepare_home
 from qbdesk.services.reviewer.state import (
     SNAPSHOT_FILE,
     WorkspaceError,
@@ -99,15 +98,11 @@ class ReviewWorkspace:
             raise WorkspaceError(Msg(f"{home} 中没有评审工作区；请先运行 qbdesk review open SNAPSHOT --home {home}",
                                      f"{home} holds no review workspace; run qbdesk review open SNAPSHOT --home {home} first"),
                                  "not_a_workspace")
-        # The two bcrypt unwraps (the expert key's, the snapshot identity's; 64 rounds each) release the
-        # GIL: the key's runs on its own thread beside the reader's, so opening costs one, not two.
-        with ThreadPoolExecutor(1, thread_name_prefix="qbdesk-expert-key") as pool:
-            expert_key = pool.submit(load_expert_key, home, passphrase)
-            try:  # hashes were checked when the copy was made; each entry is checked again as it is decrypted
-                reader = open_reader(home / SNAPSHOT_FILE, passphrase, check_entries=False)
-            except BaseException:
-                expert_key.cancel()
-                raise
+        # Only the snapshot identity's bcrypt unwrap (64 rounds) stands between the passphrase and the
+        # work list. The expert key signs only at finalising: its own unwrap runs on a thread from here
+        # on (DeferredExpertKey); its public key, in the key file's clear part, is checked now.
+        # hashes were checked when the copy was made; each entry is checked again as it is decrypted
+        reader = open_reader(home / SNAPSHOT_FILE, passphrase, check_entries=False)
         try:
             m = reader.manifest
             pinned = (record["snapshot_id"], record["snapshot_digest"], record["coordinator_fingerprint"], record["expert_id"])
@@ -115,12 +110,12 @@ class ReviewWorkspace:
                 raise WorkspaceError(Msg(f"{home / SNAPSHOT_FILE} 与工作区记录不符（快照文件被替换？）",
                                          f"{home / SNAPSHOT_FILE} is not the snapshot the workspace record names (was it replaced?)"),
                                      "mismatch")
-            blind = parse_meta(reader.meta)
-            key = expert_key.result()
-            if sshsig.public_key_blob(key.public_key()) != sshsig.public_key_blob(keys.load_public_key(record["expert_key"])):
+            if not expert_key_matches(home, record["expert_key"]):
                 raise WorkspaceError(Msg(f"{home} 中的专家私钥与工作区记录不符（文件被替换？）",
                                          f"the expert key in {home} is not the one the workspace record names (was it replaced?)"),
                                      "mismatch")
+            key = DeferredExpertKey(home, passphrase, record["expert_key"])
+            blind = parse_meta(reader.meta)
             items = {a.code: [c.id for c in blind.rubrics[a.rubric_hash].criteria if c.kind == "items"]
                      for a in blind.applications}
             state_file = StateStore(home, m.identity_public_key, reader.identity, m.snapshot_id, items=items)
@@ -182,11 +177,11 @@ class ReviewWorkspace:
 
     @property
     def expert_public_key(self) -> str:
-        return sshsig.public_key_openssh(self._key.public_key())
+        return sshsig.public_key_openssh(keys.load_public_key(self._record["expert_key"]))
 
     @property
     def expert_fingerprint(self) -> str:
-        return sshsig.fingerprint(self._key.public_key())
+        return sshsig.fingerprint(keys.load_public_key(self._record["expert_key"]))
 
     @property
     def applications(self) -> tuple[ApplicationView, ...]:
@@ -444,6 +439,7 @@ class ReviewWorkspace:
         declared = self._state["declaration"]["accepted"]
         if missing or not declared:
             raise FinalizeRefused(missing, not declared)
+        expert_key = self._key.get()  # before the sequence is reserved: a key that fails changes nothing
         before = (self._state["sequence"], self._record)
         sequence = self.sequence + 1
         self._reserve(sequence, {**self._record, "next_sequence": sequence + 1})
@@ -452,7 +448,7 @@ class ReviewWorkspace:
                                 expert_key_line=self.expert_public_key)
         target = Path(out_path)
         try:
-            written = write_score_file(target, payload, expert_key=self._key,
+            written = write_score_file(target, payload, expert_key=expert_key,
                                        receiving_recipient=self.manifest.receiving_recipient,
                                        max_payload=capacity(self._blind))
         except ScoreFileError as e:
