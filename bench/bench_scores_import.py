@@ -142,10 +142,17 @@ def baseline(keys, files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+def settle() -> None:
+    """Write back what the set-up (or the run before) left in the page cache, so a timed run does
+    not pay for someone else's hundreds of megabytes reaching the disk under its own commits."""
+    os.sync()
+
+
 def timed_import(db_url: str, keys, rid: int, files: list[Path], workers: int | None) -> float:
     from qbdesk.services.scores import import_score_files
 
     db = open_database(db_url)
+    settle()
     try:
         start = time.perf_counter()
         report = import_score_files(db.sessions, rid, files, keys=keys, workers=workers)
@@ -204,6 +211,7 @@ def main() -> None:
                 copy_round(f"sqlite:///{template}", server.url(pg_template))
             print(f"setup: {2 * n} experts × {APPLICATIONS} applications × {CRITERIA} criteria, "
                   f"{size / 1e6:.2f} MB per file, {time.perf_counter() - t0:.1f} s")
+            settle()
             base = baseline(keys, files[:n])
             small = timed_import(sqlite_copy(template, work, "small"), keys, rid, files[:n], args.workers)
             large = timed_import(sqlite_copy(template, work, "large"), keys, rid, files, args.workers)
