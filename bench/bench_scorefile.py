@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyrage import x25519
 
@@ -37,7 +38,7 @@ def big_payload(key: Ed25519PrivateKey, edits: int = 2) -> dict:
                 sf.append_edit(log, row, f"2026-03-01T{8 + c % 10:02d}:{edit:02d}:00+08:00")
             scores.append(row)
     return {
-        "format": sf.FORMAT, "round": {"id": 1, "year": 2026}, "snapshot_id": "bench", "snapshot_digest": "0" * 64,
+        "format": sf.FORMAT, "blind_content": {}, "round": {"id": 1, "year": 2026}, "snapshot_id": "bench", "snapshot_digest": "0" * 64,
         "expert_id": "E01", "sequence": 1, "created_at": "2026-03-02T00:00:00+00:00", "expert_key": line,
         "key_binding": sf.key_binding(b"bench", line), "rubrics": {c: "1" * 64 for c in codes},
         "declaration": {"accepted": True, "at": "2026-03-01T07:00:00+08:00", "text_sha256": "2" * 64,
@@ -70,10 +71,12 @@ def main() -> None:
         data = path.read_bytes()
         read = best_ms(lambda: sf.read_score_file(data, receiving_identity=str(identity)), args.repeat)
         score = sf.read_score_file(data, receiving_identity=str(identity))
+        base = best_ms(lambda: pyrage.decrypt(data, [identity]), args.repeat)  # the age layer alone
     print(f"{APPLICATIONS} applications × {CRITERIA} criteria: {len(score.data['scores'])} scores, "
           f"{len(score.data['edit_log'])} edits; score.json {len(score.raw) / 1e6:.2f} MB, file {len(data) / 1e6:.2f} MB")
     print(f"write_score_file: {write:.1f} ms (best of {args.repeat})")
     print(f"read_score_file:  {read:.1f} ms (best of {args.repeat}); 60 files ≈ {read * 60 / 1000:.2f} s")
+    print(f"baseline, age decryption alone: {base:.1f} ms; read_score_file = {read / base:.1f}× that")
 
 
 if __name__ == "__main__":

@@ -144,6 +144,12 @@ def load_expert_key(home: Path, passphrase: str):
         raise WorkspaceError(e.msg, "key") from None
 
 
+def key_mismatch(home: Path) -> WorkspaceError:
+    return WorkspaceError(Msg(f"{home} 中的专家私钥与工作区记录不符（文件被替换？）",
+                              f"the expert key in {home} is not the one the workspace record names (was it replaced?)"),
+                          "mismatch")
+
+
 def expert_key_matches(home: Path, record_key_line: str) -> bool:
     """Whether HOME's expert key file holds the public key the workspace record names, read from
     the file's clear part (no key derivation; the private part is checked when it is decrypted)."""
@@ -180,9 +186,7 @@ class DeferredExpertKey:
         if self._error is not None:
             raise self._error
         if sshsig.public_key_blob(self._key.public_key()) != sshsig.public_key_blob(keys.load_public_key(self._public)):
-            raise WorkspaceError(Msg(f"{self._home} 中的专家私钥与工作区记录不符（文件被替换？）",
-                                     f"the expert key in {self._home} is not the one the workspace record names "
-                                     f"(was it replaced?)"), "mismatch")
+            raise key_mismatch(self._home)
         return self._key
 
 

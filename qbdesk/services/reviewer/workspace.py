@@ -34,7 +34,13 @@ from qbdesk.formats.scorefile import (
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotManifest, SnapshotReader
 from qbdesk.services.reviewer.editing import check, put
 from qbdesk.services.reviewer.finalize import FinalizeRefused, build_payload, capacity
-from qbdesk.services.reviewer.opening import DeferredExpertKey, expert_key_matches, open_reader, prepare_home
+from qbdesk.services.reviewer.opening import (
+    DeferredExpertKey,
+    expert_key_matches,
+    key_mismatch,
+    open_reader,
+    prepare_home,
+)
 from qbdesk.services.reviewer.state import (
     SNAPSHOT_FILE,
     WorkspaceError,
@@ -101,7 +107,8 @@ class ReviewWorkspace:
         # Only the snapshot identity's bcrypt unwrap (64 rounds) stands between the passphrase and the
         # work list. The expert key signs only at finalising: its own unwrap runs on a thread from here
         # on (DeferredExpertKey); its public key, in the key file's clear part, is checked now.
-        # hashes were checked when the copy was made; each entry is checked again as it is decrypted
+        # The snapshot's hashes were checked when the copy was made; each entry is checked again as
+        # it is decrypted.
         reader = open_reader(home / SNAPSHOT_FILE, passphrase, check_entries=False)
         try:
             m = reader.manifest
@@ -111,9 +118,7 @@ class ReviewWorkspace:
                                          f"{home / SNAPSHOT_FILE} is not the snapshot the workspace record names (was it replaced?)"),
                                      "mismatch")
             if not expert_key_matches(home, record["expert_key"]):
-                raise WorkspaceError(Msg(f"{home} 中的专家私钥与工作区记录不符（文件被替换？）",
-                                         f"the expert key in {home} is not the one the workspace record names (was it replaced?)"),
-                                     "mismatch")
+                raise key_mismatch(home)
             key = DeferredExpertKey(home, passphrase, record["expert_key"])
             blind = parse_meta(reader.meta)
             items = {a.code: [c.id for c in blind.rubrics[a.rubric_hash].criteria if c.kind == "items"]
