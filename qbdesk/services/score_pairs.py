@@ -8,8 +8,7 @@ recusals are always accepted (they only take the expert out).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,10 +17,11 @@ from qbdesk.services.score_checks import reject
 from qbdesk.store.models import Assignment, Conflict, Expert, Snapshot
 
 
-def check_in_force(s: Session, snap: Snapshot, expert: Expert, checked: Any, app_ids: Mapping[int, str]) -> None:
+def check_in_force(s: Session, snap: Snapshot, expert: Expert, scored: Collection[int], app_ids: Mapping[int, str]) -> None:
     """Scores only for pairs assigned now and free of conflicts (recusals are always welcome).
-    ``app_ids``: Application.id -> package id, for the coordinator's message."""
-    scored = {row[0] for row in checked.scores}
+    ``scored``: the applications the file scores; ``app_ids``: Application.id -> package id, for
+    the coordinator's message."""
+    scored = set(scored)
     if not scored:
         return
     # All of the expert's pairs, filtered here: an IN list of every scored application (300 a file)

@@ -163,6 +163,13 @@ class RoundContext:
                       if pc.program in ("P5", "P7")}
         self.experts = {e.id: e for e in session.scalars(select(Expert).where(Expert.round_id == round_id))}
         self._contexts: dict[str, dict[str, AppContext]] = {}
+        self.snapshot_maps: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+
+    def load_snapshot_maps(self, session: Session) -> None:
+        """Every snapshot's code -> application and item maps, so that a file's scores can be checked
+        where it is read (``_Reader``), in a worker process, before the merge looks at the database."""
+        self.snapshot_maps = {sid: (codes or {}, items) for sid, codes, items in session.execute(
+            select(Snapshot.id, Snapshot.codes, Snapshot.items).where(Snapshot.round_id == self.id))}
 
     def rubric(self, h: str) -> Rubric:
         if h not in self._parsed:
@@ -183,25 +190,32 @@ class RoundContext:
             best = max(best, scorefile.payload_capacity(len(codes or {}), rows))
         return best or scorefile.payload_capacity(0, 0)
 
+    def forget(self, snapshot_id: str) -> None:
+        """Drop the snapshot's contexts: its maps in the database are not the ones they were made from."""
+        self._contexts.pop(snapshot_id, None)
+
     def contexts(self, snap: Snapshot) -> dict[str, AppContext]:
         """The snapshot's codes, each with what its application is scored against."""
-        if snap.id not in self._contexts:
+        return self.contexts_of(snap.id, snap.codes, snap.items)
+
+    def contexts_of(self, snapshot_id: str, codes: dict[str, Any], items: dict[str, Any] | None) -> dict[str, AppContext]:
+        if snapshot_id not in self._contexts:
             out: dict[str, AppContext] = {}
-            for code, app_id in snap.codes.items():
+            for code, app_id in codes.items():
                 app = self.apps.get(app_id)
                 if app is None:
                     raise reject("unknown_application", f"快照中的申报 {code} 已不在本批次中（已删除？）",
                                  f"application {code} of the snapshot is no longer in this round (deleted?)")
                 h = self.rubric_hash[app.program]
                 tiers = self.tiers.get(app.program, frozenset())
-                if snap.items is None:  # built before snapshot-local item ids: the package's own
+                if items is None:  # built before snapshot-local item ids: the package's own
                     item_ids = tuple(str(i.get("id")) for i in (app.items or []) if isinstance(i, dict))
                     out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), item_ids, tiers)
                     continue
-                local = snap.items.get(code) or {}
+                local = items.get(code) or {}
                 out[code] = AppContext(app.id, app.external_id, h, self.rubric(h), tuple(local), tiers, dict(local))
-            self._contexts[snap.id] = out
-        return self._contexts[snap.id]
+            self._contexts[snapshot_id] = out
+        return self._contexts[snapshot_id]
 
 
 # --- the checks that need the database ------------------------------------------------------------
@@ -299,14 +313,42 @@ def _check_newer(s: Session, rnd: RoundContext, snap: Snapshot, expert: Expert, 
 
 
 @dataclass(frozen=True)
+class _Checked:
+    """A file's scores checked against the snapshot it names (``check_scores``) and packed into
+    score sheets; or why they do not fit it. Picklable and small: what a worker sends back in place
+    of the file's 3,600 score objects."""
+
+    snapshot_id: str
+    sheets: list[tuple[int, str]] = field(default_factory=list)  # (application id, entries): score_sheets.pack
+    recusals: list[tuple[Any, ...]] = field(default_factory=list)  # RECUSAL_COLUMNS
+    values: int = 0
+    rejection: tuple[str, Msg] | None = None
+
+    @property
+    def scored(self) -> set[int]:
+        return {app_id for app_id, _ in self.sheets}
+
+
+def _check(rnd: RoundContext, snapshot_id: str, codes: dict[str, Any], items: dict[str, Any] | None,
+           data: dict[str, Any]) -> _Checked:
+    try:
+        checked = check_scores(data, rnd.contexts_of(snapshot_id, codes, items))
+    except Rejection as r:
+        return _Checked(snapshot_id, rejection=(r.code, r.msg))
+    return _Checked(snapshot_id, score_sheets.pack(checked.scores), checked.recusals, len(checked.scores))
+
+
+@dataclass(frozen=True)
 class _Opened:
     """One file read and verified on its own (no database), as merging needs it; picklable."""
 
     content: bytes = b""
-    data: dict[str, Any] | None = None  # score.json without edit_log (its chain is verified; not merged)
+    data: dict[str, Any] | None = None  # score.json without edit_log (its chain is verified; not merged),
+    # and without scores when ``checked`` holds them
     digest: str | None = None
     fingerprint: str | None = None
     rejection: tuple[str, Msg] | None = None  # code and why, when the file itself is unusable
+    checked: _Checked | None = None  # the scores checked against the snapshot the file names, as the round was loaded
 
 
 def _read(path: Path, max_payload: int) -> bytes:
@@ -320,21 +362,64 @@ def _read(path: Path, max_payload: int) -> bytes:
         raise reject(code, e.msg.zh, e.msg.en) from None
 
 
-def _open(path: Path, identity: str, max_payload: int = scorefile.MAX_JSON) -> _Opened:
-    """Read, decrypt and verify one file (runs in a worker process in a batch); at most
-    ``max_payload`` bytes of score.json are ever decrypted."""
-    try:
-        content = _read(path, max_payload)
-        score = read_score_file(content, receiving_identity=identity, max_payload=max_payload)
-    except Rejection as r:
-        return _Opened(rejection=(r.code, r.msg))
-    except ScoreFileError as e:
-        return _Opened(rejection=(e.code, e.msg))
-    data = {k: v for k, v in score.data.items() if k != "edit_log"}  # half the bytes to send back
-    return _Opened(content, data, score.digest, score.fingerprint)
+@dataclass(frozen=True)
+class _Reader:
+    """Reads, decrypts and verifies one file at a time, and checks its scores against the snapshot
+    it names, as far as that needs no database: ``rnd`` as loaded before the batch, with every
+    snapshot's maps (``RoundContext.load_snapshot_maps``). In a batch it runs in worker processes,
+    forked with it; the merge then checks that the snapshot's maps are still those (``_merge``)."""
+
+    identity: str
+    max_payload: int
+    rnd: RoundContext | None = None
+
+    def scores(self, content: bytes) -> dict[str, Any]:
+        """score.json again, from bytes already verified once (the rare case that the merge needs them)."""
+        return read_score_file(content, receiving_identity=self.identity, max_payload=self.max_payload).data
+
+    def open(self, path: Path) -> _Opened:
+        """At most ``max_payload`` bytes of score.json are ever decrypted."""
+        try:
+            content = _read(path, self.max_payload)
+            score = read_score_file(content, receiving_identity=self.identity, max_payload=self.max_payload)
+        except Rejection as r:
+            return _Opened(rejection=(r.code, r.msg))
+        except ScoreFileError as e:
+            return _Opened(rejection=(e.code, e.msg))
+        data = {k: v for k, v in score.data.items() if k != "edit_log"}  # half the bytes to send back
+        sid = data["snapshot_id"]
+        maps = self.rnd.snapshot_maps.get(sid) if self.rnd is not None and isinstance(sid, str) else None
+        if maps is None:  # not a snapshot of the round as loaded: the merge says what is wrong
+            return _Opened(content, data, score.digest, score.fingerprint)
+        checked = _check(self.rnd, sid, *maps, data)  # type: ignore[arg-type]
+        del data["scores"]  # the other half: checked holds them, packed
+        return _Opened(content, data, score.digest, score.fingerprint, checked=checked)
 
 
-def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+_READER: _Reader | None = None  # in a worker process: the batch's reader, inherited when it was forked
+
+
+def _open_in_worker(path: Path) -> _Opened:
+    assert _READER is not None
+    return _READER.open(path)
+
+
+def _checked_now(rnd: RoundContext, reader: _Reader, snap: Snapshot, opened: _Opened) -> _Checked:
+    """The file's scores checked against ``snap`` as it is in the database now: the reader's result if
+    the snapshot's maps are still the ones it checked against, else checked here."""
+    checked = opened.checked
+    if checked is not None and checked.snapshot_id == snap.id and \
+            rnd.snapshot_maps.get(snap.id) == (snap.codes or {}, snap.items):
+        return checked
+    data = opened.data
+    assert data is not None
+    if "scores" not in data:
+        data = reader.scores(opened.content)
+    rnd.forget(snap.id)
+    return _check(rnd, snap.id, snap.codes or {}, snap.items, data)
+
+
+def _merge(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _Opened, actor: str,
            accept_superseded: str | None) -> ScoreImportLine:
     data = opened.data
     assert data is not None
@@ -346,8 +431,10 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
                      f"snapshot {snap.id} was superseded by the rebuilt snapshot {snap.superseded_by}; a score file "
                      f"from it needs the coordinator's explicit acceptance (scores import --accept-superseded --reason …)")
     check_signed_binding(snap, data, rnd.app_ids)
-    checked = check_scores(data, rnd.contexts(snap))
-    check_in_force(s, snap, expert, checked, rnd.app_ids)
+    checked = _checked_now(rnd, reader, snap, opened)
+    if checked.rejection is not None:
+        raise Rejection(*checked.rejection)
+    check_in_force(s, snap, expert, checked.scored, rnd.app_ids)
     replaced = _check_newer(s, rnd, snap, expert, data["sequence"])
     for old in replaced:
         old.status = "superseded"
@@ -359,8 +446,7 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
     s.add(record)
     s.flush()
     head = (record.id, expert.id)
-    _insert_rows(s, ScoreSheet.__table__, score_sheets.SHEET_COLUMNS,
-                 [head + sheet for sheet in score_sheets.pack(checked.scores)])
+    _insert_rows(s, ScoreSheet.__table__, score_sheets.SHEET_COLUMNS, [head + sheet for sheet in checked.sheets])
     _insert_rows(s, Recusal.__table__, ("score_file_id", "expert_id", *RECUSAL_COLUMNS),
                  [head + r for r in checked.recusals])
     if checked.recusals:
@@ -379,7 +465,7 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
     recused = {app_id for app_id, _ in checked.recusals}
     detail = {
         "file": path.name, "digest": opened.digest, "expert": expert.external_id, "snapshot": snap.id,
-        "sequence": data["sequence"], "key": opened.fingerprint, "scores": len(checked.scores),
+        "sequence": data["sequence"], "key": opened.fingerprint, "scores": checked.values,
         "recusals": len(checked.recusals), "supersedes": [r.digest for r in replaced],
         "recused": sorted(rnd.apps[a].external_id for a in recused if a in rnd.apps),
     }
@@ -390,10 +476,10 @@ def _merge(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: st
     return ScoreImportLine(path, "accepted", msg=note, expert=data["expert_id"], sequence=data["sequence"],
                            digest=opened.digest,
                            fingerprint=opened.fingerprint, superseded=superseded, record_id=record.id,
-                           scores=len(checked.scores), recusals=len(checked.recusals))
+                           scores=checked.values, recusals=len(checked.recusals))
 
 
-def _import_one(s: Session, rnd: RoundContext, path: Path, opened: _Opened, actor: str,
+def _import_one(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _Opened, actor: str,
                 accept_superseded: str | None = None) -> ScoreImportLine:
     """One file, in its own savepoint of the batch's transaction (``_Batch``): merged whole, or
     (a rejection, a failed write) rolled back to the savepoint, leaving the other files alone."""
@@ -414,7 +500,7 @@ def _import_one(s: Session, rnd: RoundContext, path: Path, opened: _Opened, acto
                     f"identical to a score file imported on {when} (same digest, {state[1]}); nothing was changed"),
                     expert=data["expert_id"], sequence=data["sequence"], digest=opened.digest,
                     fingerprint=opened.fingerprint, record_id=dup.id)
-            return _merge(s, rnd, path, opened, actor, accept_superseded)
+            return _merge(s, rnd, reader, path, opened, actor, accept_superseded)
     except Rejection as r:
         return _rejected(path, r.code, r.msg, opened)
     except SQLAlchemyError as e:  # e.g. the server went away mid-file
@@ -512,50 +598,52 @@ def _fork_context() -> multiprocessing.context.BaseContext | None:
     return multiprocessing.get_context("fork")
 
 
-def _worker_start() -> None:
+def _worker_start(reader: _Reader) -> None:
     """Workers yield the CPU to this process: the merge here is what the batch waits for."""
+    global _READER
+    _READER = reader  # forked: the reader (and its round) is this process's copy, never pickled
     try:
         os.nice(10)
     except OSError:
         pass
 
 
-def _start_pool(workers: int) -> ProcessPoolExecutor | None:
+def _start_pool(workers: int, reader: _Reader) -> ProcessPoolExecutor | None:
     context = _fork_context()
     if context is None:
         return None
     try:
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(reader,))
     except (OSError, ValueError):
         return None
 
 
-def _opened_in_order(paths: list[Path], identity: str, workers: int, cap: int) -> Iterator[_Opened]:
+def _opened_in_order(paths: list[Path], reader: _Reader, workers: int) -> Iterator[_Opened]:
     """Each path read and verified, in order. With workers, a few files ahead are read in worker
     processes meanwhile (bounded, so memory does not grow with the batch); if the pool cannot start
     or breaks, the rest are read here."""
     workers = min(workers, len(paths))
-    pool = _start_pool(workers) if workers > 0 and len(paths) >= PARALLEL_FROM else None
+    pool = _start_pool(workers, reader) if workers > 0 and len(paths) >= PARALLEL_FROM else None
     if pool is None:
-        yield from (_open(p, identity, cap) for p in paths)
+        yield from map(reader.open, paths)
         return
     ahead: deque[Future[_Opened]] = deque()
     queue = iter(paths)
     done = 0
     try:
         for p in queue:
-            ahead.append(pool.submit(_open, p, identity, cap))  # the first submit forks the workers
+            ahead.append(pool.submit(_open_in_worker, p))  # the first submit forks the workers
             if len(ahead) >= 2 * workers:
                 break
         while ahead:
             opened = ahead.popleft().result()
             following = next(queue, None)
             if following is not None:
-                ahead.append(pool.submit(_open, following, identity, cap))
+                ahead.append(pool.submit(_open_in_worker, following))
             done += 1
             yield opened
     except BrokenProcessPool:  # a worker died (out of memory?): read what is left here
-        yield from (_open(p, identity, cap) for p in paths[done:])
+        yield from map(reader.open, paths[done:])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -608,15 +696,17 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
     with sessions() as s:
         rnd = RoundContext(s, round_id)
         cap = rnd.capacity(s)
+        rnd.load_snapshot_maps(s)
     paths = [Path(p) for p in paths]
     report = ScoreImportReport(round_id, searched=tuple(paths))
     files = expand_paths(paths)
-    opened = _opened_in_order(files, keys.receiving_identity, default_workers() if workers is None else workers, cap)
+    reader = _Reader(keys.receiving_identity, cap, rnd)
+    opened = _opened_in_order(files, reader, default_workers() if workers is None else workers)
     batch = _Batch(sessions, rnd, report)
     with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
         try:
             for one, path in zip(opened, files):
-                batch.add(_import_one(batch.open(), rnd, path, one, actor, accept_superseded))
+                batch.add(_import_one(batch.open(), rnd, reader, path, one, actor, accept_superseded))
             batch.commit()
         finally:
             batch.abandon()

@@ -606,7 +606,7 @@ def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monk
     # earlier GUI test in this process left a Qt pool thread registered with `threading` (the
     # import itself rightly reads serially then).
     monkeypatch.setattr(scores, "_fork_context", lambda: multiprocessing.get_context("fork"))
-    monkeypatch.setattr(scores, "_start_pool", lambda workers: pools.append(real_start(workers)) or pools[-1])
+    monkeypatch.setattr(scores, "_start_pool", lambda workers, reader: pools.append(real_start(workers, reader)) or pools[-1])
     serial_url = env.copy_to(env.db)
     parallel = import_score_files(env.db.sessions, env.rid, batch, keys=env.keys, workers=2)
     assert len(pools) == 1 and pools[0] is not None  # the workers did read the files
@@ -633,7 +633,7 @@ def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monk
 def test_small_batches_are_read_here(env, monkeypatch):
     import qbdesk.services.scores as scores
 
-    monkeypatch.setattr(scores, "_start_pool", lambda workers: pytest.fail("no workers for a few files"))
+    monkeypatch.setattr(scores, "_start_pool", lambda workers, reader: pytest.fail("no workers for a few files"))
     paths = [env.write(env.payload("E01"), "a.qbscore"), env.write(env.payload("E02"), "b.qbscore", expert="E02")]
     assert env.run(*paths).ok
 
