@@ -9,7 +9,11 @@ its reason in Chinese and English.
 
 Reading and verifying a file needs no database, so in a batch of several files it runs in worker
 processes (``_opened_in_order``) while the files before it are merged; merging stays in this
-process, one file after another in the order given, so the outcome is the serial one.
+process, one file after another in the order given, so the outcome is the serial one. The workers
+also check each file's scores against the snapshot it names (``check_scores``) and pack them into
+score sheets, from the round as loaded before they were forked (``_Reader``); the merge uses that
+result only if the snapshot's maps in the database are still the ones checked against, and checks
+here otherwise (``_checked_now``). A worker sends back the sheets, not 3,600 score objects.
 
 Each file is merged in its own savepoint, a few files to a transaction (``_Batch``), so a file is
 imported whole or not at all, even when the machine stops mid-import.

@@ -1032,3 +1032,51 @@ def test_a_failed_commit_reports_every_file_of_its_batch_as_not_imported(env, mo
     assert report.lines[0].record_id is None and report.lines[0].scores == 0
     nothing_imported(env)
     assert env.run(*files).counts["accepted"] == 2  # once the disk is back, both come in
+
+
+# --- scores checked where the file is read, against the snapshot maps loaded before the batch -------
+
+
+def test_scores_are_checked_once_where_the_file_is_read(env, monkeypatch):
+    import qbdesk.services.scores as scores
+
+    calls = []
+    real = scores._check
+    monkeypatch.setattr(scores, "_check", lambda *a: calls.append(a[1]) or real(*a))
+    report = env.run(env.write(env.payload("E01"), "a.qbscore"))
+    assert report.ok and len(calls) == 1  # by the reader; the merge took its packed sheets
+
+
+def test_a_snapshot_map_changed_since_the_batch_loaded_it_is_checked_again(env, monkeypatch):
+    """The reader checks against the maps as loaded; when the database's differ at the merge (here
+    the loaded copy is made stale), the merge checks again against the database and imports what
+    the file really scores, the same as an import that never saw the stale copy."""
+    import qbdesk.services.scores as scores
+
+    path = env.write(env.payload("E01"), "a.qbscore")
+    clean_url = env.copy_to(env.db)
+    real_load = scores.RoundContext.load_snapshot_maps
+
+    def stale(self, session):
+        real_load(self, session)
+        for sid, (codes, items) in list(self.snapshot_maps.items()):
+            first, second = list(codes)[:2]
+            self.snapshot_maps[sid] = ({**codes, first: codes[second], second: codes[first]}, items)
+
+    calls = []
+    real_check = scores._check
+    monkeypatch.setattr(scores, "_check", lambda *a: calls.append(a[1]) or real_check(*a))
+    monkeypatch.setattr(scores.RoundContext, "load_snapshot_maps", stale)
+    report = env.run(path)
+    assert report.ok and len(calls) == 2  # the reader's check, and the merge's against the database
+    monkeypatch.setattr(scores.RoundContext, "load_snapshot_maps", real_load)
+    db = open_database(clean_url)
+    try:
+        clean = import_score_files(db.sessions, env.rid, [path], keys=env.keys, workers=0)
+        assert clean.ok
+        with db.sessions() as s:
+            expected = sorted(r[1:] for r in value_rows(s))
+    finally:
+        db.dispose()
+    with env.db.sessions() as s:
+        assert sorted(r[1:] for r in value_rows(s)) == expected
