@@ -418,7 +418,10 @@ def _checked_now(rnd: RoundContext, reader: _Reader, snap: Snapshot, opened: _Op
     data = opened.data
     assert data is not None
     if "scores" not in data:
-        data = reader.scores(opened.content)
+        try:
+            data = reader.scores(opened.content)
+        except ScoreFileError as e:  # verified once already: only a changed receiving key could do this
+            raise Rejection(e.code, e.msg) from None
     rnd.forget(snap.id)
     return _check(rnd, snap.id, snap.codes or {}, snap.items, data)
 
