@@ -188,10 +188,12 @@ class RoundContext:
             rubric = self.rubric(self.rubric_hash[app.program])
             items = sum(1 for i in (app.items or []) if isinstance(i, dict))
             per_app[app_id] = sum(items if c.kind == "items" else 1 for c in rubric.criteria)
+        if not self.snapshot_maps:
+            self.load_snapshot_maps(session)
         best = 0
-        for codes in session.scalars(select(Snapshot.codes).where(Snapshot.round_id == self.id)):
-            rows = sum(per_app.get(app_id, 0) for app_id in (codes or {}).values())
-            best = max(best, scorefile.payload_capacity(len(codes or {}), rows))
+        for codes, _ in self.snapshot_maps.values():
+            rows = sum(per_app.get(app_id, 0) for app_id in codes.values())
+            best = max(best, scorefile.payload_capacity(len(codes), rows))
         return best or scorefile.payload_capacity(0, 0)
 
     def forget(self, snapshot_id: str) -> None:
@@ -375,7 +377,7 @@ class _Reader:
 
     identity: str
     max_payload: int
-    rnd: RoundContext | None = None
+    rnd: RoundContext
 
     def scores(self, content: bytes) -> dict[str, Any]:
         """score.json again, from bytes already verified once (the rare case that the merge needs them)."""
@@ -392,10 +394,10 @@ class _Reader:
             return _Opened(rejection=(e.code, e.msg))
         data = {k: v for k, v in score.data.items() if k != "edit_log"}  # half the bytes to send back
         sid = data["snapshot_id"]
-        maps = self.rnd.snapshot_maps.get(sid) if self.rnd is not None and isinstance(sid, str) else None
+        maps = self.rnd.snapshot_maps.get(sid) if isinstance(sid, str) else None
         if maps is None:  # not a snapshot of the round as loaded: the merge says what is wrong
             return _Opened(content, data, score.digest, score.fingerprint)
-        checked = _check(self.rnd, sid, *maps, data)  # type: ignore[arg-type]
+        checked = _check(self.rnd, sid, *maps, data)
         del data["scores"]  # the other half: checked holds them, packed
         return _Opened(content, data, score.digest, score.fingerprint, checked=checked)
 
@@ -702,8 +704,7 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
                               "accepting score files from superseded snapshots needs a reason (--reason)"))
     with sessions() as s:
         rnd = RoundContext(s, round_id)
-        cap = rnd.capacity(s)
-        rnd.load_snapshot_maps(s)
+        cap = rnd.capacity(s)  # loads the snapshot maps the reader checks against
     paths = [Path(p) for p in paths]
     report = ScoreImportReport(round_id, searched=tuple(paths))
     files = expand_paths(paths)
