@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from qbdesk.domain.messages import Msg
@@ -45,9 +46,6 @@ _RECUSAL = frozenset({"application", "reason"})
 _EDIT = frozenset({"seq", "at", "application", "criterion", "item", "value", "comment", "prev", "hash"})
 _DECISION = frozenset({"accepted", "reason"})
 _DECISION_TIER = _DECISION | {"tier"}  # an accepted P5/P7 item at the tier the expert confirmed or corrected
-# The same sets as dict views: a view compares with a view at C speed (map(view.__eq__, …)).
-_SCORE_KEYS = dict.fromkeys(_SCORE).keys()
-_EDIT_KEYS = dict.fromkeys(_EDIT).keys()
 
 
 # --- canonical bytes without the normalising walk -------------------------------------------
@@ -241,12 +239,13 @@ def _shape(data: Mapping[str, Any], raw: bytes | None) -> None:
         _text(r["reason"], f"{where}.reason", empty=False)
 
     log = _list(data["edit_log"], "edit_log")
-    fine = _edits_fine(log)
-    if not fine:
+    cols = _edits_fine(log)
+    if cols is None:
         _edit_rows(log)
-    problem = _raw_chain_problem(log, raw) if raw is not None else edit_log_problem(log)
+        cols = _columns(log, _EDIT_ORDER)  # the rows are fine (a case the fast check leaves to them)
+    problem = _raw_chain_problem(log, cols, raw) if raw is not None and cols is not None else edit_log_problem(log)
     if problem is not None:
-        if fine:  # _edits_fine leaves prev and hash to the chain; a row problem there comes first
+        if cols is not None:  # the fast check leaves prev and hash to the chain; a row problem there comes first
             _edit_rows(log)
         raise _Bad("edit_log", problem.zh, problem.en)
     if _hex(data["log_head"], "log_head") != log_head(log):
@@ -292,16 +291,27 @@ def _edit_rows(log: list[Any]) -> None:
 # --- fast path: whole columns at C speed ----------------------------------------------------
 
 
-def _column(rows: list[dict[str, Any]], key: str) -> list[Any]:
-    return [r[key] for r in rows]
+_SCORE_ORDER = tuple(sorted(_SCORE))  # application, comment, criterion, item, value
+_EDIT_ORDER = tuple(sorted(_EDIT))  # application, at, comment, criterion, hash, item, prev, seq, value
 
 
-def _dicts_with(rows: list[Any], keys: Any) -> bool:
-    """Every row a dict with exactly ``keys`` (a dict view)."""
-    return set(map(type, rows)) <= {dict} and all(map(keys.__eq__, map(dict.keys, rows)))
+def _columns(rows: list[Any], keys: tuple[str, ...]) -> list[tuple[Any, ...]] | None:
+    """Each of ``keys`` as a column (a tuple of the rows' values, in row order), if every row is a
+    dict with exactly ``keys``; None otherwise. Rows as canonical bytes parse to them, their keys
+    sorted (``keys`` is), cost one pass to check and one to transpose; other orders a slower one."""
+    if not set(map(type, rows)) <= {dict}:
+        return None
+    if not rows:
+        return [()] * len(keys)
+    if all(map(keys.__eq__, map(tuple, rows))):  # the keys, in this order: the values are the columns
+        return list(zip(*map(dict.values, rows)))
+    view = dict.fromkeys(keys).keys()  # a view compares with a view at C speed
+    if all(map(view.__eq__, map(dict.keys, rows))):
+        return list(zip(*map(itemgetter(*keys), rows)))
+    return None
 
 
-def _strs_fine(col: list[Any], *, limit: int, blank: bool, printable: bool) -> bool:
+def _strs_fine(col: Sequence[Any], *, limit: int, blank: bool, printable: bool) -> bool:
     """What ``_text``/``_ident`` accept, for a whole column at once (exact ``str`` only)."""
     if not col:
         return True
@@ -312,7 +322,7 @@ def _strs_fine(col: list[Any], *, limit: int, blank: bool, printable: bool) -> b
     return not printable or "".join(col).isprintable()  # a per-character test: one call for the column
 
 
-def _values_fine(values: list[Any], items: list[str], *, nullable: bool) -> bool:
+def _values_fine(values: Sequence[Any], items: Sequence[str], *, nullable: bool) -> bool:
     """What ``_value`` accepts: scalars where item is "", item decisions elsewhere."""
     scalars = [v for v, item in zip(values, items) if not item and (v is not None or not nullable)]
     types = set(map(type, scalars))
@@ -332,35 +342,39 @@ def _values_fine(values: list[Any], items: list[str], *, nullable: bool) -> bool
 
 
 def _scores_fine(scores: list[Any], rubrics: Mapping[str, Any]) -> bool:
-    if not _dicts_with(scores, _SCORE_KEYS):
+    cols = _columns(scores, _SCORE_ORDER)
+    if cols is None:
         return False
-    apps, crits, items = _column(scores, "application"), _column(scores, "criterion"), _column(scores, "item")
+    apps, comments, crits, items, values = cols
     return (
         _strs_fine(apps, limit=MAX_ID, blank=False, printable=True)
         and _strs_fine(crits, limit=MAX_ID, blank=False, printable=True)
         and _strs_fine(items, limit=MAX_ID, blank=True, printable=True)
-        and _strs_fine(_column(scores, "comment"), limit=MAX_TEXT, blank=True, printable=False)
+        and _strs_fine(comments, limit=MAX_TEXT, blank=True, printable=False)
         and set(apps) <= rubrics.keys()
         and len(set(zip(apps, crits, items))) == len(scores)
-        and _values_fine(_column(scores, "value"), items, nullable=False)
+        and _values_fine(values, items, nullable=False)
     )
 
 
-def _edits_fine(log: list[Any]) -> bool:
+def _edits_fine(log: list[Any]) -> list[tuple[Any, ...]] | None:
     """All of ``_edit_rows`` but ``prev`` and ``hash``, which the chain check compares with hashes it
-    computes (64 lower-case hex digits), so a wrong one fails the chain and ``_edit_rows`` names it."""
-    if not _dicts_with(log, _EDIT_KEYS):
-        return False
-    seqs, ats, items = _column(log, "seq"), _column(log, "at"), _column(log, "item")
-    return (
-        seqs == list(range(1, len(log) + 1)) and set(map(type, seqs)) <= {int}
+    computes (64 lower-case hex digits), so a wrong one fails the chain and ``_edit_rows`` names it.
+    The log's columns (``_EDIT_ORDER``) when it passes, for the chain check; None otherwise."""
+    cols = _columns(log, _EDIT_ORDER)
+    if cols is None:
+        return None
+    apps, ats, comments, crits, _hashes, items, _prevs, seqs, values = cols
+    fine = (
+        seqs == tuple(range(1, len(log) + 1)) and set(map(type, seqs)) <= {int}
         and _strs_fine(ats, limit=64, blank=False, printable=False) and all(map(_zoned, set(ats)))
-        and _strs_fine(_column(log, "application"), limit=MAX_ID, blank=False, printable=True)
-        and _strs_fine(_column(log, "criterion"), limit=MAX_ID, blank=False, printable=True)
+        and _strs_fine(apps, limit=MAX_ID, blank=False, printable=True)
+        and _strs_fine(crits, limit=MAX_ID, blank=False, printable=True)
         and _strs_fine(items, limit=MAX_ID, blank=True, printable=True)
-        and _strs_fine(_column(log, "comment"), limit=MAX_TEXT, blank=True, printable=False)
-        and _values_fine(_column(log, "value"), items, nullable=True)
+        and _strs_fine(comments, limit=MAX_TEXT, blank=True, printable=False)
+        and _values_fine(values, items, nullable=True)
     )
+    return cols if fine else None
 
 
 def shape_problem(data: Any, *, raw: bytes | None = None) -> Msg | None:
@@ -457,18 +471,19 @@ def _raw_entry_hashes(raw: bytes, count: int) -> list[str] | None:
     return out
 
 
-def _raw_chain_problem(log: list[dict[str, Any]], raw: bytes) -> Msg | None:
-    """``edit_log_problem`` for rows that passed the shape checks, hashed from canonical ``raw``.
+def _raw_chain_problem(log: list[Any], cols: list[tuple[Any, ...]], raw: bytes) -> Msg | None:
+    """``edit_log_problem`` for a log whose rows passed the shape checks (``cols``: its columns,
+    ``_EDIT_ORDER``), hashed from canonical ``raw``.
 
     The chain holds when each hash is the one computed, each prev the one before, each seq its
-    place; those compare whole lists at once. Any difference goes to ``edit_log_problem``, which
+    place; those compare whole columns at once. Any difference goes to ``edit_log_problem``, which
     hashes by encoding and names the break.
     """
-    expected = _raw_entry_hashes(raw, len(log))
-    if expected is not None and expected == _column(log, "hash") and _column(log, "prev") == [ZERO_HASH, *expected][:-1]:
-        seqs = _column(log, "seq")
-        if seqs == list(range(1, len(log) + 1)) and set(map(type, seqs)) <= {int}:
-            return None
+    hashes, prevs, seqs = cols[4], cols[6], cols[7]
+    expected = _raw_entry_hashes(raw, len(seqs))
+    if expected is not None and tuple(expected) == hashes and prevs == (ZERO_HASH, *expected)[:-1] \
+            and seqs == tuple(range(1, len(seqs) + 1)) and set(map(type, seqs)) <= {int}:
+        return None
     return edit_log_problem(log)
 
 

@@ -627,28 +627,47 @@ def _start_pool(workers: int, reader: _Reader) -> ProcessPoolExecutor | None:
         return None
 
 
+AHEAD_FILES, AHEAD_BYTES = 32, 64 * 1024 * 1024  # read ahead of the merge: at most so many files, so many bytes
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # the reader says what is wrong with it
+        return 0
+
+
 def _opened_in_order(paths: list[Path], reader: _Reader, workers: int) -> Iterator[_Opened]:
-    """Each path read and verified, in order. With workers, a few files ahead are read in worker
-    processes meanwhile (bounded, so memory does not grow with the batch); if the pool cannot start
-    or breaks, the rest are read here."""
+    """Each path read and verified, in order. With workers, files ahead are read in worker
+    processes meanwhile: two per worker, and more while they are small (``AHEAD_FILES``,
+    ``AHEAD_BYTES``), so the workers go on while a commit waits for the disk, and memory does not
+    grow with the batch. If the pool cannot start or breaks, the rest are read here."""
     workers = min(workers, len(paths))
     pool = _start_pool(workers, reader) if workers > 0 and len(paths) >= PARALLEL_FROM else None
     if pool is None:
         yield from map(reader.open, paths)
         return
-    ahead: deque[Future[_Opened]] = deque()
+    ahead: deque[tuple[Future[_Opened], int]] = deque()
     queue = iter(paths)
-    done = 0
-    try:
-        for p in queue:
-            ahead.append(pool.submit(_open_in_worker, p))  # the first submit forks the workers
-            if len(ahead) >= 2 * workers:
-                break
-        while ahead:
-            opened = ahead.popleft().result()
+    in_flight = done = 0
+
+    def fill() -> None:
+        nonlocal in_flight
+        while len(ahead) < 2 * workers or (len(ahead) < AHEAD_FILES and in_flight < AHEAD_BYTES):
             following = next(queue, None)
-            if following is not None:
-                ahead.append(pool.submit(_open_in_worker, following))
+            if following is None:
+                return
+            size = _size(following)
+            ahead.append((pool.submit(_open_in_worker, following), size))  # the first submit forks the workers
+            in_flight += size
+
+    try:
+        fill()
+        while ahead:
+            future, size = ahead.popleft()
+            opened = future.result()
+            in_flight -= size
+            fill()
             done += 1
             yield opened
     except BrokenProcessPool:  # a worker died (out of memory?): read what is left here
