@@ -15,6 +15,8 @@ import json
 import json.encoder
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, groupby, repeat
+from operator import itemgetter
 from typing import Any
 
 from qbdesk.domain.messages import Msg
@@ -150,12 +152,21 @@ def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> Che
                          f"the recused application code {code} is not in this expert's snapshot")
         recused[code] = r["reason"]
 
+    rows = _fast_rows(data["scores"], apps, recused, declared)
+    if rows is None:  # a case the fast path leaves to the exact one, or a problem it names
+        rows = _checked_rows(data["scores"], apps, recused, declared)
+    return CheckedScores(rows, [(apps[code].application_id, reason) for code, reason in recused.items()])
+
+
+def _checked_rows(scores: Sequence[Mapping[str, Any]], apps: Mapping[str, AppContext], recused: Mapping[str, str],
+                  declared: Mapping[str, str]) -> list[tuple[Any, ...]]:
+    """The scores as rows (``SCORE_COLUMNS``), checked row by row: raises the first problem."""
     values: dict[str, dict[str, Any]] = {}
     comments: dict[str, dict[str, str]] = {}
     rows: list[tuple[Any, ...]] = []
     criteria: dict[str, dict[str, Criterion]] = {}  # rubric hash -> criteria by id
     code: Any = _MISSING  # the application of the row before: a file lists an application's rows together
-    for i, s in enumerate(data["scores"]):
+    for i, s in enumerate(scores):
         if s["application"] != code:
             code = s["application"]
             app = apps.get(code)
@@ -210,4 +221,124 @@ def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> Che
                 code_ = "incomplete" if value is None else "invalid_value"
                 raise Rejection(code_, Msg(f"申报 {code}（{app.external_id}）：{problem.zh}",
                                            f"application {code} ({app.external_id}): {problem.en}"))
-    return CheckedScores(rows, [(apps[code].application_id, reason) for code, reason in recused.items()])
+    return rows
+
+
+_ROW = itemgetter("application", "criterion", "item", "value", "comment")
+
+
+class _Layout:
+    """The rows an application's complete scores have, in the order the expert's program writes
+    them (``reviewer.finalize``): each criterion in rubric order, an ``items`` criterion as one row
+    per item in the application's order; with each row's criterion and its memo."""
+
+    __slots__ = ("criteria", "items", "plan", "item_criteria")
+
+    def __init__(self, rubric_hash: str, rubric: Rubric, item_ids: tuple[str, ...]):
+        crits: list[str] = []
+        items: list[str] = []
+        plan: list[tuple[Criterion, dict[tuple[type, Any, bool], Msg | None]] | None] = []
+        self.item_criteria: list[tuple[Criterion, int, int]] = []  # an items criterion and its rows
+        for c, memo in VALIDATOR.plan(rubric_hash, rubric):
+            if c.kind == "items":
+                self.item_criteria.append((c, len(crits), len(crits) + len(item_ids)))
+                crits += [c.id] * len(item_ids)
+                items += item_ids
+                plan += [None] * len(item_ids)
+            else:
+                crits.append(c.id)
+                items.append("")
+                plan.append((c, memo))
+        self.criteria, self.items, self.plan = tuple(crits), tuple(items), plan
+
+
+def _fast_rows(scores: Sequence[Mapping[str, Any]], apps: Mapping[str, AppContext], recused: Mapping[str, str],
+               declared: Mapping[str, str]) -> list[tuple[Any, ...]] | None:
+    """What ``_checked_rows`` gives, for the common case: each scored application's rows together
+    and complete (``_Layout``), every value valid. None at the first doubt, and the exact path
+    decides (and names the problem). ``scores`` passed the shape check.
+
+    Consecutive applications with the same layout form a stretch whose rows repeat with its
+    period, so each criterion's values are one slice of it, checked at C speed: a memo lookup per
+    distinct value, a length per opinion."""
+    if not scores:
+        return None
+    apps_col, crits_col, items_col, values_col, comments_col = zip(*map(_ROW, scores))
+    runs = [(code, len(tuple(group))) for code, group in groupby(apps_col)]
+    scored = {code for code, _ in runs}
+    if len(scored) != len(runs) or not scored <= declared.keys() \
+            or scored != {code for code in apps if code not in recused}:
+        return None  # an application's rows apart, unscored, recused, unknown: the exact path says
+    layouts: dict[tuple[str, tuple[str, ...]], _Layout] = {}
+    stretches: list[tuple[_Layout, int, list[AppContext]]] = []  # layout, first row, its applications
+    start = 0
+    for code, count in runs:
+        app = apps[code]
+        layout = layouts.get((app.rubric_hash, app.item_ids))
+        if layout is None:
+            layout = layouts[(app.rubric_hash, app.item_ids)] = _Layout(app.rubric_hash, app.rubric, app.item_ids)
+        if crits_col[start:start + count] != layout.criteria or items_col[start:start + count] != layout.items:
+            return None
+        if stretches and stretches[-1][0] is layout:
+            stretches[-1][2].append(app)
+        else:
+            stretches.append((layout, start, [app]))
+        start += count
+    rows: list[tuple[Any, ...]] = []
+    for layout, first, members in stretches:
+        period = len(layout.criteria)
+        end = first + period * len(members)
+        values, comments = values_col[first:end], comments_col[first:end]
+        jsons: list[str | None] = [None] * (end - first)
+        for pos, plan in enumerate(layout.plan):
+            if plan is not None:
+                text = _column_json(*plan, values[pos::period], comments[pos::period])
+                if text is None:
+                    return None
+                jsons[pos::period] = text
+        items = items_col[first:end]
+        for n, app in enumerate(members):
+            base = n * period
+            for c, lo, hi in layout.item_criteria:
+                decisions = dict(zip(items[base + lo:base + hi], values[base + lo:base + hi]))
+                if any(type(v) is dict and "tier" in v and v["tier"] not in app.tiers for v in decisions.values()) \
+                        or c.validate_value(decisions, "", items=app.item_ids) is not None:
+                    return None
+                jsons[base + lo:base + hi] = map(_json_value, values[base + lo:base + hi])
+        ids = chain.from_iterable(repeat(app.application_id, period) for app in members)
+        if any(app.item_map for app in members):
+            maps = chain.from_iterable(repeat(app.item_map or {}, period) for app in members)
+            items = tuple(map(dict.get, maps, items, items))
+        rows += zip(ids, crits_col[first:end], items, jsons, comments)
+    return rows
+
+
+_BOOL_JSON = {True: "true", False: "false"}
+
+
+def _column_json(c: Criterion, memo: dict[tuple[type, Any, bool], Msg | None], values: tuple[Any, ...],
+                 comments: tuple[str, ...]) -> list[str] | None:
+    """One criterion's values across a stretch (and the comments beside them) as JSON text, if each
+    is valid (``_Validator.check``, a memo lookup per distinct value); None otherwise."""
+    kinds = set(map(type, values))
+    if c.kind in ("score", "check"):
+        if not kinds <= _MEMO_TYPES:
+            return None  # text where a number or pass/fail belongs: never valid, the exact path says why
+        for key in set(zip(map(type, values), values, map(bool, map(str.strip, comments)))):
+            problem = memo.get(key, _MISSING)
+            if problem is _MISSING:
+                problem = memo[key] = c.validate_value(key[1], "x" if key[2] else "")
+                VALIDATOR._size += 1
+            if problem is not None:
+                return None
+        if kinds == {bool}:
+            return list(map(_BOOL_JSON.__getitem__, values))
+        if kinds <= {int, float}:
+            return list(map(repr, values))  # what json.dumps writes for an int or a finite float
+        return list(map(_json_value, values))
+    if c.kind == "opinion" and kinds == {str} and \
+            min(map(len, map("".join, map(str.split, values)))) >= max(c.min_length, 1):
+        return list(map(_encode_string, values))
+    if any(VALIDATOR.check(c, memo, v, comment, None) is not None for v, comment in zip(values, comments)):
+        return None
+    return list(map(_json_value, values))

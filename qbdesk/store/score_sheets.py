@@ -9,6 +9,8 @@ A sheet holds one application's values of one score file, in the file's order.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -25,12 +27,15 @@ def pack(rows: Iterable[Sequence[Any]]) -> list[tuple[int, str]]:
     """``(application_id, criterion, item, value, comment)`` rows → one ``(application_id, entries)``
     per application, in the order the applications first appear, each keeping its rows' order."""
     grouped: dict[int, list[Sequence[Any]]] = {}
-    for app_id, *value in rows:
+    for app_id, run in groupby(rows, key=_APPLICATION):  # a file lists an application's rows together
         entries = grouped.get(app_id)
         if entries is None:
             entries = grouped[app_id] = []
-        entries.append(value)
+        entries.extend(map(_VALUE, run))
     return [(app_id, orjson.dumps(entries).decode()) for app_id, entries in grouped.items()]
+
+
+_APPLICATION, _VALUE = itemgetter(0), itemgetter(1, 2, 3, 4)
 
 
 def unpack(entries: str) -> list[tuple[str, str, str, str]]:
