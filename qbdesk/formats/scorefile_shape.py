@@ -455,7 +455,7 @@ def _raw_entry_hashes(raw: bytes, count: int) -> list[str] | None:
     ``hash`` that is not 64 hex digits makes the cut land wrong, but then it cannot equal the hex
     digest computed, so the chain fails and the exact check runs. None if the landmarks are missing.
     """
-    find, sha256 = raw.find, hashlib.sha256
+    find, fresh = raw.find, _SHA256.copy  # a copy, not a new hash: no look-up of the algorithm per edit
     start = find(_LOG_OPEN)
     if start < 0:
         return None
@@ -466,9 +466,15 @@ def _raw_entry_hashes(raw: bytes, count: int) -> list[str] | None:
         end = find(_NEXT_EDIT if i + 1 < count else _LOG_CLOSE, field + _HASH_FIELD_LEN)
         if field < 0 or end < 0:
             return None
-        out.append(sha256(raw[pos:field] + raw[field + _HASH_FIELD_LEN:end]).hexdigest())  # one call, not three
+        h = fresh()
+        h.update(raw[pos:field])
+        h.update(raw[field + _HASH_FIELD_LEN:end])
+        out.append(h.hexdigest())
         pos = end + 1
     return out
+
+
+_SHA256 = hashlib.sha256()
 
 
 def _raw_chain_problem(log: list[Any], cols: list[tuple[Any, ...]], raw: bytes) -> Msg | None:

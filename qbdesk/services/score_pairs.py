@@ -29,14 +29,18 @@ def check_in_force(s: Session, snap: Snapshot, expert: Expert, scored: Collectio
     assigned = set(s.scalars(select(Assignment.application_id).where(Assignment.expert_id == expert.id))) & scored
     conflicted = {a: src for a, src in s.execute(select(Conflict.application_id, Conflict.source).where(
         Conflict.expert_id == expert.id)) if a in scored}
-    codes = {app_id: code for code, app_id in (snap.codes or {}).items()}
-    ext = {a: f"{codes.get(a, '?')} ({app_ids.get(a, a)})" for a in scored}
-    for app_id in sorted(scored):
-        if app_id in conflicted:
-            raise reject("conflict", f"申报 {ext[app_id]} 与该专家存在回避关系（{conflicted[app_id]}），其评分不能导入",
-                         f"application {ext[app_id]} is in conflict with this expert ({conflicted[app_id]}); "
-                         f"its scores cannot be imported")
+    if not conflicted and assigned == scored:
+        return
+
+    def named(app_id: int) -> str:  # for the coordinator: the code in the snapshot and the package id
+        code = next((c for c, a in (snap.codes or {}).items() if a == app_id), "?")
+        return f"{code} ({app_ids.get(app_id, app_id)})"
+
+    for app_id in sorted(conflicted):
+        raise reject("conflict", f"申报 {named(app_id)} 与该专家存在回避关系（{conflicted[app_id]}），其评分不能导入",
+                     f"application {named(app_id)} is in conflict with this expert ({conflicted[app_id]}); "
+                     f"its scores cannot be imported")
     for app_id in sorted(scored - assigned):
-        raise reject("not_assigned", f"申报 {ext[app_id]} 目前未分配给该专家（分配已重新运行？），其评分不能导入",
-                     f"application {ext[app_id]} is not assigned to this expert now (was assign run "
+        raise reject("not_assigned", f"申报 {named(app_id)} 目前未分配给该专家（分配已重新运行？），其评分不能导入",
+                     f"application {named(app_id)} is not assigned to this expert now (was assign run "
                      f"again?); its scores cannot be imported")

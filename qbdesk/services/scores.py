@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
@@ -449,12 +449,12 @@ def _merge(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _
         old.status = "superseded"
         s.execute(delete(ScoreSheet).where(ScoreSheet.score_file_id == old.id))
         s.execute(delete(Recusal).where(Recusal.score_file_id == old.id))
-    record = ScoreFileRecord(round_id=rnd.id, expert_id=expert.id, snapshot_id=snap.id, digest=opened.digest,
-                             sequence=data["sequence"], key_fingerprint=opened.fingerprint, status="accepted",
-                             content=opened.content)
-    s.add(record)
-    s.flush()
-    head = (record.id, expert.id)
+    s.flush()  # the superseded records' status, before the new record's row (Core: no unit of work for 2 MB)
+    record_id = s.execute(insert(ScoreFileRecord).returning(ScoreFileRecord.id), {
+        "round_id": rnd.id, "expert_id": expert.id, "snapshot_id": snap.id, "digest": opened.digest,
+        "sequence": data["sequence"], "key_fingerprint": opened.fingerprint, "status": "accepted",
+        "content": opened.content}).scalar_one()
+    head = (record_id, expert.id)
     _insert_rows(s, ScoreSheet.__table__, score_sheets.SHEET_COLUMNS, [head + sheet for sheet in checked.sheets])
     _insert_rows(s, Recusal.__table__, ("score_file_id", "expert_id", *RECUSAL_COLUMNS),
                  [head + r for r in checked.recusals])
@@ -484,7 +484,7 @@ def _merge(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _
     audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail=detail)
     return ScoreImportLine(path, "accepted", msg=note, expert=data["expert_id"], sequence=data["sequence"],
                            digest=opened.digest,
-                           fingerprint=opened.fingerprint, superseded=superseded, record_id=record.id,
+                           fingerprint=opened.fingerprint, superseded=superseded, record_id=record_id,
                            scores=checked.values, recusals=len(checked.recusals))
 
 
@@ -498,8 +498,8 @@ def _import_one(s: Session, rnd: RoundContext, reader: _Reader, path: Path, open
     assert data is not None
     try:
         with s.begin_nested():
-            dup = s.scalars(select(ScoreFileRecord).options(defer(ScoreFileRecord.content))
-                            .where(ScoreFileRecord.digest == opened.digest)).first()
+            dup = s.execute(select(ScoreFileRecord.id, ScoreFileRecord.received_at, ScoreFileRecord.status)
+                            .where(ScoreFileRecord.digest == opened.digest).limit(1)).first()
             if dup is not None:
                 when = dup.received_at.strftime("%Y-%m-%d %H:%M")
                 state = {"accepted": ("当前有效", "in force"), "superseded": ("已被取代", "since superseded")}.get(
