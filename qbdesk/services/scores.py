@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
@@ -545,18 +545,26 @@ class _Batch:
             self.started = time.monotonic()
         return self.session
 
-    def add(self, line: ScoreImportLine) -> None:
+    def add(self, line: ScoreImportLine, *, more: bool = True) -> None:
+        """``more``: other files follow in this import (then this batch's commit need not wait for the disk)."""
         self.report.lines.append(line)
         if line.status == "accepted":
             self.pending.append(len(self.report.lines) - 1)
         if len(self.pending) >= self.FILES or time.monotonic() - self.started >= self.SECONDS:
-            self.commit()
+            self.commit(last=not more)
 
-    def commit(self) -> None:
+    def commit(self, *, last: bool = True) -> None:
+        """``last=False``, on PostgreSQL: the commit does not wait for the server to flush its log to
+        disk (``synchronous_commit`` off for this transaction only). The import's last commit waits,
+        and the log is flushed in order, so when the import returns every earlier batch is on disk
+        too; meanwhile a crash of the server can only undo whole batches, and the import then fails
+        (the files are still on the stick: importing them again takes up what is missing)."""
         s, self.session = self.session, None
         if s is None:
             return
         try:
+            if not last and s.get_bind().dialect.name == "postgresql":
+                s.execute(text("SET LOCAL synchronous_commit TO OFF"))
             s.commit()
         except SQLAlchemyError as e:  # nothing of the batch was written: say so for each file
             s.rollback()
@@ -732,8 +740,9 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
     batch = _Batch(sessions, rnd, report)
     with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
         try:
-            for one, path in zip(opened, files):
-                batch.add(_import_one(batch.open(), rnd, reader, path, one, actor, accept_superseded))
+            for n, (one, path) in enumerate(zip(opened, files), start=1):
+                batch.add(_import_one(batch.open(), rnd, reader, path, one, actor, accept_superseded),
+                          more=n < len(files))
             batch.commit()
         finally:
             batch.abandon()

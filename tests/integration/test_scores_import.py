@@ -1080,3 +1080,25 @@ def test_a_snapshot_map_changed_since_the_batch_loaded_it_is_checked_again(env, 
         db.dispose()
     with env.db.sessions() as s:
         assert sorted(r[1:] for r in value_rows(s)) == expected
+
+
+def test_on_postgresql_only_the_last_commit_waits_for_the_disk(env, monkeypatch):
+    """Every batch but the import's last commits without waiting for the server's log flush; the
+    last waits, which flushes the earlier ones too (the log is written in order)."""
+    from sqlalchemy import event
+
+    import qbdesk.services.scores as scores
+
+    monkeypatch.setattr(scores._Batch, "FILES", 2)
+    monkeypatch.setattr(scores._Batch, "SECONDS", 3600)  # commits by count only, however slow the machine
+    paths = [env.write(env.payload(sequence=n), f"s{n}.qbscore") for n in range(1, 6)]
+    statements: list[str] = []
+    event.listen(env.db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    report = env.run(*paths)
+    assert report.counts["accepted"] == 5
+    relaxed = [q for q in statements if "synchronous_commit" in q]
+    if env.url.startswith("sqlite"):
+        assert not relaxed
+        return
+    assert relaxed == ["SET LOCAL synchronous_commit TO OFF"] * 2  # batches of 2, 2 and 1: the last waits
+    assert env.count(ScoreFileRecord) == 5
