@@ -481,11 +481,15 @@ def _merge(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _
     if snap.superseded_by is not None:
         detail["accepted_superseded"] = {"snapshot": snap.id, "superseded_by": snap.superseded_by,
                                          "reason": accept_superseded}
-    audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail=detail)
+    s.info[_APPENDED] = audit.record(s, "scores.import", round_id=rnd.id, actor=actor, detail=detail,
+                                     after=s.info.get(_AUDIT_END))
     return ScoreImportLine(path, "accepted", msg=note, expert=data["expert_id"], sequence=data["sequence"],
                            digest=opened.digest,
                            fingerprint=opened.fingerprint, superseded=superseded, record_id=record_id,
                            scores=checked.values, recusals=len(checked.recusals))
+
+
+_APPENDED, _AUDIT_END = "qbdesk.audit_appended", "qbdesk.audit_end"  # Session.info keys
 
 
 def _import_one(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _Opened, actor: str,
@@ -509,7 +513,11 @@ def _import_one(s: Session, rnd: RoundContext, reader: _Reader, path: Path, open
                     f"identical to a score file imported on {when} (same digest, {state[1]}); nothing was changed"),
                     expert=data["expert_id"], sequence=data["sequence"], digest=opened.digest,
                     fingerprint=opened.fingerprint, record_id=dup.id)
-            return _merge(s, rnd, reader, path, opened, actor, accept_superseded)
+            line = _merge(s, rnd, reader, path, opened, actor, accept_superseded)
+        # The file's savepoint held: its audit entry is the chain's end for the rest of the batch's
+        # transaction (the batch's session lives as long as that transaction).
+        s.info[_AUDIT_END] = s.info.pop(_APPENDED)
+        return line
     except Rejection as r:
         return _rejected(path, r.code, r.msg, opened)
     except SQLAlchemyError as e:  # e.g. the server went away mid-file

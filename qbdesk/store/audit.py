@@ -34,13 +34,21 @@ def _entry_hash(prev_hash: str, at: datetime, actor: str, action: str, round_id:
 
 
 def record(session: Session, action: str, *, round_id: int | None = None, actor: str = "",
-           detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEntry:
-    """Append one entry in the caller's transaction."""
+           detail: dict[str, Any] | None = None, at: datetime | None = None,
+           after: AuditEntry | None = None) -> AuditEntry:
+    """Append one entry in the caller's transaction.
+
+    ``after``: the entry this transaction appended last, when nothing it did since was rolled back;
+    it holds the chain's lock since then, so that entry is still the chain's end, and neither the
+    lock nor the end is asked for again (one importer appends one entry per file)."""
     detail = detail or {}
     at = at or utcnow()
-    lock_audit_chain(session)  # two writers must not both append after the same last entry
-    last = _last(session)
-    prev = last[1] if last else GENESIS
+    if after is not None:
+        prev = after.hash
+    else:
+        lock_audit_chain(session)  # two writers must not both append after the same last entry
+        last = _last(session)
+        prev = last[1] if last else GENESIS
     entry = AuditEntry(round_id=round_id, at=at, actor=actor, action=action, detail=detail,
                        prev_hash=prev, hash=_entry_hash(prev, at, actor, action, round_id, detail))
     session.add(entry)

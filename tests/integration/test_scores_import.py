@@ -1102,3 +1102,25 @@ def test_on_postgresql_only_the_last_commit_waits_for_the_disk(env, monkeypatch)
         return
     assert relaxed == ["SET LOCAL synchronous_commit TO OFF"] * 2  # batches of 2, 2 and 1: the last waits
     assert env.count(ScoreFileRecord) == 5
+
+
+def test_a_batch_reads_the_audit_chains_end_once_and_the_chain_holds_across_rejections(env):
+    """Within one batch's transaction the audit entries follow each other without asking the
+    database for the chain's end again, also after a file rolled back to its savepoint."""
+    from sqlalchemy import event
+
+    bad = env.payload(sequence=2)
+    next(r for r in bad["scores"] if type(r["value"]) in (int, float))["value"] = 10_000
+    paths = [env.write(env.payload(sequence=1), "a.qbscore"), env.write(bad, "bad.qbscore"),
+             env.write(env.payload(sequence=3), "b.qbscore"), env.write(env.payload("E02"), "c.qbscore", expert="E02")]
+    paths.insert(3, paths[2])  # a duplicate as well
+    statements: list[str] = []
+    event.listen(env.db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    report = env.run(*paths)
+    assert [line.status for line in report.lines] == ["accepted", "rejected", "accepted", "duplicate", "accepted"]
+    ends = [q for q in statements if "FROM audit_log ORDER BY audit_log.id DESC" in q]
+    assert len(ends) == 2  # the batch's first entry, and the rejections' entry in a transaction of its own
+    with env.db.sessions() as s:
+        assert verify_chain(s) == []
+        actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        assert actions[-4:] == ["scores.import", "scores.import", "scores.import", "scores.rejected"]
