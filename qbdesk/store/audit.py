@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbdesk.store.locks import lock_audit_chain
@@ -49,11 +49,11 @@ def record(session: Session, action: str, *, round_id: int | None = None, actor:
         lock_audit_chain(session)  # two writers must not both append after the same last entry
         last = _last(session)
         prev = last[1] if last else GENESIS
-    entry = AuditEntry(round_id=round_id, at=at, actor=actor, action=action, detail=detail,
-                       prev_hash=prev, hash=_entry_hash(prev, at, actor, action, round_id, detail))
-    session.add(entry)
-    session.flush()
-    return entry
+    row = {"round_id": round_id, "at": at, "actor": actor, "action": action, "detail": detail, "prev_hash": prev,
+           "hash": _entry_hash(prev, at, actor, action, round_id, detail)}
+    # Core, not the unit of work (pending ORM changes are flushed first, as before): the row as written
+    entry_id = session.execute(insert(AuditEntry).returning(AuditEntry.id), row).scalar_one()
+    return AuditEntry(id=entry_id, **row)
 
 
 @dataclass(frozen=True)
