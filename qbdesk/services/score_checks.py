@@ -276,6 +276,8 @@ def _fast_rows(scores: Sequence[Mapping[str, Any]], apps: Mapping[str, AppContex
         app = apps[code]
         layout = layouts.get((app.rubric_hash, app.item_ids))
         if layout is None:
+            if "" in app.item_ids:  # an item id that reads as "no item": the exact path decides
+                return None
             layout = layouts[(app.rubric_hash, app.item_ids)] = _Layout(app.rubric_hash, app.rubric, app.item_ids)
         if crits_col[start:start + count] != layout.criteria or items_col[start:start + count] != layout.items:
             return None

@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Table, delete, insert, select, text
+from sqlalchemy import Table, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
@@ -450,10 +450,10 @@ def _merge(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _
         s.execute(delete(ScoreSheet).where(ScoreSheet.score_file_id == old.id))
         s.execute(delete(Recusal).where(Recusal.score_file_id == old.id))
     s.flush()  # the superseded records' status, before the new record's row (Core: no unit of work for 2 MB)
-    record_id = s.execute(insert(ScoreFileRecord).returning(ScoreFileRecord.id), {
+    record_id = s.connection().execute(ScoreFileRecord.__table__.insert(), {
         "round_id": rnd.id, "expert_id": expert.id, "snapshot_id": snap.id, "digest": opened.digest,
         "sequence": data["sequence"], "key_fingerprint": opened.fingerprint, "status": "accepted",
-        "content": opened.content}).scalar_one()
+        "content": opened.content}).inserted_primary_key[0]  # received_at: the column default
     head = (record_id, expert.id)
     _insert_rows(s, ScoreSheet.__table__, score_sheets.SHEET_COLUMNS, [head + sheet for sheet in checked.sheets])
     _insert_rows(s, Recusal.__table__, ("score_file_id", "expert_id", *RECUSAL_COLUMNS),
@@ -543,6 +543,8 @@ class _Batch:
         self.sessions, self.rnd, self.report = sessions, rnd, report
         self.session: Session | None = None
         self.pending: list[int] = []  # report lines accepted in the open transaction
+        self.unconfirmed: list[int] = []  # report lines accepted in batches committed without waiting for the disk
+        self.troubled = False  # a database error since the import began
         self.started = 0.0
 
     def open(self) -> Session:
@@ -558,6 +560,8 @@ class _Batch:
         self.report.lines.append(line)
         if line.status == "accepted":
             self.pending.append(len(self.report.lines) - 1)
+        elif line.reason == "import_failed":
+            self.troubled = True
         if len(self.pending) >= self.FILES or time.monotonic() - self.started >= self.SECONDS:
             self.commit(last=not more)
 
@@ -565,25 +569,48 @@ class _Batch:
         """``last=False``, on PostgreSQL: the commit does not wait for the server to flush its log to
         disk (``synchronous_commit`` off for this transaction only). The import's last commit waits,
         and the log is flushed in order, so when the import returns every earlier batch is on disk
-        too; meanwhile a crash of the server can only undo whole batches, and the import then fails
-        (the files are still on the stick: importing them again takes up what is missing)."""
+        too. A crash of the server meanwhile can undo only whole batches, and makes later statements
+        fail: then ``confirm`` looks for the files those batches accepted."""
         s, self.session = self.session, None
         if s is None:
             return
+        relaxed = not last and s.get_bind().dialect.name == "postgresql"
         try:
-            if not last and s.get_bind().dialect.name == "postgresql":
+            if relaxed:
                 s.execute(text("SET LOCAL synchronous_commit TO OFF"))
             s.commit()
         except SQLAlchemyError as e:  # nothing of the batch was written: say so for each file
             s.rollback()
+            self.troubled = True
             for i in self.pending:
-                line = self.report.lines[i]
-                self.report.lines[i] = dataclasses.replace(line, status="rejected", reason="import_failed",
-                                                           msg=_write_failed(e), superseded=None, record_id=None,
-                                                           scores=0, recusals=0)
+                self.report.lines[i] = _failed(self.report.lines[i], _write_failed(e))
+        else:
+            if relaxed:
+                self.unconfirmed += self.pending
+            elif not self.troubled:  # this flush took every earlier commit to disk with it
+                self.unconfirmed.clear()
         finally:
             s.close()
             self.pending.clear()
+
+    def confirm(self) -> None:
+        """After a database error: each file a batch committed without waiting for the disk is
+        reported accepted only if it is there (a server that crashed and recovered lost it)."""
+        if not (self.troubled and self.unconfirmed):
+            return
+        ids = {self.report.lines[i].record_id: i for i in self.unconfirmed}
+        try:
+            with self.sessions() as s:
+                kept = set(s.scalars(select(ScoreFileRecord.id).where(ScoreFileRecord.id.in_(list(ids)))))
+        except SQLAlchemyError:
+            kept = set()
+        for record_id, i in ids.items():
+            if record_id not in kept:
+                self.report.lines[i] = _failed(self.report.lines[i], Msg(
+                    "数据库服务器在导入期间中断，此文件的导入未能保存（或无法确认）；请重新导入（已保存的文件会报告为重复）",
+                    "the database server failed during the import, and this file's import was not kept (or cannot "
+                    "be confirmed); import it again (files already kept are reported as duplicates)"))
+        self.unconfirmed.clear()
 
     def abandon(self) -> None:
         """An unexpected error: roll back what was not committed (the error goes on up)."""
@@ -592,6 +619,12 @@ class _Batch:
             s.rollback()
             s.close()
         self.pending.clear()
+
+
+def _failed(line: ScoreImportLine, msg: Msg) -> ScoreImportLine:
+    """An accepted line whose file did not reach the database after all."""
+    return dataclasses.replace(line, status="rejected", reason="import_failed", msg=msg, superseded=None,
+                               record_id=None, scores=0, recusals=0)
 
 
 def _rejected(path: Path, code: str, msg: Msg, opened: _Opened) -> ScoreImportLine:
@@ -752,6 +785,7 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
                 batch.add(_import_one(batch.open(), rnd, reader, path, one, actor, accept_superseded),
                           more=n < len(files))
             batch.commit()
+            batch.confirm()
         finally:
             batch.abandon()
     rejected = [line for line in report.lines if line.status == "rejected"]

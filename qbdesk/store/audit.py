@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, insert, select, type_coerce
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbdesk.store.locks import lock_audit_chain
@@ -51,8 +51,10 @@ def record(session: Session, action: str, *, round_id: int | None = None, actor:
         prev = last[1] if last else GENESIS
     row = {"round_id": round_id, "at": at, "actor": actor, "action": action, "detail": detail, "prev_hash": prev,
            "hash": _entry_hash(prev, at, actor, action, round_id, detail)}
-    # Core, not the unit of work (pending ORM changes are flushed first, as before): the row as written
-    entry_id = session.execute(insert(AuditEntry).returning(AuditEntry.id), row).scalar_one()
+    # Core, not the unit of work: pending ORM changes first, as before, then the row as written
+    # (inserted_primary_key: RETURNING where the database has it, the row id elsewhere, any SQLite)
+    session.flush()
+    entry_id = session.connection().execute(AuditEntry.__table__.insert(), row).inserted_primary_key[0]
     return AuditEntry(id=entry_id, **row)
 
 

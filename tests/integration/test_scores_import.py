@@ -1124,3 +1124,55 @@ def test_a_batch_reads_the_audit_chains_end_once_and_the_chain_holds_across_reje
         assert verify_chain(s) == []
         actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
         assert actions[-4:] == ["scores.import", "scores.import", "scores.import", "scores.rejected"]
+
+
+def test_files_of_a_batch_a_crashed_server_lost_are_not_reported_accepted(env, monkeypatch):
+    """On PostgreSQL a batch before the last commits without waiting for the disk. If the server
+    then crashes, it comes back without that batch and the import's next statements fail; the
+    import carries on, and at the end reports the lost batch's files as failed, not accepted."""
+    from sqlalchemy import delete
+    from sqlalchemy.exc import OperationalError
+
+    import qbdesk.services.scores as scores
+
+    monkeypatch.setattr(scores._Batch, "FILES", 2)
+    monkeypatch.setattr(scores._Batch, "SECONDS", 3600)
+    names = ["E01-1", "E02-1", "E01-2", "E02-2", "E01-3"]
+    paths = [env.write(env.payload(n[:3], sequence=int(n[-1])), f"{n}.qbscore", expert=n[:3]) for n in names]
+    with env.db.sessions() as s:
+        before = s.scalar(select(func.max(AuditEntry.id))) or 0
+    pg = not env.url.startswith("sqlite")
+    real_commit, real_merge = scores._Batch.commit, scores._merge
+    commits, merges = [], []
+
+    def commit(self, *, last=True):
+        lost = [self.report.lines[i].record_id for i in self.pending]
+        real_commit(self, last=last)
+        commits.append(lost)
+        if len(commits) == 1 and pg:  # the crash: the first batch never reached the server's disk
+            with env.db.sessions.begin() as s:
+                s.execute(delete(AuditEntry).where(AuditEntry.id > before))
+                s.execute(delete(ScoreFileRecord).where(ScoreFileRecord.id.in_(lost)))
+
+    def merge(*args, **kwargs):
+        merges.append(1)
+        if len(merges) == 3:  # the first statement after the crash
+            raise OperationalError("INSERT …", {}, Exception("server closed the connection unexpectedly"))
+        return real_merge(*args, **kwargs)
+
+    monkeypatch.setattr(scores._Batch, "commit", commit)
+    monkeypatch.setattr(scores, "_merge", merge)
+    report = env.run(*paths)
+    status = {line.path.stem: (line.status, line.reason) for line in report.lines}
+    failed = ("rejected", "import_failed")
+    assert status["E01-2"] == failed and status["E02-2"][0] == status["E01-3"][0] == "accepted"
+    if pg:
+        assert status["E01-1"] == status["E02-1"] == failed
+        line = next(line for line in report.lines if line.path.stem == "E01-1")
+        assert "import it again" in line.msg.en and "请重新导入" in line.msg.zh and line.record_id is None
+        assert env.count(ScoreFileRecord) == 2
+    else:  # SQLite's commits are not relaxed: the first batch is there, and said to be
+        assert status["E01-1"] == status["E02-1"] == ("accepted", None)
+        assert env.count(ScoreFileRecord) == 4
+    with env.db.sessions() as s:
+        assert verify_chain(s) == []

@@ -171,3 +171,11 @@ def test_every_value_in_every_place(monkeypatch):
                 assert _outcome(data, apps) == expected, (i, bad, comment)
                 rejected += expected[0] == "rejected"
     assert rejected > len(honest["scores"]) * len(BAD_VALUES)
+
+
+def test_an_item_id_that_reads_as_no_item_is_left_to_the_exact_path(monkeypatch):
+    apps = _contexts()
+    apps["C04"] = AppContext(4, "APP-4", apps["C04"].rubric_hash, apps["C04"].rubric, ("", "I2"))
+    data = _honest(apps, random.Random(3))
+    assert score_checks._fast_rows(data["scores"], apps, {}, data["rubrics"]) is None
+    assert _outcome(data, apps) == _exact_outcome(data, apps, monkeypatch)
