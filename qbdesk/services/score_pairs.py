@@ -33,7 +33,7 @@ def check_in_force(s: Session, snap: Snapshot, expert: Expert, scored: Collectio
         return
 
     def named(app_id: int) -> str:  # for the coordinator: the code in the snapshot and the package id
-        code = next((c for c, a in (snap.codes or {}).items() if a == app_id), "?")
+        code = {a: c for c, a in (snap.codes or {}).items()}.get(app_id, "?")
         return f"{code} ({app_ids.get(app_id, app_id)})"
 
     for app_id in sorted(conflicted):
