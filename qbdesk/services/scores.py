@@ -598,14 +598,14 @@ class _Batch:
         reported accepted only if it is there (a server that crashed and recovered lost it)."""
         if not (self.troubled and self.unconfirmed):
             return
-        ids = {self.report.lines[i].record_id: i for i in self.unconfirmed}
+        digests = {self.report.lines[i].digest: i for i in self.unconfirmed}  # ids a recovered server may give again
         try:
             with self.sessions() as s:
-                kept = set(s.scalars(select(ScoreFileRecord.id).where(ScoreFileRecord.id.in_(list(ids)))))
+                kept = set(s.scalars(select(ScoreFileRecord.digest).where(ScoreFileRecord.digest.in_(list(digests)))))
         except SQLAlchemyError:
             kept = set()
-        for record_id, i in ids.items():
-            if record_id not in kept:
+        for digest, i in digests.items():
+            if digest not in kept:
                 self.report.lines[i] = _failed(self.report.lines[i], Msg(
                     "数据库服务器在导入期间中断，此文件的导入未能保存（或无法确认）；请重新导入（已保存的文件会报告为重复）",
                     "the database server failed during the import, and this file's import was not kept (or cannot "
