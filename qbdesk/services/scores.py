@@ -8,10 +8,10 @@ content that fits the snapshot and its rubrics (score_checks.py). Every rejectio
 its reason in Chinese and English.
 
 Reading and verifying a file needs no database, so in a batch of several files it runs in worker
-processes (``_opened_in_order``) while the files before it are merged; merging stays in this
+processes (``score_reading``) while the files before it are merged; merging stays in this
 process, one file after another in the order given, so the outcome is the serial one. The workers
 also check each file's scores against the snapshot it names (``check_scores``) and pack them into
-score sheets, from the round as loaded before they were forked (``_Reader``); the merge uses that
+score sheets, from the round as loaded before they were forked (``Reader``); the merge uses that
 result only if the snapshot's maps in the database are still the ones checked against, and checks
 here otherwise (``_checked_now``). A worker sends back the sheets, not 3,600 score objects.
 
@@ -27,16 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
-import multiprocessing
-import os
-import sys
-import threading
 import time
-from collections import Counter, deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,12 +42,13 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 from qbdesk.domain.messages import Msg, QbdeskError, count_en
 from qbdesk.domain.rubric import Rubric, load_rubric_data
 from qbdesk.formats import scorefile
-from qbdesk.formats.regular import FileRefused, read_regular
-from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding, read_score_file
+from qbdesk.formats.scorefile import ScoreFileError, audit_principal, check_binding
+from qbdesk.services import score_reading
 from qbdesk.services.code_binding import check_signed_binding
 from qbdesk.services.coordinator_keys import CoordinatorKeys
-from qbdesk.services.score_checks import RECUSAL_COLUMNS, AppContext, Rejection, check_scores, reject
+from qbdesk.services.score_checks import RECUSAL_COLUMNS, AppContext, Rejection, reject
 from qbdesk.services.score_pairs import check_in_force
+from qbdesk.services.score_reading import Checked, Opened, Reader, default_workers, long_lived_frozen, opened_in_order
 from qbdesk.services.snapshots import round_rubrics
 from qbdesk.store import audit, score_sheets
 from qbdesk.store.locks import lock_round
@@ -171,7 +165,7 @@ class RoundContext:
 
     def load_snapshot_maps(self, session: Session) -> None:
         """Every snapshot's code -> application and item maps, so that a file's scores can be checked
-        where it is read (``_Reader``), in a worker process, before the merge looks at the database."""
+        where it is read (``Reader``), in a worker process, before the merge looks at the database."""
         self.snapshot_maps = {sid: (codes or {}, items) for sid, codes, items in session.execute(
             select(Snapshot.id, Snapshot.codes, Snapshot.items).where(Snapshot.round_id == self.id))}
 
@@ -318,99 +312,7 @@ def _check_newer(s: Session, rnd: RoundContext, snap: Snapshot, expert: Expert, 
 # --- one file -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Checked:
-    """A file's scores checked against the snapshot it names (``check_scores``) and packed into
-    score sheets; or why they do not fit it. Picklable and small: what a worker sends back in place
-    of the file's 3,600 score objects."""
-
-    snapshot_id: str
-    sheets: list[tuple[int, str]] = field(default_factory=list)  # (application id, entries): score_sheets.pack
-    recusals: list[tuple[Any, ...]] = field(default_factory=list)  # RECUSAL_COLUMNS
-    values: int = 0
-    rejection: tuple[str, Msg] | None = None
-
-    @property
-    def scored(self) -> set[int]:
-        return {app_id for app_id, _ in self.sheets}
-
-
-def _check(rnd: RoundContext, snapshot_id: str, codes: dict[str, Any], items: dict[str, Any] | None,
-           data: dict[str, Any]) -> _Checked:
-    try:
-        checked = check_scores(data, rnd.contexts_of(snapshot_id, codes, items))
-    except Rejection as r:
-        return _Checked(snapshot_id, rejection=(r.code, r.msg))
-    return _Checked(snapshot_id, score_sheets.pack(checked.scores), checked.recusals, len(checked.scores))
-
-
-@dataclass(frozen=True)
-class _Opened:
-    """One file read and verified on its own (no database), as merging needs it; picklable."""
-
-    content: bytes = b""
-    data: dict[str, Any] | None = None  # score.json without edit_log (its chain is verified; not merged),
-    # and without scores when ``checked`` holds them
-    digest: str | None = None
-    fingerprint: str | None = None
-    rejection: tuple[str, Msg] | None = None  # code and why, when the file itself is unusable
-    checked: _Checked | None = None  # the scores checked against the snapshot the file names, as the round was loaded
-
-
-def _read(path: Path, max_payload: int) -> bytes:
-    try:
-        return read_regular(path, scorefile.max_file_bytes(max_payload))
-    except FileRefused as e:
-        code = "too_large" if e.code == "too_large" else "unreadable"
-        if code == "too_large":
-            raise reject(code, f"{e.msg.zh}（本批次的快照能容纳的评分至多 {max_payload} 字节）",
-                         f"{e.msg.en} (this round's snapshots hold at most {max_payload} bytes of scores)") from None
-        raise reject(code, e.msg.zh, e.msg.en) from None
-
-
-@dataclass(frozen=True)
-class _Reader:
-    """Reads, decrypts and verifies one file at a time, and checks its scores against the snapshot
-    it names, as far as that needs no database: ``rnd`` as loaded before the batch, with every
-    snapshot's maps (``RoundContext.load_snapshot_maps``). In a batch it runs in worker processes,
-    forked with it; the merge then checks that the snapshot's maps are still those (``_merge``)."""
-
-    identity: str
-    max_payload: int
-    rnd: RoundContext
-
-    def scores(self, content: bytes) -> dict[str, Any]:
-        """score.json again, from bytes already verified once (the rare case that the merge needs them)."""
-        return read_score_file(content, receiving_identity=self.identity, max_payload=self.max_payload).data
-
-    def open(self, path: Path) -> _Opened:
-        """At most ``max_payload`` bytes of score.json are ever decrypted."""
-        try:
-            content = _read(path, self.max_payload)
-            score = read_score_file(content, receiving_identity=self.identity, max_payload=self.max_payload)
-        except Rejection as r:
-            return _Opened(rejection=(r.code, r.msg))
-        except ScoreFileError as e:
-            return _Opened(rejection=(e.code, e.msg))
-        data = {k: v for k, v in score.data.items() if k != "edit_log"}  # half the bytes to send back
-        sid = data["snapshot_id"]
-        maps = self.rnd.snapshot_maps.get(sid) if isinstance(sid, str) else None
-        if maps is None:  # not a snapshot of the round as loaded: the merge says what is wrong
-            return _Opened(content, data, score.digest, score.fingerprint)
-        checked = _check(self.rnd, sid, *maps, data)
-        del data["scores"]  # the other half: checked holds them, packed
-        return _Opened(content, data, score.digest, score.fingerprint, checked=checked)
-
-
-_READER: _Reader | None = None  # in a worker process: the batch's reader, inherited when it was forked
-
-
-def _open_in_worker(path: Path) -> _Opened:
-    assert _READER is not None
-    return _READER.open(path)
-
-
-def _checked_now(rnd: RoundContext, reader: _Reader, snap: Snapshot, opened: _Opened) -> _Checked:
+def _checked_now(rnd: RoundContext, reader: Reader, snap: Snapshot, opened: Opened) -> Checked:
     """The file's scores checked against ``snap`` as it is in the database now: the reader's result if
     the snapshot's maps are still the ones it checked against, else checked here."""
     checked = opened.checked
@@ -425,10 +327,10 @@ def _checked_now(rnd: RoundContext, reader: _Reader, snap: Snapshot, opened: _Op
         except ScoreFileError as e:  # verified once already: only a changed receiving key could do this
             raise Rejection(e.code, e.msg) from None
     rnd.forget(snap.id)
-    return _check(rnd, snap.id, snap.codes or {}, snap.items, data)
+    return score_reading.check(rnd, snap.id, snap.codes or {}, snap.items, data)
 
 
-def _merge(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _Opened, actor: str,
+def _merge(s: Session, rnd: RoundContext, reader: Reader, path: Path, opened: Opened, actor: str,
            accept_superseded: str | None) -> ScoreImportLine:
     data = opened.data
     assert data is not None
@@ -492,7 +394,7 @@ def _merge(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _
 _APPENDED, _AUDIT_END = "qbdesk.audit_appended", "qbdesk.audit_end"  # Session.info keys
 
 
-def _import_one(s: Session, rnd: RoundContext, reader: _Reader, path: Path, opened: _Opened, actor: str,
+def _import_one(s: Session, rnd: RoundContext, reader: Reader, path: Path, opened: Opened, actor: str,
                 accept_superseded: str | None = None) -> ScoreImportLine:
     """One file, in its own savepoint of the batch's transaction (``_Batch``): merged whole, or
     (a rejection, a failed write) rolled back to the savepoint, leaving the other files alone."""
@@ -627,120 +529,10 @@ def _failed(line: ScoreImportLine, msg: Msg) -> ScoreImportLine:
                                record_id=None, scores=0, recusals=0)
 
 
-def _rejected(path: Path, code: str, msg: Msg, opened: _Opened) -> ScoreImportLine:
+def _rejected(path: Path, code: str, msg: Msg, opened: Opened) -> ScoreImportLine:
     data = opened.data or {}
     return ScoreImportLine(path, "rejected", reason=code, msg=msg, expert=data.get("expert_id"),
                            sequence=data.get("sequence"), digest=opened.digest, fingerprint=opened.fingerprint)
-
-
-# --- reading files in worker processes -----------------------------------------------------------
-
-PARALLEL_FROM = 4  # fewer files are read here: starting workers would cost more than it saves
-
-
-def default_workers() -> int:
-    """Worker processes for reading score files: one per CPU this process may use, at most 8."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        cpus = os.cpu_count() or 1
-    return min(cpus, 8)
-
-
-def _fork_context() -> multiprocessing.context.BaseContext | None:
-    """Workers are forked: they start at once with everything imported. Only on Linux (macOS and
-    Windows do not fork safely or at all), and only with no other thread running, since a fork
-    copies locks another thread may hold (a GUI runs this on a worker thread: it reads serially)."""
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return None
-    return multiprocessing.get_context("fork")
-
-
-def _worker_start(reader: _Reader) -> None:
-    """Workers yield the CPU to this process: the merge here is what the batch waits for."""
-    global _READER
-    _READER = reader  # forked: the reader (and its round) is this process's copy, never pickled
-    try:
-        os.nice(10)
-    except OSError:
-        pass
-
-
-def _start_pool(workers: int, reader: _Reader) -> ProcessPoolExecutor | None:
-    context = _fork_context()
-    if context is None:
-        return None
-    try:
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(reader,))
-    except (OSError, ValueError):
-        return None
-
-
-AHEAD_FILES, AHEAD_BYTES = 32, 64 * 1024 * 1024  # read ahead of the merge: at most so many files, so many bytes
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:  # the reader says what is wrong with it
-        return 0
-
-
-def _opened_in_order(paths: list[Path], reader: _Reader, workers: int) -> Iterator[_Opened]:
-    """Each path read and verified, in order. With workers, files ahead are read in worker
-    processes meanwhile: two per worker, and more while they are small (``AHEAD_FILES``,
-    ``AHEAD_BYTES``), so the workers go on while a commit waits for the disk, and memory does not
-    grow with the batch. If the pool cannot start or breaks, the rest are read here."""
-    workers = min(workers, len(paths))
-    pool = _start_pool(workers, reader) if workers > 0 and len(paths) >= PARALLEL_FROM else None
-    if pool is None:
-        yield from map(reader.open, paths)
-        return
-    ahead: deque[tuple[Future[_Opened], int]] = deque()
-    queue = iter(paths)
-    in_flight = done = 0
-
-    def fill() -> None:
-        nonlocal in_flight
-        while len(ahead) < 2 * workers or (len(ahead) < AHEAD_FILES and in_flight < AHEAD_BYTES):
-            following = next(queue, None)
-            if following is None:
-                return
-            size = _size(following)
-            ahead.append((pool.submit(_open_in_worker, following), size))  # the first submit forks the workers
-            in_flight += size
-
-    try:
-        fill()
-        while ahead:
-            future, size = ahead.popleft()
-            opened = future.result()
-            in_flight -= size
-            fill()
-            done += 1
-            yield opened
-    except BrokenProcessPool:  # a worker died (out of memory?): read what is left here
-        yield from map(reader.open, paths[done:])
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def _long_lived_frozen() -> Iterator[None]:
-    """The cyclic collector leaves what existed before the batch alone until it ends: each file's
-    parse and merge allocate thousands of containers, and every full collection would walk the
-    whole heap again. Forked workers share those objects' pages, which a collection would copy.
-    Meanwhile the youngest generation is collected every 50,000 new containers rather than 700: a
-    file's parse (its 7,200 dicts hold no cycles) would otherwise set off a dozen collections, about
-    4 % of reading it; the workers forked here inherit the setting."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
@@ -776,10 +568,10 @@ def import_score_files(sessions: sessionmaker[Session], round_id: int, paths: It
     paths = [Path(p) for p in paths]
     report = ScoreImportReport(round_id, searched=tuple(paths))
     files = expand_paths(paths)
-    reader = _Reader(keys.receiving_identity, cap, rnd)
-    opened = _opened_in_order(files, reader, default_workers() if workers is None else workers)
+    reader = Reader(keys.receiving_identity, cap, rnd)
+    opened = opened_in_order(files, reader, default_workers() if workers is None else workers)
     batch = _Batch(sessions, rnd, report)
-    with _long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
+    with long_lived_frozen(), contextlib.closing(opened):  # closing: stops the workers even if a merge raises
         try:
             for n, (one, path) in enumerate(zip(opened, files), start=1):
                 batch.add(_import_one(batch.open(), rnd, reader, path, one, actor, accept_superseded),

@@ -585,7 +585,7 @@ def test_unreadable_and_foreign_files_are_rejected_cleanly(env):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
 def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monkeypatch):
-    import qbdesk.services.scores as scores
+    import qbdesk.services.score_reading as score_reading
 
     good = env.write(env.payload("E01", sequence=2), "1-good.qbscore")
     other_round = env.payload("E02")
@@ -601,12 +601,12 @@ def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monk
         env.write(env.payload("E02"), "6-good.qbscore", expert="E02"),
     ]
     pools = []
-    real_start = scores._start_pool
+    real_start = score_reading._start_pool
     # What this test compares is the workers' result with the serial one, so it forks even when an
     # earlier GUI test in this process left a Qt pool thread registered with `threading` (the
     # import itself rightly reads serially then).
-    monkeypatch.setattr(scores, "_fork_context", lambda: multiprocessing.get_context("fork"))
-    monkeypatch.setattr(scores, "_start_pool", lambda workers, reader: pools.append(real_start(workers, reader)) or pools[-1])
+    monkeypatch.setattr(score_reading, "_fork_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(score_reading, "_start_pool", lambda workers, reader: pools.append(real_start(workers, reader)) or pools[-1])
     serial_url = env.copy_to(env.db)
     parallel = import_score_files(env.db.sessions, env.rid, batch, keys=env.keys, workers=2)
     assert len(pools) == 1 and pools[0] is not None  # the workers did read the files
@@ -631,9 +631,9 @@ def test_batch_read_in_workers_ends_exactly_as_read_serially(env, tmp_path, monk
 
 
 def test_small_batches_are_read_here(env, monkeypatch):
-    import qbdesk.services.scores as scores
+    import qbdesk.services.score_reading as score_reading
 
-    monkeypatch.setattr(scores, "_start_pool", lambda workers, reader: pytest.fail("no workers for a few files"))
+    monkeypatch.setattr(score_reading, "_start_pool", lambda workers, reader: pytest.fail("no workers for a few files"))
     paths = [env.write(env.payload("E01"), "a.qbscore"), env.write(env.payload("E02"), "b.qbscore", expert="E02")]
     assert env.run(*paths).ok
 
@@ -966,10 +966,11 @@ def test_two_coordinators_importing_resubmissions_at_once_keep_exactly_the_newes
 
 _DIES_MID_IMPORT = """\
 import os, sys
+import qbdesk.services.score_reading as score_reading
 import qbdesk.services.scores as scores
 from qbdesk.cli.main import main
 scores._Batch.FILES = 2  # a commit after every second accepted file
-scores.PARALLEL_FROM = 10**6  # read here: no worker processes outliving the crash
+score_reading.PARALLEL_FROM = 10**6  # read here: no worker processes outliving the crash
 merged = 0
 real = scores._insert_rows
 def insert_then_die(s, table, columns, rows):
@@ -1038,11 +1039,11 @@ def test_a_failed_commit_reports_every_file_of_its_batch_as_not_imported(env, mo
 
 
 def test_scores_are_checked_once_where_the_file_is_read(env, monkeypatch):
-    import qbdesk.services.scores as scores
+    import qbdesk.services.score_reading as score_reading
 
     calls = []
-    real = scores._check
-    monkeypatch.setattr(scores, "_check", lambda *a: calls.append(a[1]) or real(*a))
+    real = score_reading.check
+    monkeypatch.setattr(score_reading, "check", lambda *a: calls.append(a[1]) or real(*a))
     report = env.run(env.write(env.payload("E01"), "a.qbscore"))
     assert report.ok and len(calls) == 1  # by the reader; the merge took its packed sheets
 
@@ -1051,6 +1052,7 @@ def test_a_snapshot_map_changed_since_the_batch_loaded_it_is_checked_again(env, 
     """The reader checks against the maps as loaded; when the database's differ at the merge (here
     the loaded copy is made stale), the merge checks again against the database and imports what
     the file really scores, the same as an import that never saw the stale copy."""
+    import qbdesk.services.score_reading as score_reading
     import qbdesk.services.scores as scores
 
     path = env.write(env.payload("E01"), "a.qbscore")
@@ -1064,8 +1066,8 @@ def test_a_snapshot_map_changed_since_the_batch_loaded_it_is_checked_again(env, 
             self.snapshot_maps[sid] = ({**codes, first: codes[second], second: codes[first]}, items)
 
     calls = []
-    real_check = scores._check
-    monkeypatch.setattr(scores, "_check", lambda *a: calls.append(a[1]) or real_check(*a))
+    real_check = score_reading.check
+    monkeypatch.setattr(score_reading, "check", lambda *a: calls.append(a[1]) or real_check(*a))
     monkeypatch.setattr(scores.RoundContext, "load_snapshot_maps", stale)
     report = env.run(path)
     assert report.ok and len(calls) == 2  # the reader's check, and the merge's against the database
