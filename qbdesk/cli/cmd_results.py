@@ -45,6 +45,9 @@ def register(sub) -> None:
                                       "与固化结果相比的变化（排名、汇总分、是否通过、金额、设置）"))
     _sub_db_args(df)
     df.add_argument("--json", action="store_true", help=h("machine-readable output (JSON)", "机器可读的输出（JSON）"))
+    df.add_argument("--exit-code", action="store_true",
+                    help=h("exit with 1 when the results differ from the frozen one (as git diff --exit-code); 0 when identical",
+                           "结果与固化结果不同时以 1 退出（同 git diff --exit-code），相同时以 0 退出"))
     df.set_defaults(func=run_diff)
 
 
@@ -151,4 +154,4 @@ def run_diff(args, con) -> int:
         con.say(json.dumps(info, ensure_ascii=False, indent=2))
     else:
         _say_changes(con, info)
-    return 0
+    return 1 if args.exit_code and not info["identical"] else 0
