@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -85,9 +85,24 @@ class CleanedFiles:
         self._files.clear()
 
 
-def clean_all(files: CleanedFiles, wanted: Iterator[tuple[str, str, str]], open_source: Callable[[str], BinaryIO]) -> None:
-    """Clean each (source sha256, application, file) not cleaned yet."""
-    for sha, application, file in wanted:
-        if sha not in files:
-            with open_source(sha) as source:
-                files.add(sha, source, application=application, file=file)
+def to_clean(files: CleanedFiles, wanted: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The (source sha256, application, file) not cleaned yet, each PDF once (the first place it is wanted)."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for want in wanted:
+        if want[0] not in files:
+            seen.setdefault(want[0], want)
+    return list(seen.values())
+
+
+def clean_all(files: CleanedFiles, wanted: Iterable[tuple[str, str, str]], open_source: Callable[[str], BinaryIO], *,
+              tick: Callable[[str], None] | None = None, cancel: Callable[[], bool] | None = None) -> bool:
+    """Clean each (source sha256, application, file) not cleaned yet; ``tick(label)`` after each
+    one. False if ``cancel()`` said stop (what was cleaned stays in ``files``)."""
+    for sha, application, file in to_clean(files, wanted):
+        if cancel is not None and cancel():
+            return False
+        with open_source(sha) as source:
+            files.add(sha, source, application=application, file=file)
+        if tick is not None:
+            tick(f"{application} {file}")
+    return True

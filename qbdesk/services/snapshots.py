@@ -39,7 +39,7 @@ from qbdesk.formats.scorefile import audit_principal
 from qbdesk.formats.snapshot import IDENTITY_KDF_ROUNDS, SnapshotError, SnapshotWriter
 from qbdesk.formats.snapshot_manifest import canonical_json
 from qbdesk.reports.slips import HandoverSlip, render_handover_pdf
-from qbdesk.services.blind_files import CleanedFiles, clean_all
+from qbdesk.services.blind_files import CleanedFiles, clean_all, to_clean
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.leaks import excluded_attachments, is_excluded, require_no_open_leaks
 from qbdesk.services.qualification import snapshot_facts
@@ -438,14 +438,12 @@ def build_snapshots(
             if not plan.experts:
                 raise QbdeskError(Msg("本批次还没有分配评审任务，请先运行 qbdesk assign",
                                       "nothing is assigned in this round yet: run qbdesk assign first"))
-            # Every blind PDF cleaned first (one that cannot be is named), then no open leak finding.
-            clean_all(cleaned, ((a.sha256, app.external_id, a.file) for e in plan.experts for app in e.applications
-                                for a in app.attachments), lambda sha: _open_blob(s, sha))
-            require_no_open_leaks(s, round_id)
             names = _file_names(plan)
             csv_path = Path(passphrases_out) if passphrases_out is not None else None
             _refuse_existing([out / n for n in names.values()] + [out / HANDOVER_FILE] + ([csv_path] if csv_path else []))
-            total, done = sum(e.units for e in plan.experts), 0
+            blind = to_clean(cleaned, ((a.sha256, app.external_id, a.file) for e in plan.experts
+                                       for app in e.applications for a in app.attachments))
+            total, done = len(blind) + sum(e.units for e in plan.experts), 0
 
             def tick(label: str) -> None:
                 nonlocal done
@@ -453,6 +451,12 @@ def build_snapshots(
                 if progress is not None:
                     progress(done, total, label)
 
+            # Every blind PDF cleaned first (one that cannot be is named), then no open leak finding.
+            if not clean_all(cleaned, blind, lambda sha: _open_blob(s, sha),
+                             tick=lambda label: tick(f"PDF {label}"), cancel=cancel):
+                report.cancelled = True
+                return report
+            require_no_open_leaks(s, round_id)
             for expert in plan.experts:
                 if cancel():
                     break
