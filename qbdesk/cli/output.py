@@ -15,12 +15,15 @@ from typing import Any, TextIO
 
 from qbdesk.domain.messages import Msg
 
-# C0 but tab and newline, DEL, C1, and the bidi embeddings, overrides and isolates.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 but tab and newline, DEL, C1, the bidi embeddings, overrides and isolates, and lone surrogates
+# (a file name that is not UTF-8: no stream could write them).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escaped(m: re.Match[str]) -> str:
     code = ord(m.group())
+    if 0xDC80 <= code <= 0xDCFF:  # the byte that was not UTF-8, as Python's surrogateescape kept it
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

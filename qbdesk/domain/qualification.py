@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from qbdesk.domain.messages import Msg
+from qbdesk.domain.text import unstorable
 
 PASS, FAIL = "pass", "fail"
 RESULTS = (PASS, FAIL)
@@ -198,6 +199,9 @@ def validate_entry(application: str, check_text: str, result_text: str, source: 
     elif result == FAIL and not note:
         problems.append(("note", Msg("不通过须在备注中写明发现了什么（如名录名称、记录日期）",
                                      "a fail needs a note saying what was found (e.g. which list, the record's date)")))
+    for field, value in (("application", application), ("source", source), ("note", note)):
+        if (problem := unstorable(value)) is not None:
+            problems.append((field, problem))
     if problems:
         return None, problems
     assert found is not None and result is not None and checked_on is not None

@@ -31,6 +31,7 @@ from qbdesk.domain.rubric import (
     _normalise,
     counts_items,
 )
+from qbdesk.domain.text import first_unstorable
 
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 _VERSION_MAX = 40  # the database column's width
@@ -304,6 +305,9 @@ def build_rubric(data: Any, source: str, expected: str | None = None) -> Rubric:
     if (where := _not_text(data)) is not None:  # valid JSON, but it could be neither hashed nor stored
         c.add(where, "含有无效的 \\u 转义（单独的代理码 \\ud800–\\udfff，不是字符）",
               "holds an invalid \\u escape (a lone surrogate \\ud800–\\udfff, not a character)")
+        raise RubricError(c.problems)
+    if (found := first_unstorable(data)) is not None:  # a NUL: PostgreSQL could not store the version or ids
+        c.add(found[0], found[1].zh, found[1].en)
         raise RubricError(c.problems)
     fmt = data.get("format")
     if fmt != FORMAT:  # another format version may mean anything: stop here rather than guess

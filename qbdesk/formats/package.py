@@ -32,6 +32,7 @@ from qbdesk.domain.credit_code import CreditCodeError
 from qbdesk.domain.credit_code import validate as validate_credit_code
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, program
+from qbdesk.domain.text import unstorable
 from qbdesk.formats.regular import FileRefused, check_regular
 
 FORMAT = "qbdesk.application/1"
@@ -457,6 +458,9 @@ class _Fields:
             return None
         if len(v) > max_len:
             self.bad(where + key, f"长度 {len(v)} 超过上限 {max_len}", f"length {len(v)} is above the limit of {max_len}")
+            return None
+        if (problem := unstorable(v)) is not None:
+            self.bad(where + key, problem.zh, problem.en)
             return None
         return v
 

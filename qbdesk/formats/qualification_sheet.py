@@ -26,6 +26,7 @@ from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.qualification import CHECKS, Entry, validate_entry
+from qbdesk.domain.text import xml_safe
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.sheet import SheetError, _read_bytes, _read_csv, _read_xlsx  # one reader for both sheets
 
@@ -206,7 +207,7 @@ def _xlsx(apps: Sequence[TemplateApplication]) -> bytes:
     sheet.append([*COLUMNS, *REFERENCE_COLUMNS])
     rows = _template_rows(apps)
     for row in rows:
-        sheet.append(row)
+        sheet.append([xml_safe(v) for v in row])
         for cell in sheet[sheet.max_row]:
             cell.number_format = "@"  # ids, dates and texts stay text (01234 keeps its zeros)
             if isinstance(cell.value, str) and cell.value.startswith("="):

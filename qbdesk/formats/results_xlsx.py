@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qbdesk.domain.text import xml_safe
+
 POINTS, YUAN, RATIO = "0.00", "#,##0", "0.000"
 SUMMARY_TITLE = "汇总 Summary"
 MAX_WIDTH = 60
@@ -31,7 +33,7 @@ def _fit(ws, rows: Sequence[Sequence[Any]], formats: Mapping[int, str]) -> None:
     widths: dict[int, int] = {}
     for r, row in enumerate(rows, start=1):
         for c, v in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c, value=v)
+            cell = ws.cell(row=r, column=c, value=xml_safe(v))
             if r == 1:
                 cell.font = Font(bold=True)
                 cell.alignment = Alignment(vertical="center", wrap_text=False)

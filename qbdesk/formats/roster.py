@@ -35,6 +35,7 @@ from typing import Any
 from qbdesk.domain import credit_code
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.programs import PROGRAM_CODES
+from qbdesk.domain.text import unstorable
 from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.xlsx_limits import XlsxLimits, xlsx_problem
 
@@ -198,6 +199,9 @@ def _parse_row(row_no: int, v: dict[str, str], shown: dict[str, str],
     for key, limit in MAX_LENGTH.items():
         if len(v.get(key, "")) > limit:
             bad(key, f"过长（最多{limit}个字符）", f"too long (at most {limit} characters)")
+    for key, cell in v.items():
+        if isinstance(cell, str) and (problem := unstorable(cell)) is not None:
+            bad(key, problem.zh, problem.en)
     ext_id = v.get("id", "")
     if ext_id:
         if ext_id in seen_ids:

@@ -39,6 +39,7 @@ from typing import Any, Protocol
 
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.rubric import Criterion, Rubric
+from qbdesk.domain.text import xml_safe
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.xlsx_limits import xlsx_problem
@@ -237,7 +238,7 @@ def _xlsx(ws: SheetWorkspace, rows: list[tuple[str, str, str, Any, str]]) -> byt
     grey = Font(color="808080", italic=True)
     for n, (code, cid, item, value, comment) in enumerate(rows, start=2):
         c = ws.rubric(code).criterion(cid)
-        sheet.append([code, cid, item, value, comment, *_context(ws, code, cid)])
+        sheet.append([xml_safe(v) for v in (code, cid, item, value, comment, *_context(ws, code, cid))])
         for cell in sheet[n]:
             # ids and texts as text (a code like 01234 keeps its zeros); scores as numbers
             cell.number_format = "General" if cell.column_letter == "D" and c.kind == "score" else "@"

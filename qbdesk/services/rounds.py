@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, ProgramSettings, Tier, default_pass_fraction, program
+from qbdesk.domain.text import first_unstorable
 from qbdesk.formats.regular import FileRefused, check_regular, read_regular
 from qbdesk.paths import resource_path
 from qbdesk.store import audit
@@ -132,6 +133,8 @@ def load_round_config(path: Path) -> RoundConfig:
     errors: list[Msg] = []
     if not isinstance(data, dict):
         raise QbdeskError(Msg(f"配置文件 {path} 应为一个表（对象）", f"config file {path} must hold a table (object)"))
+    if (found := first_unstorable(data)) is not None:  # a NUL, or a lone surrogate from a JSON \ud800 escape
+        raise QbdeskError(Msg(f"配置文件 {path}：{found[0]}：{found[1].zh}", f"config file {path}: {found[0]}: {found[1].en}"))
     for key in sorted(set(data) - {"programs"}):
         errors.append(Msg(f"{key}：未知设置（各项目的设置写在 [programs.P1] 等表下）",
                           f"{key}: unknown setting (program settings go under [programs.P1] and so on)"))

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Table, delete, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError, count_en
@@ -272,13 +272,17 @@ def _insert_rows(s: Session, table: Table, columns: tuple[str, ...], rows: list[
         return
     conn = s.connection()
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        import psycopg
         from psycopg import sql
 
         query = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name),
                                                            sql.SQL(", ").join(map(sql.Identifier, columns)))
-        with conn.connection.dbapi_connection.cursor() as cur, cur.copy(query) as copy:
-            for row in rows:
-                copy.write_row(row)
+        try:
+            with conn.connection.dbapi_connection.cursor() as cur, cur.copy(query) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as e:  # the driver's own, past SQLAlchemy: wrapped as SQLAlchemy wraps the rest
+            raise DBAPIError(f"COPY {table.name}", None, e) from e
         return
     mark = _MARKS.get(conn.dialect.paramstyle)
     if mark is None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
+from qbdesk.domain.text import printable_name
 from qbdesk.store.locks import lock_audit_chain
 from qbdesk.store.models import AuditEntry, utcnow
 
@@ -33,6 +34,17 @@ def _entry_hash(prev_hash: str, at: datetime, actor: str, action: str, round_id:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def _storable(value: Any) -> Any:
+    """``value`` with every string UTF-8 can hold: odd bytes and surrogates escaped (``domain.text.printable_name``)."""
+    if isinstance(value, str):
+        return printable_name(value)
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(v) for v in value]
+    return value
+
+
 def record(session: Session, action: str, *, round_id: int | None = None, actor: str = "",
            detail: dict[str, Any] | None = None, at: datetime | None = None,
            after: AuditEntry | None = None) -> AuditEntry:
@@ -49,8 +61,13 @@ def record(session: Session, action: str, *, round_id: int | None = None, actor:
         lock_audit_chain(session)  # two writers must not both append after the same last entry
         last = _last(session)
         prev = last[1] if last else GENESIS
+    try:
+        digest = _entry_hash(prev, at, actor, action, round_id, detail)
+    except UnicodeEncodeError:  # a lone surrogate: a file name that was not UTF-8, say
+        actor, detail = _storable(actor), _storable(detail)
+        digest = _entry_hash(prev, at, actor, action, round_id, detail)
     row = {"round_id": round_id, "at": at, "actor": actor, "action": action, "detail": detail, "prev_hash": prev,
-           "hash": _entry_hash(prev, at, actor, action, round_id, detail)}
+           "hash": digest}
     # Core, not the unit of work: pending ORM changes first, as before, then the row as written
     # (inserted_primary_key: RETURNING where the database has it, the row id elsewhere, any SQLite)
     session.flush()

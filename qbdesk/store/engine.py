@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
+from qbdesk.domain.text import printable_name, unstorable
 from qbdesk.paths import default_db_url, migrations_path
 
 # A shared office's server: ``postgresql://`` (and libpq's ``postgres://``) means psycopg 3, the driver
@@ -38,7 +39,41 @@ SQLITE_PAGE_SIZE = 32768  # bytes, for new database files
 SQLITE_CACHE_KIB = 16384  # the page cache, in KiB (SQLite's default is 2,000 KiB)
 
 
+def _table_of(statement: str) -> str:
+    words = statement.split(None, 4)
+    if len(words) > 2 and words[0].upper() in ("INSERT", "DELETE") and words[1].upper() in ("INTO", "FROM"):
+        return words[2].strip('"')
+    if len(words) > 1 and words[0].upper() == "UPDATE":
+        return words[1].strip('"')
+    return ""
+
+
+def _refuse_unstorable(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+    """No text with a NUL or a lone surrogate reaches the database (``domain.text``): the parsers
+    refuse them with the field named; this refuses any that get past them, alike on every backend,
+    with a message in place of the driver's (PostgreSQL cannot store a NUL, no driver a surrogate)."""
+    if not parameters:
+        return
+    # one row (a tuple or a dict), or for executemany a list of rows; insertmanyvalues hands its
+    # batches over as one flat row with executemany still set
+    rows = parameters if executemany and isinstance(parameters, list) else (parameters,)
+    for row in rows:
+        for value in row.values() if isinstance(row, dict) else row:
+            if type(value) is str and ("\x00" in value or not value.isascii()) and unstorable(value) is not None:
+                why, table = unstorable(value), _table_of(statement)
+                shown = printable_name(value[:60]) + ("…" if len(value) > 60 else "")
+                where = (f"（{table}）", f" ({table})") if table else ("", "")
+                raise QbdeskError(Msg(f"无法保存文字“{shown}”{where[0]}：{why.zh}",
+                                      f"cannot store the text “{shown}”{where[1]}: {why.en}"))
+
+
 def make_engine(url: str | None) -> Engine:
+    engine = _make_engine(url)
+    event.listen(engine, "before_cursor_execute", _refuse_unstorable)
+    return engine
+
+
+def _make_engine(url: str | None) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})

@@ -76,7 +76,8 @@ def test_round_name_of_a_snapshot_is_escaped_by_verify_and_review_open(tmp_path)
         assert b"\x1b" not in raw and SHOWN.encode() in raw, (argv, raw)
 
 
-@pytest.mark.parametrize("char", ["\x1b", "\x07", "\r", "\x7f", "\x9b", "\u202e", "\u2066", "\u2069", "\x00"])
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\r", "\x7f", "\x9b", "\u202e", "\u2066", "\u2069", "\x00",
+                                  "\udcff", "\ud800"])  # lone surrogates: a file name that is not UTF-8
 def test_every_control_character_is_shown_not_sent(char):
     out, err = io.StringIO(), io.StringIO()
     con = Console("en", out=out, err=err)
@@ -86,6 +87,12 @@ def test_every_control_character_is_shown_not_sent(char):
     text = out.getvalue() + err.getvalue()
     assert char not in text
     assert escape_controls(char) in text and escape_controls(char).startswith("\\")
+
+
+def test_a_file_name_that_is_not_utf8_shows_its_bytes():
+    import os
+
+    assert escape_controls(os.fsdecode(b"\xc3\xfb\xb5\xa5.csv")) == "\\xc3\\xfb\\xb5\\xa5.csv"
 
 
 def test_newlines_tabs_and_chinese_pass_unchanged():

@@ -211,6 +211,21 @@ def test_set_value_validates_logs_and_saves_each_edit(env):
         assert ws.comment(P3, "eligibility") == "未在深圳注册" and ws.comment(P3, "certificates", "C2") == "证书已过期"
 
 
+def test_nul_characters_typed_or_pasted_are_dropped_so_the_score_file_can_be_stored(env):
+    """A NUL is invisible, never meant, and no database can store one (the coordinator's import
+    refuses a score file holding one): what the expert enters is kept without it."""
+    tmp, *_ = env
+    with load(tmp / "home") as ws:
+        ws.set_value(P3, "eligibility", False, "未在\x00深圳注册")
+        ws.set_value(P3, "certificates", {"accepted": False, "reason": "证书\x00已过期"}, item="C2")
+        ws.recuse(P8, "曾任\x00该单位顾问")
+        ws.declare(True, "无\x00")
+        assert ws.comment(P3, "eligibility") == "未在深圳注册"
+        assert ws.value(P3, "certificates", "C2") == {"accepted": False, "reason": "证书已过期"}
+        assert ws.recusals == {P8: "曾任该单位顾问"} and ws.declaration.conflicts == "无"
+        assert "\\u0000" not in json.dumps(ws.edit_log)
+
+
 @pytest.mark.parametrize("edit, code, fragment", [
     ((P3, "coverage", 21), "invalid_value", "outside 0–20"),
     ((P3, "coverage", 10.3), "invalid_value", "multiple of the step"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.rubric import Criterion, ItemDecision, canonical_json
+from qbdesk.domain.text import without_nul
 from qbdesk.formats.scorefile import MAX_TEXT
 from qbdesk.services.reviewer.views import ApplicationView, Blind
 
@@ -46,7 +47,11 @@ def check(blind: Blind, apps: Mapping[str, ApplicationView], recusals: Mapping[s
                                     else f"评分项 {criterion} 不按条目评分，条目应为空",
                                     f"criterion {criterion} ({c.kind}): item {item or '(empty)'} is not valid; expected one of {ids}"
                                     if c.kind == "items" else f"criterion {criterion} has no items; leave the item empty")), None, ""
-    comment = comment or ""
+    comment = without_nul(comment or "")  # invisible, never meant, and no database can store one
+    if isinstance(value, str):
+        value = without_nul(value)
+    elif isinstance(value, dict) and isinstance(value.get("reason"), str):
+        value = {**value, "reason": without_nul(value["reason"])}
     if c.kind == "items":
         return _check_item(c, item, value, comment, draft, blind.program(app.program).tiers)
     value = number(value)

@@ -24,6 +24,7 @@ from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.rubric import Rubric
+from qbdesk.domain.text import without_nul
 from qbdesk.formats import keys, sshsig
 from qbdesk.formats.scorefile import (
     MAX_TEXT,
@@ -370,6 +371,7 @@ class ReviewWorkspace:
     def recuse(self, code: str, reason: str) -> None:
         """Recuse from an application (回避); its scores are not exported. A reason is required."""
         self.application(code)
+        reason = without_nul(reason) if isinstance(reason, str) else reason
         if not isinstance(reason, str) or not reason.strip():
             raise WorkspaceError(Msg("回避须说明理由", "a recusal needs a reason"), "invalid_input")
         if len(reason) > MAX_TEXT:
@@ -388,6 +390,7 @@ class ReviewWorkspace:
 
     def declare(self, accepted: bool, conflicts: str = "") -> None:
         """Accept (or withdraw) the declaration (承诺书); ``conflicts`` is what the expert declares."""
+        conflicts = without_nul(conflicts)
         if len(conflicts) > MAX_TEXT:
             raise WorkspaceError(Msg(f"申明内容超过 {MAX_TEXT} 字", f"the declared conflicts are longer than {MAX_TEXT} characters"), "invalid_input")
         self._state["declaration"] = {
