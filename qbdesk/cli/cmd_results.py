@@ -46,8 +46,9 @@ def register(sub) -> None:
     _sub_db_args(df)
     df.add_argument("--json", action="store_true", help=h("machine-readable output (JSON)", "机器可读的输出（JSON）"))
     df.add_argument("--exit-code", action="store_true",
-                    help=h("exit with 1 when the results differ from the frozen one (as git diff --exit-code); 0 when identical",
-                           "结果与固化结果不同时以 1 退出（同 git diff --exit-code），相同时以 0 退出"))
+                    help=h(f"exit with {EXIT_DIFFERS} when the results differ from the frozen one, 0 when identical "
+                           "(1 stays an error, such as no frozen result)",
+                           f"结果与固化结果不同时以 {EXIT_DIFFERS} 退出，相同时以 0 退出（1 仍表示出错，如尚无固化结果）"))
     df.set_defaults(func=run_diff)
 
 
@@ -77,6 +78,9 @@ def _say_changes(con, info: dict) -> None:
     if not changes:
         con.say(con.t("  排名、汇总分、是否通过和金额均未变（理由或其他细节有变）",
                       "  no rank, aggregate, pass or amount changed (reasons or other details did)"))
+
+
+EXIT_DIFFERS = 3  # results diff --exit-code: the results differ (1 is an error, 2 a usage error, as everywhere)
 
 
 def run_results(args, con) -> int:
@@ -154,4 +158,4 @@ def run_diff(args, con) -> int:
         con.say(json.dumps(info, ensure_ascii=False, indent=2))
     else:
         _say_changes(con, info)
-    return 1 if args.exit_code and not info["identical"] else 0
+    return EXIT_DIFFERS if args.exit_code and not info["identical"] else 0

@@ -4,8 +4,9 @@ PostgreSQL's ``text`` cannot hold U+0000 at all, and neither its driver nor SQLi
 lone surrogate (a file name that is not UTF-8, or a ``\\ud800`` escape, decodes to one). SQLite
 would keep a NUL, so without a rule the same input would be stored on one backend and refused by
 the other with a driver's message. qbdesk's rule, the same on both: what comes from a file or a
-form is refused with the field named (``unstorable``); what an expert types has its NULs dropped
-(``without_nul``: they are invisible and never meant); what only names a thing (a file name in
+form is refused with the field named (``unstorable``); what an expert types loses its control
+characters (``typed``: they are invisible and never meant), and the database's copy of a score file's
+comments and reasons its NULs (``without_nul``; the signed file keeps them); what only names a thing (a file name in
 the audit log) is written with the odd bytes escaped (``printable_name``). The database engine
 refuses any that get past these with a clear message (``store.engine``).
 """
@@ -58,6 +59,17 @@ def first_unstorable(value: Any, where: str = "") -> tuple[str, Msg] | None:
 def without_nul(text: str) -> str:
     """``text`` without its NUL characters (what an expert types never means one)."""
     return text.replace(NUL, "") if NUL in text else text
+
+
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})  # Word's soft line break and a form feed
+_TYPED_AWAY = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
+def typed(text: str) -> str:
+    """What an expert typed or pasted, as kept: a vertical tab or form feed (Word's soft line break)
+    becomes a line break, other control characters but tab, line feed and carriage return go
+    (invisible, never meant; no database keeps a NUL and no spreadsheet the others)."""
+    return _TYPED_AWAY.sub("", text.translate(_BREAKS))
 
 
 def printable_name(name: str) -> str:

@@ -26,7 +26,6 @@ from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.rubric import canonical_json
-from qbdesk.domain.text import first_unstorable
 from qbdesk.formats.keys import KeyFileError, load_public_key
 
 FORMAT = "qbdesk.score/2"
@@ -190,13 +189,6 @@ def _list(value: Any, where: str) -> list[Any]:
 
 def _shape(data: Mapping[str, Any], raw: bytes | None) -> None:
     _obj(data, "", _TOP_V1 if data.get("format") == FORMAT_V1 else _TOP)
-    # No NUL in any text (PostgreSQL cannot store one): canonical bytes write it as \u0000, so bytes
-    # without that spelling hold none (nor do canonical bytes ever hold a lone surrogate).
-    if raw is None or b"\\u0000" in raw:
-        found = first_unstorable({k: data[k] for k in ("scores", "recusals", "declaration") if k in data}) \
-            or first_unstorable(data)  # named where the expert wrote it first, not in the log
-        if found is not None:
-            raise _Bad(found[0] or "score.json", found[1].zh, found[1].en)
     if "blind_content" in data:
         content = data["blind_content"]
         if not isinstance(content, Mapping):

@@ -276,7 +276,7 @@ def _xlsx(ws: SheetWorkspace, rows: list[tuple[str, str, str, Any, str]]) -> byt
     for cell in guide[header_row]:
         cell.font = Font(bold=True)
     for row in _guide_rows(ws):
-        guide.append(list(row))
+        guide.append([xml_safe(v) for v in row])
         for cell in guide[guide.max_row]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     guide.freeze_panes = f"A{header_row + 1}"

@@ -21,6 +21,7 @@ from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.rubric import Criterion, Rubric, canonical_json
+from qbdesk.domain.text import NUL, without_nul
 from qbdesk.services.snapshot_meta import DECLARATION
 
 
@@ -155,7 +156,11 @@ def check_scores(data: Mapping[str, Any], apps: Mapping[str, AppContext]) -> Che
     rows = _fast_rows(data["scores"], apps, recused, declared)
     if rows is None:  # a case the fast path leaves to the exact one, or a problem it names
         rows = _checked_rows(data["scores"], apps, recused, declared)
-    return CheckedScores(rows, [(apps[code].application_id, reason) for code, reason in recused.items()])
+    # The database's copy holds no NUL (PostgreSQL's text cannot; the file itself keeps it): dropped
+    # from comments and recusal reasons, which are stored as text. One join finds whether any is there.
+    if NUL in "".join(r[4] for r in rows):
+        rows = [r[:4] + (without_nul(r[4]),) for r in rows]
+    return CheckedScores(rows, [(apps[code].application_id, without_nul(reason)) for code, reason in recused.items()])
 
 
 def _checked_rows(scores: Sequence[Mapping[str, Any]], apps: Mapping[str, AppContext], recused: Mapping[str, str],

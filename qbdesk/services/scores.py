@@ -282,7 +282,7 @@ def _insert_rows(s: Session, table: Table, columns: tuple[str, ...], rows: list[
             with conn.connection.dbapi_connection.cursor() as cur, cur.copy(query) as copy:
                 for row in rows:
                     copy.write_row(row)
-        except psycopg.Error as e:  # the driver's own, past SQLAlchemy: wrapped as SQLAlchemy wraps the rest
+        except (psycopg.Error, UnicodeError) as e:  # the driver's own, past SQLAlchemy: wrapped as SQLAlchemy wraps the rest
             raise DBAPIError(f"COPY {table.name}", None, e) from e
         return
     mark = _MARKS.get(conn.dialect.paramstyle)
@@ -297,7 +297,7 @@ def _insert_rows(s: Session, table: Table, columns: tuple[str, ...], rows: list[
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.executemany(sql, rows)
-    except dbapi.Error as e:
+    except (dbapi.Error, UnicodeError) as e:
         raise DBAPIError(sql, None, e) from e
     finally:
         cursor.close()

@@ -211,19 +211,34 @@ def test_set_value_validates_logs_and_saves_each_edit(env):
         assert ws.comment(P3, "eligibility") == "未在深圳注册" and ws.comment(P3, "certificates", "C2") == "证书已过期"
 
 
-def test_nul_characters_typed_or_pasted_are_dropped_so_the_score_file_can_be_stored(env):
-    """A NUL is invisible, never meant, and no database can store one (the coordinator's import
-    refuses a score file holding one): what the expert enters is kept without it."""
+def test_control_characters_typed_or_pasted_are_dropped_and_soft_line_breaks_become_line_breaks(env):
+    """A NUL or another control character is invisible and never meant (no database keeps a NUL, no
+    spreadsheet the others); Word's soft line break (\\x0b) is a line break. Tabs and line breaks stay."""
     tmp, *_ = env
     with load(tmp / "home") as ws:
-        ws.set_value(P3, "eligibility", False, "未在\x00深圳注册")
+        ws.set_value(P3, "eligibility", False, "未在\x00深圳\x1b注册\x0b见附件\t第2页")
         ws.set_value(P3, "certificates", {"accepted": False, "reason": "证书\x00已过期"}, item="C2")
         ws.recuse(P8, "曾任\x00该单位顾问")
-        ws.declare(True, "无\x00")
-        assert ws.comment(P3, "eligibility") == "未在深圳注册"
+        ws.declare(True, "无\x00\x0c")
+        assert ws.comment(P3, "eligibility") == "未在深圳注册\n见附件\t第2页"
         assert ws.value(P3, "certificates", "C2") == {"accepted": False, "reason": "证书已过期"}
         assert ws.recusals == {P8: "曾任该单位顾问"} and ws.declaration.conflicts == "无"
-        assert "\\u0000" not in json.dumps(ws.edit_log)
+        assert "\\u00" not in json.dumps(ws.edit_log)
+
+
+def test_text_that_is_not_utf8_is_refused_not_a_traceback(env):
+    """A command-line argument whose bytes are not UTF-8 arrives as lone surrogates, which no file can hold."""
+    import os
+
+    tmp, *_ = env
+    bad = os.fsdecode(b"\xff") + "理由"
+    with load(tmp / "home") as ws:
+        for act in (lambda: ws.recuse(P8, bad), lambda: ws.declare(True, bad),
+                    lambda: ws.set_value(P3, "eligibility", False, bad)):
+            with pytest.raises(WorkspaceError) as e:
+                act()
+            assert code_of(e) in ("invalid_input", "invalid_value") and "U+DCFF" in e.value.msg.en
+        assert P8 not in ws.recusals and ws.value(P3, "eligibility") is None
 
 
 @pytest.mark.parametrize("edit, code, fragment", [

@@ -349,3 +349,18 @@ def test_a_filled_sheet_lets_the_workspace_finalise(ws, tmp_path):
     answers = {k: v for k, v in expert_answers(ws).items() if k[0] == P8}
     fill_xlsx(path, answers)
     assert import_sheet(ws, path).ok and ws.missing() == []
+
+
+def test_a_rubric_text_with_a_control_character_does_not_break_the_xlsx(ws, tmp_path, monkeypatch):
+    """A rubric may hold a form feed or a vertical tab (a JSON "\\f"); a workbook cannot: U+FFFD shows."""
+    from openpyxl import load_workbook
+
+    from qbdesk.formats import sheet
+
+    real = sheet._guide_rows
+    monkeypatch.setattr(sheet, "_guide_rows", lambda w: [tuple(v + "\x0b\x0c" if isinstance(v, str) else v for v in row)
+                                                          for row in real(w)])
+    export_sheet(ws, tmp_path / "s.xlsx")
+    texts = [c for s in load_workbook(tmp_path / "s.xlsx") for row in s.iter_rows(values_only=True) for c in row
+             if isinstance(c, str)]
+    assert any(t.endswith("\ufffd\ufffd") for t in texts) and not any("\x0b" in t for t in texts)

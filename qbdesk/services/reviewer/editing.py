@@ -13,7 +13,7 @@ from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.rubric import Criterion, ItemDecision, canonical_json
-from qbdesk.domain.text import without_nul
+from qbdesk.domain.text import typed, unstorable
 from qbdesk.formats.scorefile import MAX_TEXT
 from qbdesk.services.reviewer.views import ApplicationView, Blind
 
@@ -47,11 +47,14 @@ def check(blind: Blind, apps: Mapping[str, ApplicationView], recusals: Mapping[s
                                     else f"评分项 {criterion} 不按条目评分，条目应为空",
                                     f"criterion {criterion} ({c.kind}): item {item or '(empty)'} is not valid; expected one of {ids}"
                                     if c.kind == "items" else f"criterion {criterion} has no items; leave the item empty")), None, ""
-    comment = without_nul(comment or "")  # invisible, never meant, and no database can store one
+    comment = typed(comment or "")  # control characters: invisible, never meant, and not storable everywhere
     if isinstance(value, str):
-        value = without_nul(value)
+        value = typed(value)
     elif isinstance(value, dict) and isinstance(value.get("reason"), str):
-        value = {**value, "reason": without_nul(value["reason"])}
+        value = {**value, "reason": typed(value["reason"])}
+    for text in (comment, value, value.get("reason") if isinstance(value, dict) else None):
+        if isinstance(text, str) and (problem := unstorable(text)) is not None:  # a lone surrogate: not UTF-8
+            return ("invalid_value", Msg(f"「{c.name.zh}」：{problem.zh}", f"“{c.name.en}”: {problem.en}")), None, ""
     if c.kind == "items":
         return _check_item(c, item, value, comment, draft, blind.program(app.program).tiers)
     value = number(value)

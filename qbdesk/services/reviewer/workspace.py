@@ -24,7 +24,7 @@ from typing import Any
 
 from qbdesk.domain.messages import Msg
 from qbdesk.domain.rubric import Rubric
-from qbdesk.domain.text import without_nul
+from qbdesk.domain.text import typed, unstorable
 from qbdesk.formats import keys, sshsig
 from qbdesk.formats.scorefile import (
     MAX_TEXT,
@@ -371,9 +371,11 @@ class ReviewWorkspace:
     def recuse(self, code: str, reason: str) -> None:
         """Recuse from an application (回避); its scores are not exported. A reason is required."""
         self.application(code)
-        reason = without_nul(reason) if isinstance(reason, str) else reason
+        reason = typed(reason) if isinstance(reason, str) else reason
         if not isinstance(reason, str) or not reason.strip():
             raise WorkspaceError(Msg("回避须说明理由", "a recusal needs a reason"), "invalid_input")
+        if (problem := unstorable(reason)) is not None:
+            raise WorkspaceError(Msg(f"回避理由：{problem.zh}", f"the recusal reason: {problem.en}"), "invalid_input")
         if len(reason) > MAX_TEXT:
             raise WorkspaceError(Msg(f"回避理由超过 {MAX_TEXT} 字", f"the reason is longer than {MAX_TEXT} characters"), "invalid_input")
         self._state["recusals"][code] = {"reason": reason.strip(), "at": self._now()}
@@ -390,7 +392,9 @@ class ReviewWorkspace:
 
     def declare(self, accepted: bool, conflicts: str = "") -> None:
         """Accept (or withdraw) the declaration (承诺书); ``conflicts`` is what the expert declares."""
-        conflicts = without_nul(conflicts)
+        conflicts = typed(conflicts)
+        if (problem := unstorable(conflicts)) is not None:
+            raise WorkspaceError(Msg(f"申明内容：{problem.zh}", f"the declared conflicts: {problem.en}"), "invalid_input")
         if len(conflicts) > MAX_TEXT:
             raise WorkspaceError(Msg(f"申明内容超过 {MAX_TEXT} 字", f"the declared conflicts are longer than {MAX_TEXT} characters"), "invalid_input")
         self._state["declaration"] = {
