@@ -63,7 +63,7 @@ def _refuse_unstorable(_conn, _cursor, statement, parameters, _context, executem
                 why, table = unstorable(value), _table_of(statement)
                 shown = printable_name(value[:60]) + ("…" if len(value) > 60 else "")
                 where = (f"（{table}）", f" ({table})") if table else ("", "")
-                if statement.lstrip()[:6].upper() == "SELECT":  # nothing stored can match it
+                if statement.lstrip()[:6].upper().startswith(("SELECT", "WITH")):  # a look-up: nothing stored can match it
                     raise QbdeskError(Msg(f"无法查找文字“{shown}”：{why.zh}", f"cannot look up the text “{shown}”: {why.en}"))
                 raise QbdeskError(Msg(f"无法保存文字“{shown}”{where[0]}：{why.zh}",
                                       f"cannot store the text “{shown}”{where[1]}: {why.en}"))

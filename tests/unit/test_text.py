@@ -46,6 +46,9 @@ def test_the_engine_refuses_unstorable_text_in_every_kind_of_statement(tmp_path,
                 c.execute(insert(Round), [{"name": "ok", "year": 2026}, {"name": bad, "year": 2026}])
             with pytest.raises(QbdeskError, match="cannot look up the text"):  # nothing stored can match it
                 c.execute(select(Round.id).where(Round.name == bad))
+            with pytest.raises(QbdeskError, match="cannot look up the text"):  # a CTE is a look-up too
+                named = select(Round.id, Round.name).cte("named")
+                c.execute(select(named.c.id).where(named.c.name == bad))
         with db.sessions() as s:
             assert s.scalars(select(Round.name)).all() == []
     finally:
