@@ -61,6 +61,31 @@ def db(db_url):
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """``qbdesk demo --no-gui`` run once for the whole session (~10 s: 167 PDFs drawn). Never change
+    it: tests that only need a demo round (its database, packages or roster) take a copy
+    (``copy_demo``); the tests of ``demo`` itself run it."""
+    from qbdesk.cli.main import main
+
+    out = tmp_path_factory.mktemp("demo-template") / "demo"
+    assert main(["--lang", "en", "demo", "--no-gui", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def copy_demo(demo_template):
+    """``copy_demo(folder)``: the session's demo round (what ``qbdesk demo`` wrote: demo.sqlite,
+    packages/, experts.csv, checks.csv) copied to ``folder``, which must not exist yet; returns it."""
+    import shutil
+
+    def _copy(folder):
+        shutil.copytree(demo_template, folder)
+        return folder
+
+    return _copy
+
+
 @pytest.fixture
 def need_tool():
     """``need_tool("age")`` -> path of a stock tool; skips locally when missing, fails in CI.

@@ -24,10 +24,8 @@ def cli(capsys, *argv, lang: str = "en") -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    from qbdesk.services.demo import build_demo_round
-
-    return build_demo_round(tmp_path_factory.mktemp("audit") / "demo").db_path
+def demo_db(tmp_path_factory, copy_demo) -> Path:
+    return copy_demo(tmp_path_factory.mktemp("audit") / "demo") / "demo.sqlite"
 
 
 @pytest.fixture

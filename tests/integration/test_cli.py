@@ -22,12 +22,9 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_round(tmp_path_factory):
-    """One demo round for the module: built through the CLI, as a user would."""
-    out = tmp_path_factory.mktemp("demo")
-    code = main(["demo", "--out", str(out), "--no-gui"])
-    assert code == 0
-    return out
+def demo_round(tmp_path_factory, copy_demo):
+    """The demo round, built through the CLI as a user would (once per session: copy_demo)."""
+    return copy_demo(tmp_path_factory.mktemp("cli") / "demo")
 
 
 def test_version(capsys):

@@ -139,15 +139,14 @@ def test_importing_an_empty_folder_says_nothing_was_found_where(tmp_path, round_
 # --- applications remove ---------------------------------------------------------------------------
 
 
-def test_remove_an_application_to_import_a_corrected_package(tmp_path, capsys):
+def test_remove_an_application_to_import_a_corrected_package(tmp_path, capsys, copy_demo):
     import json
     import shutil
 
     from qbdesk.store.audit import verify_chain
     from qbdesk.store.engine import open_database
 
-    demo = tmp_path / "demo"
-    assert run(capsys, "demo", "--out", demo, "--no-gui")[0] == 0
+    demo = copy_demo(tmp_path / "demo")
     packages = tmp_path / "p3"
     for d in sorted((demo / "packages").glob("*-P3-*")):
         shutil.copytree(d, packages / d.name)
@@ -213,11 +212,10 @@ def test_roster_without_programs_or_with_an_expert_on_no_panel_is_warned(tmp_pat
     assert "E01" not in out.split("will not be assigned:")[1]
 
 
-def test_english_counts_of_one(tmp_path, capsys):
+def test_english_counts_of_one(tmp_path, capsys, copy_demo):
     import shutil
 
-    demo = tmp_path / "demo"
-    assert run(capsys, "demo", "--out", demo, "--no-gui")[0] == 0
+    demo = copy_demo(tmp_path / "demo")
     one = tmp_path / "one"
     shutil.copytree(sorted((demo / "packages").glob("*-P3-*"))[0], one / "pkg")
     db = tmp_path / "round.sqlite"

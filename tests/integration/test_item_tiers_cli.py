@@ -21,9 +21,9 @@ OPINION = ("【优点】证明材料齐全，活动级别与起草单位排序�
 
 
 @pytest.fixture(scope="module")
-def verified_round(tmp_path_factory):
+def verified_round(tmp_path_factory, copy_demo):
     root = tmp_path_factory.mktemp("tiers")
-    assert main(["--lang", "en", "demo", "--no-gui", "--out", str(root / "demo")]) == 0
+    copy_demo(root / "demo")  # its packages and roster
     packages = root / "packages"
     packages.mkdir()
     for p in (root / "demo" / "packages").iterdir():

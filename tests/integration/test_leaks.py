@@ -291,16 +291,14 @@ def test_a_pdf_that_cannot_be_parsed_stops_the_build_naming_application_and_file
 
 
 @pytest.mark.slow
-def test_the_demo_round_passes_its_own_scan(capsys, tmp_path):
-    from qbdesk.services.demo import build_demo_round
-
-    demo = build_demo_round(tmp_path / "demo")
-    code, out, _ = cli(capsys, "leaks", "scan", "--db", demo.db_url, "--all-programs")
+def test_the_demo_round_passes_its_own_scan(capsys, tmp_path, copy_demo):
+    url = f"sqlite:///{copy_demo(tmp_path / 'demo') / 'demo.sqlite'}"
+    code, out, _ = cli(capsys, "leaks", "scan", "--db", url, "--all-programs")
     assert code == 0 and "63 applications" in out and "no identity found" in out
-    code, out, _ = cli(capsys, "leaks", "scan", "--db", demo.db_url)  # open (verified) programs left out
+    code, out, _ = cli(capsys, "leaks", "scan", "--db", url)  # open (verified) programs left out
     assert code == 0 and "35 applications" in out and "no identity found" in out
     # and the id the blind PDFs used to print is gone from every one of them
-    dbh = open_database(demo.db_url)
+    dbh = open_database(url)
     with dbh.sessions() as s:
         from qbdesk.store.models import Application, Blob
 

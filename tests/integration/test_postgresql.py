@@ -37,11 +37,11 @@ def test_postgresql_urls_use_psycopg_3():
     assert normalise_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
 
 
-def test_every_coordinator_command_runs_on_postgresql(pg_db, tmp_path, capsys):
+def test_every_coordinator_command_runs_on_postgresql(pg_db, tmp_path, capsys, copy_demo):
     from test_round_trip_cli import _expert_session
 
     root = tmp_path
-    ok(capsys, "demo", "--no-gui", "--out", root / "demo")
+    copy_demo(root / "demo")  # its packages and roster (demo itself writes only SQLite)
     ok(capsys, "round", "init", "--db", pg_db, "--name", "2026年度共享数据库", "--year", "2026")
     ok(capsys, "applications", "import", "--db", pg_db, root / "demo" / "packages")
     ok(capsys, "experts", "import", "--db", pg_db, root / "demo" / "experts.csv")

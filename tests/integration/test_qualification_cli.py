@@ -313,10 +313,9 @@ def test_the_facts_reach_the_expert_blind_and_show_in_review_status(office, caps
 
 
 @pytest.mark.slow
-def test_the_demo_round_comes_with_a_filled_in_checklist(tmp_path, capsys):
+def test_the_demo_round_comes_with_a_filled_in_checklist(tmp_path, capsys, copy_demo):
     """`qbdesk demo` imports its checklist through the real path: every state shows, and reaches the snapshots."""
-    assert main(["demo", "--out", str(tmp_path / "demo"), "--no-gui"]) == 0
-    capsys.readouterr()
+    copy_demo(tmp_path / "demo")
     url = str(tmp_path / "demo" / "demo.sqlite")
     code, out, _ = cli(capsys, "status", "--db", url, "--json")
     q = json.loads(out)["qualification"]

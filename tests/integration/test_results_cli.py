@@ -52,12 +52,12 @@ def _fill(ws, expert: int, *, bump: str | None = None) -> None:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
+def published(tmp_path_factory, copy_demo):
     """The demo round with every expert's score file imported (one expert recused from one application)."""
     from qbdesk.services.reviewer.workspace import open_snapshot
 
     root = tmp_path_factory.mktemp("results")
-    assert main(["--lang", "en", "demo", "--no-gui", "--out", str(root / "demo")]) == 0
+    copy_demo(root / "demo")
     db = str(root / "demo" / "demo.sqlite")
     assert main(["--lang", "en", "snapshots", "build", "--db", db, "--out", str(root / "usb"), "--keys", str(root / "keys"),
                  "--passphrases-out", str(root / "pp.csv")]) == 0

@@ -28,10 +28,10 @@ OPINION = "【优点】申报材料完整，技术路线清晰，实施效果有
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
+def office(tmp_path_factory, copy_demo):
     """The coordinator's side up to the snapshots, all by CLI."""
     root = tmp_path_factory.mktemp("roundtrip")
-    assert main(["--lang", "en", "demo", "--no-gui", "--out", str(root / "demo")]) == 0
+    copy_demo(root / "demo")  # its packages and roster
     db = f"sqlite:///{root / 'round.sqlite'}"
     for argv in (["round", "init", "--db", db, "--name", "2026年度第一批", "--year", "2026"],
                  ["applications", "import", "--db", db, str(root / "demo" / "packages")],

@@ -15,6 +15,8 @@ import shutil
 import sqlite3
 import subprocess
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -36,8 +38,20 @@ from qbdesk.store.models import (
     Snapshot,
 )
 
-pytestmark = pytest.mark.slow  # the demo round alone takes ~8 s to build
+pytestmark = pytest.mark.slow
 PLANTED = 3  # applications given leaks to redact
+
+
+@dataclass(frozen=True)
+class _Demo:
+    """The copy of the session's demo round this module builds on."""
+
+    db_path: Path
+    round_id: int = 1  # the demo's one round
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.db_path}"
 
 
 def _identity(a: Applicant) -> list[str]:
@@ -76,11 +90,9 @@ def _external_id(db_url: str, app_id: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from qbdesk.services.demo import build_demo_round
-
+def built(tmp_path_factory, copy_demo):
     root = tmp_path_factory.mktemp("snapbuild")
-    demo = build_demo_round(root / "demo")
+    demo = _Demo(copy_demo(root / "demo") / "demo.sqlite")
     planted = _plant_leaks(demo.db_url)
     # The leak scan finds what was planted and blocks the build until the coordinator decides;
     # the redaction below is the safety net under that decision.

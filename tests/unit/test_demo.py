@@ -305,12 +305,17 @@ def test_trade_names_never_occur_in_report_prose():
 
 
 @pytest.mark.slow
-def test_full_default_round(tmp_path):
-    demo = generate_demo(tmp_path)
-    assert demo.applications >= 60 and demo.experts >= 9
-    assert all(demo.by_program[c] >= 7 for c in PROGRAM_CODES)
-    assert demo.pdfs >= 2 * demo.applications
-    for folder, m in _manifests(demo):
+def test_full_default_round(demo_template):
+    """What ``qbdesk demo`` generated, with its defaults (the session's demo round)."""
+    folders = sorted(p for p in (demo_template / "packages").iterdir() if p.is_dir())
+    manifests = [(d, json.loads((d / "application.json").read_text(encoding="utf-8"))) for d in folders]
+    with open(demo_template / "experts.csv", encoding="utf-8-sig", newline="") as f:
+        experts = list(csv.DictReader(f))
+    by_program = Counter(m["program"] for _, m in manifests)
+    assert len(manifests) >= 60 and len(experts) >= 9
+    assert all(by_program[c] >= 7 for c in PROGRAM_CODES)
+    assert len(list((demo_template / "packages").glob("*/*.pdf"))) >= 2 * len(manifests)
+    for folder, m in manifests:
         assert credit_code.is_valid(m["applicant"]["credit_code"])
         assert sorted(a["file"] for a in m["attachments"]) == sorted(
             p.name for p in folder.iterdir() if p.name != "application.json")

@@ -2,7 +2,7 @@
 service (cleaned blind PDFs, 2026.2 rubrics, P5/P7 tier tables, the coordinator's qualification
 facts), and the identity strings of every applicant, to prove that no widget shows them.
 
-Built once per test process (~25 s; the test modules import these fixtures); each test opens its own workspace from a snapshot (work factor 1:
+Built once per test process (~15 s, on the session's demo round; the test modules import these fixtures); each test opens its own workspace from a snapshot (work factor 1:
 TEST ONLY), so what one test saves never reaches another.
 """
 
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from qbdesk.cli.main import main
 from qbdesk.services.coordinator_keys import load_or_create_keys
 from qbdesk.services.reviewer import open_snapshot
 from qbdesk.services.snapshots import build_snapshots
@@ -31,9 +30,9 @@ class PanelRound:
     identity: tuple[str, ...]  # every applicant's name, short name, credit code, contact, phone, address
 
 
-def build_panel_round(root: Path) -> PanelRound:
+def build_panel_round(root: Path, copy_demo) -> PanelRound:
     os.environ.setdefault("QBDESK_COORDINATOR_PASSPHRASE", "test-only-coordinator-passphrase")
-    assert main(["--lang", "en", "demo", "--no-gui", "--out", str(root / "demo")]) == 0
+    copy_demo(root / "demo")
     db = open_database(f"sqlite:///{root / 'demo' / 'demo.sqlite'}")
     try:
         keys = load_or_create_keys(root / "keys", kdf_rounds=1)  # TEST ONLY: cheap to unlock
@@ -56,9 +55,9 @@ _built: list[PanelRound] = []  # one build per test process, whichever module as
 
 
 @pytest.fixture(scope="session")
-def panel_round(tmp_path_factory) -> PanelRound:
+def panel_round(tmp_path_factory, copy_demo) -> PanelRound:
     if not _built:
-        _built.append(build_panel_round(tmp_path_factory.mktemp("panel-round")))
+        _built.append(build_panel_round(tmp_path_factory.mktemp("panel-round"), copy_demo))
     return _built[0]
 
 

@@ -36,15 +36,15 @@ COORDINATOR_PASSPHRASE = "Tide-Lantern-Orchid-4817"  # TEST ONLY
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    """The coordinator's side by CLI: the demo round, assigned, one snapshot per expert."""
+def office(tmp_path_factory, copy_demo):
+    """The coordinator's side by CLI: the demo round's packages and roster, assigned, one snapshot per expert."""
     from qbdesk.cli.main import main
 
     root = tmp_path_factory.mktemp("office")
     before = os.environ.get("QBDESK_COORDINATOR_PASSPHRASE")
     os.environ["QBDESK_COORDINATOR_PASSPHRASE"] = COORDINATOR_PASSPHRASE
     try:
-        assert main(["--lang", "en", "demo", "--no-gui", "--out", str(root / "demo")]) == 0
+        copy_demo(root / "demo")
         db = f"sqlite:///{root / 'round.sqlite'}"
         for argv in (["round", "init", "--db", db, "--name", "2026年度第一批", "--year", "2026"],
                      ["applications", "import", "--db", db, str(root / "demo" / "packages")],
