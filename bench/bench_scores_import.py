@@ -226,7 +226,7 @@ def main() -> None:
             for name in made:
                 server.drop(name)
             server.stop()
-    from qbdesk.services.score_reading import default_workers
+    from qbdesk.services.workers import default_workers
 
     workers = default_workers() if args.workers is None else args.workers
     print(f"workers: {workers} (CPUs usable: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'})")

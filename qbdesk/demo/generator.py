@@ -8,6 +8,10 @@ generators seeded with the seed and the document's name, so resizing one
 document disturbs nothing else), and PDFs are built with reportlab's
 invariant mode, so one seed always gives the same bytes. :func:`build_round` does all
 the work in memory; :func:`write_round` writes it out; :func:`generate_demo` does both.
+
+Drawing the PDFs is most of the work, and each depends only on its own job (``RenderJob``):
+the caller may hand in a ``render_all`` that draws them in worker processes (``services.demo``);
+the bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import json
 import random
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,7 @@ from qbdesk.demo.texts import EXPERT_ORGANISATIONS
 from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import PROGRAM_CODES, program
 
+BlindBuilder = Callable[[d.DocContext, random.Random, str, str, int], d.DocSpec]
 FORMAT = "qbdesk.application/1"
 EXPERTS_HEADER = ("id", "name", "organisation", "title", "phone", "programs", "conflicts")
 MIN_APPLICATIONS, MAX_APPLICATIONS = 9, 500
@@ -56,6 +61,32 @@ SUMMARY_NUMBERS = {
     "P4": ((60, 300), (0, 1), (0, 1)), "P5": ((30, 200), (0, 1), (0, 1)), "P6": ((50, 300), (20, 100), (0, 1)),
     "P7": ((0, 1), (0, 1), (90, 96)), "P8": ((0, 1), (0, 1), (8, 20)), "P9": ((10, 80), (700, 900), (8, 20)),
 }
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One PDF of an application, as everything needed to draw it: the form (``builder`` None,
+    ``attachments`` listed on it) or a blind document (``builder``, ``seed_key``, ``target`` pages)."""
+
+    ctx: d.DocContext
+    applicant: Applicant
+    file: str
+    title: str = ""
+    attachments: tuple[tuple[str, str, bool], ...] = ()
+    builder: BlindBuilder | None = None
+    seed_key: str = ""
+    target: int = 0
+
+
+def render_job(job: RenderJob) -> RenderedDoc:
+    """The job's PDF; a module-level function, so that worker processes can run it."""
+    if job.builder is None:
+        return render(d.application_form(job.ctx, job.applicant, list(job.attachments)))
+    return _blind_doc(job.builder, job.ctx, job.applicant, job.seed_key, job.file, job.title, job.target)
+
+
+RenderAll = Callable[[list[RenderJob]], Iterable[RenderedDoc]]  # the jobs' PDFs, in the jobs' order
+Progress = Callable[[int, int, str], None]  # (done, total, label)
 
 
 @dataclass
@@ -124,7 +155,6 @@ def _p8_scores(rng: random.Random) -> tuple[tuple[str, int, int], ...]:
     return tuple((name, mx, round(mx * min(0.95, max(0.3, level + rng.gauss(0, 0.05))))) for name, mx in P8_CATEGORIES)
 
 
-BlindBuilder = Callable[[d.DocContext, random.Random, str, str, int], d.DocSpec]
 
 
 def _blind_doc(builder: BlindBuilder, ctx: d.DocContext, applicant: Applicant, seed_key: str, file: str, title: str,
@@ -169,7 +199,8 @@ def _context(app: dict[str, Any], code: str, field_: str, product: str, topic: s
 
 
 def _application(rng: random.Random, seed: int, year: int, code: str, number: int, applicant: Applicant,
-                 force_items: int | None) -> ApplicationPlan:
+                 force_items: int | None) -> tuple[ApplicationPlan, list[RenderJob]]:
+    """The application's manifest, and its PDFs as jobs (drawn later, in this order)."""
     text = PROGRAM_TEXTS[code]
     p = program(code)
     field_, product, _ = rng.choice(text.domains_for(applicant.industry))
@@ -204,13 +235,12 @@ def _application(rng: random.Random, seed: int, year: int, code: str, number: in
     manifest["attachments"] = [{"file": f, "title": t, "blind": b} for f, t, b in attachments]
 
     ctx = _context(manifest, code, field_, product, topic, p8)
-    plan = ApplicationPlan(manifest, applicant)
-    plan.docs.append(render(d.application_form(ctx, applicant, attachments)))
+    jobs = [RenderJob(ctx, applicant, attachments[0][0], attachments=tuple(attachments))]
     builders = (d.blind_main, d.blind_supplement)
     for i, (f, t) in enumerate(blind):
         target = rng.choice((3, 4, 5, 6)) if i == 0 else rng.choice((3, 3, 4, 5))
-        plan.docs.append(_blind_doc(builders[i], ctx, applicant, f"{seed}/{app_id}/{f}", f, t, target))
-    return plan
+        jobs.append(RenderJob(ctx, applicant, f, t, builder=builders[i], seed_key=f"{seed}/{app_id}/{f}", target=target))
+    return ApplicationPlan(manifest, applicant), jobs
 
 
 def _program_counts(applications: int) -> dict[str, int]:
@@ -260,20 +290,37 @@ def _experts(rng: random.Random, factory: ApplicantFactory, apps: list[Applicati
     return experts
 
 
-def build_round(*, seed: int = 2026, year: int = 2026, applications: int = 63) -> RoundPlan:
-    """The whole demo round in memory: manifests, rendered PDFs and experts."""
+def build_round(*, seed: int = 2026, year: int = 2026, applications: int = 63,
+                render_all: RenderAll | None = None, progress: Progress | None = None) -> RoundPlan:
+    """The whole demo round in memory: manifests, rendered PDFs and experts.
+
+    ``render_all``: draws the PDFs (default: one after another here); ``progress`` is told of
+    each one drawn, as ``PDF <application> <file>``.
+    """
     _check_args(year, applications)
     rng = random.Random(seed)
     factory = ApplicantFactory(rng)
     counts = _program_counts(applications)
     by_program = _assign_applicants(rng, factory, counts)
     plans: list[ApplicationPlan] = []
+    jobs: list[tuple[ApplicationPlan, RenderJob]] = []
     for code in PROGRAM_CODES:
         for i, applicant in enumerate(by_program[code], 1):
             # The first P3/P4/P6 applications claim the most items, so yearly caps get exercised.
             force = {"P3": 4, "P4": 3, "P6": 3}.get(code) if i == 1 else None
-            plans.append(_application(rng, seed, year, code, i, applicant, force))
+            plan, its_jobs = _application(rng, seed, year, code, i, applicant, force)
+            plans.append(plan)
+            jobs += [(plan, job) for job in its_jobs]
+    drawn: Iterator[RenderedDoc] = iter((render_all or _render_here)([job for _, job in jobs]))
+    for n, ((plan, job), doc) in enumerate(zip(jobs, drawn, strict=True), start=1):
+        plan.docs.append(doc)
+        if progress is not None:
+            progress(n, len(jobs), f"PDF {plan.id} {job.file}")
     return RoundPlan(seed, year, plans, _experts(rng, factory, plans))
+
+
+def _render_here(jobs: list[RenderJob]) -> Iterator[RenderedDoc]:
+    return map(render_job, jobs)
 
 
 def write_experts_csv(path: Path, experts: list[Expert]) -> None:
@@ -286,13 +333,16 @@ def write_experts_csv(path: Path, experts: list[Expert]) -> None:
 
 
 def generate_demo(out_dir: Path, *, seed: int = 2026, year: int = 2026, applications: int = 63,
-                  overwrite: bool = False) -> DemoRound:
+                  overwrite: bool = False, render_all: RenderAll | None = None,
+                  progress: Progress | None = None) -> DemoRound:
     """Write a demo round into ``out_dir`` (``packages/`` and ``experts.csv``).
 
-    Refuses to replace an earlier demo unless ``overwrite``.
+    Refuses to replace an earlier demo unless ``overwrite``. ``render_all``, ``progress``: as
+    :func:`build_round`'s.
     """
     _refuse_existing(Path(out_dir), overwrite)
-    return write_round(build_round(seed=seed, year=year, applications=applications), out_dir, overwrite=overwrite)
+    plan = build_round(seed=seed, year=year, applications=applications, render_all=render_all, progress=progress)
+    return write_round(plan, out_dir, overwrite=overwrite)
 
 
 def _refuse_existing(out_dir: Path, overwrite: bool) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import ProgramSettings
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.services.rounds import RoundConfig
+from qbdesk.services.workers import default_workers, fork_context
 
 DEMO_NAME = "2026年度质量品牌领域专项资金专家评审（演示）"
 # Programs with many applications get k experts each; the rest are scored by the whole panel.
@@ -76,9 +79,58 @@ class DemoResult:
     assignments: int
 
 
+_JOBS: list = []  # in a worker process: the demo's PDF jobs, inherited when it was forked
+
+
+def _keep_jobs(jobs: list) -> None:
+    global _JOBS
+    _JOBS = jobs  # forked: this process's copy, never pickled (a job holds the program's read-only maps)
+
+
+def _render_nth(n: int):
+    from qbdesk.demo.generator import render_job
+
+    return render_job(_JOBS[n])
+
+
+def _pdf_workers(workers: int | None) -> Callable | None:
+    """A ``render_all`` for the generator that draws the demo's PDFs in worker processes, forked
+    with the jobs (the same bytes as drawn here, sent back in order); None where workers cannot be
+    forked (``workers.fork_context``) or only one would run. A worker that dies leaves the rest to
+    this process."""
+    count = default_workers() if workers is None else workers
+    if count < 2 or fork_context() is None:
+        return None
+
+    def render_all(jobs: list) -> Iterator:
+        from qbdesk.demo.generator import render_job
+        from qbdesk.reports.fonts import register_cjk_font
+
+        context = fork_context()
+        if context is None:  # a thread started meanwhile
+            yield from map(render_job, jobs)
+            return
+        register_cjk_font()  # loaded once here; the workers inherit it
+        done = 0
+        try:
+            with ProcessPoolExecutor(count, mp_context=context, initializer=_keep_jobs, initargs=(jobs,)) as pool:
+                for doc in pool.map(_render_nth, range(len(jobs))):
+                    done += 1
+                    yield doc
+        except (BrokenProcessPool, OSError):  # a worker died, or none could start: the rest here
+            yield from map(render_job, jobs[done:])
+
+    return render_all
+
+
 def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
-                     progress: Callable[[int, int, str], None] | None = None) -> DemoResult:
-    """(Re)build the demo round in ``out_dir`` (new, empty, or an earlier demo's): packages, roster, a fresh database."""
+                     progress: Callable[[int, int, str], None] | None = None,
+                     workers: int | None = None) -> DemoResult:
+    """(Re)build the demo round in ``out_dir`` (new, empty, or an earlier demo's): packages, roster, a fresh database.
+
+    ``progress`` hears of each PDF drawn, then of each package imported. ``workers``: processes
+    that draw the PDFs (None: one per CPU; 0 or 1: all here); the files are the same either way.
+    """
     from sqlalchemy import func, select
 
     from qbdesk.demo.generator import generate_demo
@@ -91,7 +143,7 @@ def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
 
     prepare_demo_folder(out_dir)
     db_path = out_dir / DEMO_DB
-    demo = generate_demo(out_dir, seed=seed, year=year)
+    demo = generate_demo(out_dir, seed=seed, year=year, render_all=_pdf_workers(workers), progress=progress)
     url = f"sqlite:///{db_path}"
     db = open_database(url)
     try:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
-import sys
-import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,6 +25,7 @@ from qbdesk.formats import scorefile
 from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.scorefile import ScoreFileError, read_score_file
 from qbdesk.services.score_checks import Rejection, check_scores, reject
+from qbdesk.services.workers import fork_context as _fork_context  # a name of this module: tests replace it
 from qbdesk.store import score_sheets
 
 if TYPE_CHECKING:
@@ -128,24 +126,6 @@ def _open_in_worker(path: Path) -> Opened:
 
 
 PARALLEL_FROM = 4  # fewer files are read here: starting workers would cost more than it saves
-
-
-def default_workers() -> int:
-    """Worker processes for reading score files: one per CPU this process may use, at most 8."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        cpus = os.cpu_count() or 1
-    return min(cpus, 8)
-
-
-def _fork_context() -> multiprocessing.context.BaseContext | None:
-    """Workers are forked: they start at once with everything imported. Only on Linux (macOS and
-    Windows do not fork safely or at all), and only with no other thread running, since a fork
-    copies locks another thread may hold (a GUI runs this on a worker thread: it reads serially)."""
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return None
-    return multiprocessing.get_context("fork")
 
 
 def _worker_start(reader: Reader) -> None:

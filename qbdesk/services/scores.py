@@ -48,8 +48,9 @@ from qbdesk.services.code_binding import check_signed_binding
 from qbdesk.services.coordinator_keys import CoordinatorKeys
 from qbdesk.services.score_checks import RECUSAL_COLUMNS, AppContext, Rejection, reject
 from qbdesk.services.score_pairs import check_in_force
-from qbdesk.services.score_reading import Checked, Opened, Reader, default_workers, long_lived_frozen, opened_in_order
+from qbdesk.services.score_reading import Checked, Opened, Reader, long_lived_frozen, opened_in_order
 from qbdesk.services.snapshots import round_rubrics
+from qbdesk.services.workers import default_workers
 from qbdesk.store import audit, score_sheets
 from qbdesk.store.locks import lock_round
 from qbdesk.store.models import (

@@ -68,6 +68,8 @@ def test_demo_writes_into_a_new_folder_and_rebuilds_its_own(tmp_path, capsys):
     (out / "usb" / "note.txt").write_text("mine", encoding="utf-8")
     code, stdout, err = run(capsys, "--lang", "en", "demo", "--out", out, "--no-gui")
     assert code == 0 and "demo round built: 63 applications" in stdout, err
+    # the ~10 s of drawing PDFs is not a silent wait: a line as it starts, and one as it ends
+    assert "1/167 PDF 2026-P1-0001 申报书.pdf" in err and "167/167 PDF 2026-P9-0007" in err, err
     assert (out / "usb" / "note.txt").read_text(encoding="utf-8") == "mine"
     file = tmp_path / "a-file"
     file.write_text("x", encoding="utf-8")

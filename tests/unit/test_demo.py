@@ -251,10 +251,19 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_same_seed_same_bytes_even_in_another_process(small_round, tmp_path):
-    # Another process with another hash seed must write the very same bytes.
-    code = "import sys; from pathlib import Path; from qbdesk.demo import generate_demo; " \
-           f"generate_demo(Path(sys.argv[1]), seed=11, applications={SMALL})"
+def test_same_seed_same_bytes_even_in_another_process_drawn_by_workers(small_round, tmp_path):
+    # Another process with another hash seed, its PDFs drawn by two forked workers as `qbdesk demo`
+    # draws them, must write the very same bytes as this one drew alone, and tell of each PDF.
+    code = "\n".join((
+        "import sys; from pathlib import Path; from qbdesk.demo import generate_demo",
+        "from qbdesk.services.demo import _pdf_workers",
+        "render_all, told = _pdf_workers(2), []",
+        "assert render_all is not None, 'no workers'",
+        f"demo = generate_demo(Path(sys.argv[1]), seed=11, applications={SMALL}, render_all=render_all,",
+        "                     progress=lambda n, total, label: told.append((n, total, label)))",
+        "assert [n for n, _, _ in told] == list(range(1, demo.pdfs + 1)) and told[-1][1] == demo.pdfs, told",
+        "assert told[0][2] == 'PDF 2026-P1-0001 申报书.pdf', told[0]",
+    ))
     env = dict(os.environ, PYTHONHASHSEED="12345")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=project_root())
     ta, tb = _tree(small_round.out_dir), _tree(tmp_path)
