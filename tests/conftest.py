@@ -63,13 +63,17 @@ def db(db_url):
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    """``qbdesk demo --no-gui`` run once for the whole session (~10 s: 167 PDFs drawn). Never change
+    """``qbdesk demo --no-gui`` run once for the whole session (~8 s: 167 PDFs drawn). Never change
     it: tests that only need a demo round (its database, packages or roster) take a copy
-    (``copy_demo``); the tests of ``demo`` itself run it."""
-    from qbdesk.cli.main import main
+    (``copy_demo``); the tests of ``demo`` itself run it. In a process of its own, as a user runs
+    it: its workers are forked, and this one may hold Qt's threads by then."""
+    import subprocess
+    import sys
 
     out = tmp_path_factory.mktemp("demo-template") / "demo"
-    assert main(["--lang", "en", "demo", "--no-gui", "--out", str(out)]) == 0
+    r = subprocess.run([sys.executable, "-m", "qbdesk.cli.main", "--lang", "en", "demo", "--no-gui", "--out", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
     return out
 
 

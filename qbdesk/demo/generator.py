@@ -312,10 +312,15 @@ def build_round(*, seed: int = 2026, year: int = 2026, applications: int = 63,
             plans.append(plan)
             jobs += [(plan, job) for job in its_jobs]
     drawn: Iterator[RenderedDoc] = iter((render_all or _render_here)([job for _, job in jobs]))
-    for n, ((plan, job), doc) in enumerate(zip(jobs, drawn, strict=True), start=1):
-        plan.docs.append(doc)
-        if progress is not None:
-            progress(n, len(jobs), f"PDF {plan.id} {job.file}")
+    try:
+        for n, ((plan, job), doc) in enumerate(zip(jobs, drawn, strict=True), start=1):
+            plan.docs.append(doc)
+            if progress is not None:
+                progress(n, len(jobs), f"PDF {plan.id} {job.file}")
+    finally:  # a failure here ends the workers' drawing too, not when the traceback is collected
+        close = getattr(drawn, "close", None)
+        if close is not None:
+            close()
     return RoundPlan(seed, year, plans, _experts(rng, factory, plans))
 
 

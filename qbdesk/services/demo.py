@@ -18,7 +18,7 @@ from qbdesk.domain.messages import Msg, QbdeskError, os_reason
 from qbdesk.domain.programs import ProgramSettings
 from qbdesk.formats.atomic import atomic_write
 from qbdesk.services.rounds import RoundConfig
-from qbdesk.services.workers import default_workers, fork_context
+from qbdesk.services.workers import default_workers, fork_context, ignore_interrupts, stop_pool
 
 DEMO_NAME = "2026年度质量品牌领域专项资金专家评审（演示）"
 # Programs with many applications get k experts each; the rest are scored by the whole panel.
@@ -85,6 +85,7 @@ _JOBS: list = []  # in a worker process: the demo's PDF jobs, inherited when it 
 def _keep_jobs(jobs: list) -> None:
     global _JOBS
     _JOBS = jobs  # forked: this process's copy, never pickled (a job holds the program's read-only maps)
+    ignore_interrupts()
 
 
 def _render_nth(n: int):
@@ -111,13 +112,20 @@ def _pdf_workers(workers: int | None) -> Callable | None:
             yield from map(render_job, jobs)
             return
         register_cjk_font()  # loaded once here; the workers inherit it
-        done = 0
+        pool = ProcessPoolExecutor(count, mp_context=context, initializer=_keep_jobs, initargs=(jobs,))
+        done, finished, broken = 0, False, False
         try:
-            with ProcessPoolExecutor(count, mp_context=context, initializer=_keep_jobs, initargs=(jobs,)) as pool:
-                for doc in pool.map(_render_nth, range(len(jobs))):
-                    done += 1
-                    yield doc
+            futures = [pool.submit(_render_nth, n) for n in range(len(jobs))]  # the first submit forks
+            for future in futures:
+                doc = future.result()
+                done += 1
+                yield doc
+            finished = True
         except (BrokenProcessPool, OSError):  # a worker died, or none could start: the rest here
+            finished = broken = True
+        finally:  # interrupted, a job failed or the caller gave up: the workers are ended at once
+            stop_pool(pool, abandon=not finished)
+        if broken:
             yield from map(render_job, jobs[done:])
 
     return render_all
@@ -129,7 +137,8 @@ def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
     """(Re)build the demo round in ``out_dir`` (new, empty, or an earlier demo's): packages, roster, a fresh database.
 
     ``progress`` hears of each PDF drawn, then of each package imported. ``workers``: processes
-    that draw the PDFs (None: one per CPU; 0 or 1: all here); the files are the same either way.
+    that draw the PDFs on Linux (None: one per CPU, at most 8; 0 or 1: all here); the files are the
+    same either way.
     """
     from sqlalchemy import func, select
 

@@ -26,6 +26,7 @@ from qbdesk.formats.regular import FileRefused, read_regular
 from qbdesk.formats.scorefile import ScoreFileError, read_score_file
 from qbdesk.services.score_checks import Rejection, check_scores, reject
 from qbdesk.services.workers import fork_context as _fork_context  # a name of this module: tests replace it
+from qbdesk.services.workers import ignore_interrupts, stop_pool
 from qbdesk.store import score_sheets
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def _worker_start(reader: Reader) -> None:
     """Workers yield the CPU to this process: the merge here is what the batch waits for."""
     global _READER
     _READER = reader  # forked: the reader (and its round) is this process's copy, never pickled
+    ignore_interrupts()
     try:
         os.nice(10)
     except OSError:
@@ -182,6 +184,7 @@ def opened_in_order(paths: list[Path], reader: Reader, workers: int) -> Iterator
             ahead.append((pool.submit(_open_in_worker, following), size))  # the first submit forks the workers
             in_flight += size
 
+    finished = broken = False
     try:
         fill()
         while ahead:
@@ -191,10 +194,13 @@ def opened_in_order(paths: list[Path], reader: Reader, workers: int) -> Iterator
             fill()
             done += 1
             yield opened
+        finished = True
     except BrokenProcessPool:  # a worker died (out of memory?): read what is left here
+        finished = broken = True
+    finally:  # interrupted, or the merge failed and closed this: the workers are ended at once
+        stop_pool(pool, abandon=not finished)
+    if broken:
         yield from map(reader.open, paths[done:])
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager

@@ -227,3 +227,33 @@ def test_english_counts_of_one(tmp_path, capsys, copy_demo):
     assert run(capsys, "experts", "import", "--db", db, demo / "experts.csv")[0] == 0
     code, out, _ = run(capsys, "--lang", "en", "assign", "--db", db)
     assert code == 0 and "P3: 1 application," in out and "1 applications" not in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("presses", [1, 2, 3])
+def test_ctrl_c_while_the_demo_draws_its_pdfs_stops_it_cleanly(tmp_path, presses):
+    """Ctrl-C (once, or twice in a row) while worker processes draw the PDFs: one "cancelled" line,
+    exit 130 within seconds, no worker's traceback, no process left behind, nothing half-written."""
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "demo"
+    proc = subprocess.Popen([sys.executable, "-m", "qbdesk.cli.main", "--lang", "en", "demo", "--out", str(out), "--no-gui"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        first = proc.stderr.readline()  # the first PDF drawn: the workers are running
+        assert "1/167 PDF" in first, first
+        for _ in range(presses):
+            os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole group
+            time.sleep(0.05)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode in (130, -signal.SIGINT), err  # -SIGINT: a second Ctrl-C ended it as Ctrl-C does
+    assert "cancelled" in err and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    time.sleep(0.5)
+    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert left == [], f"processes of the demo still running: {left}"
+    assert not (out / "packages").exists() and not (out / "demo.sqlite").exists()
