@@ -32,6 +32,18 @@ def test_version(capsys):
     assert code == 0 and out.startswith("qbdesk ")
 
 
+def test_python_dash_m_qbdesk_is_the_qbdesk_command(demo_round):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "qbdesk", "--lang", "en", "status", "--db", str(demo_round / "demo.sqlite")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "coverage: 63/63 applications fully assigned" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([sys.executable, "-m", "qbdesk", "--lang", "en", "status", "--db", "nosuch://x"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "not a database URL" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_usage_error_exits_2(capsys):
     code, _, err = run(capsys, "assign", "--per-application", "many")
     assert code == 2
