@@ -155,8 +155,6 @@ def _p8_scores(rng: random.Random) -> tuple[tuple[str, int, int], ...]:
     return tuple((name, mx, round(mx * min(0.95, max(0.3, level + rng.gauss(0, 0.05))))) for name, mx in P8_CATEGORIES)
 
 
-
-
 def _blind_doc(builder: BlindBuilder, ctx: d.DocContext, applicant: Applicant, seed_key: str, file: str, title: str,
                target: int) -> RenderedDoc:
     """Build, check for identity, size to about ``target`` pages and render.
@@ -311,7 +309,8 @@ def build_round(*, seed: int = 2026, year: int = 2026, applications: int = 63,
             plan, its_jobs = _application(rng, seed, year, code, i, applicant, force)
             plans.append(plan)
             jobs += [(plan, job) for job in its_jobs]
-    drawn: Iterator[RenderedDoc] = iter((render_all or _render_here)([job for _, job in jobs]))
+    todo = [job for _, job in jobs]
+    drawn: Iterator[RenderedDoc] = iter(render_all(todo)) if render_all else map(render_job, todo)
     try:
         for n, ((plan, job), doc) in enumerate(zip(jobs, drawn, strict=True), start=1):
             plan.docs.append(doc)
@@ -322,10 +321,6 @@ def build_round(*, seed: int = 2026, year: int = 2026, applications: int = 63,
         if close is not None:
             close()
     return RoundPlan(seed, year, plans, _experts(rng, factory, plans))
-
-
-def _render_here(jobs: list[RenderJob]) -> Iterator[RenderedDoc]:
-    return map(render_job, jobs)
 
 
 def write_experts_csv(path: Path, experts: list[Expert]) -> None:

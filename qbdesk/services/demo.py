@@ -132,13 +132,12 @@ def _pdf_workers(workers: int | None) -> Callable | None:
 
 
 def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
-                     progress: Callable[[int, int, str], None] | None = None,
-                     workers: int | None = None) -> DemoResult:
+                     progress: Callable[[int, int, str], None] | None = None) -> DemoResult:
     """(Re)build the demo round in ``out_dir`` (new, empty, or an earlier demo's): packages, roster, a fresh database.
 
-    ``progress`` hears of each PDF drawn, then of each package imported. ``workers``: processes
-    that draw the PDFs on Linux (None: one per CPU, at most 8; 0 or 1: all here); the files are the
-    same either way.
+    ``progress`` hears of each PDF drawn, then of each package imported. The PDFs are drawn in
+    worker processes on Linux (one per CPU, at most 8: ``_pdf_workers``); the files are the same
+    either way.
     """
     from sqlalchemy import func, select
 
@@ -152,7 +151,7 @@ def build_demo_round(out_dir: Path, *, seed: int = 2026, year: int = 2026,
 
     prepare_demo_folder(out_dir)
     db_path = out_dir / DEMO_DB
-    demo = generate_demo(out_dir, seed=seed, year=year, render_all=_pdf_workers(workers), progress=progress)
+    demo = generate_demo(out_dir, seed=seed, year=year, render_all=_pdf_workers(None), progress=progress)
     url = f"sqlite:///{db_path}"
     db = open_database(url)
     try:

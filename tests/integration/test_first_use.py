@@ -232,8 +232,9 @@ def test_english_counts_of_one(tmp_path, capsys, copy_demo):
 @pytest.mark.slow
 @pytest.mark.parametrize("presses", [1, 2, 3])
 def test_ctrl_c_while_the_demo_draws_its_pdfs_stops_it_cleanly(tmp_path, presses):
-    """Ctrl-C (once, or twice in a row) while worker processes draw the PDFs: one "cancelled" line,
-    exit 130 within seconds, no worker's traceback, no process left behind, nothing half-written."""
+    """Ctrl-C (once, or two or three times in a row) while worker processes draw the PDFs: one
+    "cancelled" line, an exit by Ctrl-C within seconds, no worker's traceback, no process left
+    behind, nothing half-written."""
     import os
     import signal
     import time
